@@ -1,0 +1,72 @@
+/**
+ * The types of the four calling conventions of a service method (see DESIGN.md):
+ *
+ * - positional: `queue.createTask(taskId, payload, { query })`
+ * - payload first: `queue.createTask(payload, { taskId }, { query })`
+ * - named: `queue.createTask({ params: { taskId }, payload, query })`
+ * - query options last: `queue.listTaskGroup(taskGroupId, { query: { continuationToken } })`
+ *
+ * A single object argument is the named form when its keys are among `params`, `payload` and
+ * `query`; the generator proves that no input schema has such a top-level key.
+ */
+
+/** A route parameter value: strings and numbers only, escaped in full when sent. */
+export type ParamValue = string | number;
+
+/** Positional route parameters for a tuple of parameter names. */
+export type PositionalParams<Args extends readonly string[]> = {
+  [K in keyof Args]: ParamValue;
+};
+
+/** Route parameters by name. */
+export type NamedParams<Args extends readonly string[]> = { [K in Args[number]]: ParamValue };
+
+/** Query options of a method; every key optional. */
+export type QueryOf<Keys extends string> = { [K in Keys]?: string | number | boolean };
+
+/** Options that may follow the arguments of any call. */
+export interface CallOptions<Query> {
+  query?: Query;
+}
+
+/** The shape of a method as the generator describes it. */
+export interface MethodShape {
+  /** Route parameter names, in order. */
+  readonly args: readonly string[];
+  /** The payload type, or `undefined` when the method takes none. */
+  readonly input: unknown;
+  /** The response type. */
+  readonly output: unknown;
+  /** Query option keys, `never` when none. */
+  readonly query: string;
+}
+
+type Named<S extends MethodShape> = ([S['args'][number]] extends [never]
+  ? { params?: Record<string, never> }
+  : { params: NamedParams<S['args']> }) &
+  ([S['input']] extends [undefined] ? { payload?: undefined } : { payload: S['input'] }) &
+  ([S['query']] extends [never] ? { query?: undefined } : { query?: QueryOf<S['query']> });
+
+type Tail<S extends MethodShape> = [S['query']] extends [never]
+  ? []
+  : [options?: CallOptions<QueryOf<S['query']>>];
+
+type Positional<S extends MethodShape> = [S['input']] extends [undefined]
+  ? [...PositionalParams<S['args']>, ...Tail<S>]
+  : [...PositionalParams<S['args']>, S['input'], ...Tail<S>];
+
+type PayloadFirst<S extends MethodShape> = [S['input']] extends [undefined]
+  ? never
+  : [S['args'][number]] extends [never]
+    ? never
+    : [S['input'], NamedParams<S['args']>, ...Tail<S>];
+
+/**
+ * A service method: callable in the four conventions, resolving to the response.
+ * Each convention is an overload, so editors show them separately.
+ */
+export type ApiMethod<S extends MethodShape> = ((...args: Positional<S>) => Promise<S['output']>) &
+  ([PayloadFirst<S>] extends [never]
+    ? unknown
+    : (...args: PayloadFirst<S>) => Promise<S['output']>) &
+  ((named: Named<S>) => Promise<S['output']>);

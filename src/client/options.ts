@@ -1,0 +1,69 @@
+/**
+ * Options of the Taskcluster REST client, and their defaults as named constants.
+ *
+ * Every default the client applies lives here, so a reader finds them in one place.
+ */
+
+/** Attempts after the first one for a request that failed with a 5xx, a network error or a timeout. */
+export const DEFAULT_MAX_RETRIES = 5;
+/** Time allowed for one attempt of a request, in milliseconds. */
+export const DEFAULT_TIMEOUT_MS = 30_000;
+/** Lifetime of a signed URL (bewit), in seconds. */
+export const DEFAULT_SIGNED_URL_EXPIRATION_S = 900;
+/** First retry delay in milliseconds; attempt `n` waits `RETRY_BASE_DELAY_MS * 2^n`, with jitter. */
+export const RETRY_BASE_DELAY_MS = 100;
+/** Relative jitter applied to every retry delay (0.25 means +/-25 %). */
+export const RETRY_JITTER = 0.25;
+/** Upper bound of one retry delay in milliseconds. */
+export const RETRY_MAX_DELAY_MS = 30_000;
+/** The seed-era deployment whose services live on their own hosts. */
+export const LEGACY_ROOT_URL = 'https://taskcluster.net';
+
+/** Taskcluster credentials: permanent, or temporary with a certificate. */
+export interface Credentials {
+  /** The client id. */
+  clientId: string;
+  /** The secret access token; never logged nor put in an error. */
+  accessToken: string;
+  /** The certificate of temporary credentials, as a JSON string or an object. */
+  certificate?: string | Certificate;
+}
+
+/** The certificate of temporary credentials. */
+export interface Certificate {
+  version: 1;
+  scopes: string[];
+  start: number;
+  expiry: number;
+  seed: string;
+  signature: string;
+  issuer?: string;
+}
+
+/** A pino-style logger: any object with these methods (pino, console-like adapters). */
+export interface Logger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** Options of every Taskcluster service client. */
+export interface ClientOptions {
+  /** The deployment's root URL, e.g. `https://tc.example.com` (or the taskcluster-proxy URL). */
+  rootUrl: string;
+  /** Credentials to sign requests with; without them requests are sent unauthenticated. */
+  credentials?: Credentials;
+  /** Restrict the request to these scopes (a subset of the credentials' scopes). */
+  authorizedScopes?: string[];
+  /** Attempts after the first; defaults to {@link DEFAULT_MAX_RETRIES}. */
+  maxRetries?: number;
+  /** Time for one attempt in milliseconds; defaults to {@link DEFAULT_TIMEOUT_MS}. */
+  timeout?: number;
+  /** Lifetime of signed URLs in seconds; defaults to {@link DEFAULT_SIGNED_URL_EXPIRATION_S}. */
+  signedUrlExpiration?: number;
+  /** The `fetch` to send requests with; defaults to the global one. */
+  fetch?: typeof globalThis.fetch;
+  /** Where debug lines go; `DEBUG_TASKCLUSTER_CLIENT` set in the environment logs to stderr. */
+  logger?: Logger;
+}

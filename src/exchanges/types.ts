@@ -1,0 +1,66 @@
+/**
+ * The data that describes an exchange service, and the binding a filter makes.
+ * The generator writes one {@link ExchangeTable} per service; one runtime turns it into methods.
+ */
+
+/** One word (or, when `multipleWords`, any number of words) of a routing key. */
+export interface RoutingKeyField {
+  readonly name: string;
+  /** A `#` field: zero or more dot-separated words. At most one per exchange. */
+  readonly multipleWords: boolean;
+  readonly required: boolean;
+  /** A fixed value (e.g. `primary`), always filled in. */
+  readonly constant?: string;
+}
+
+/** One topic exchange of a service, as data. */
+export interface ExchangeEntry {
+  /** The method name, e.g. `taskCompleted`. */
+  readonly name: string;
+  /** The exchange name relative to the service's prefix, e.g. `task-completed`. */
+  readonly exchange: string;
+  readonly routingKey: readonly RoutingKeyField[];
+  /** The message schema id relative to `schemas/<service>/`. */
+  readonly schema: string;
+  readonly title: string;
+  /** Why the exchange is deprecated, when it is. */
+  readonly deprecated?: string;
+}
+
+/** An exchange service, as data. */
+export interface ExchangeTable {
+  readonly serviceName: string;
+  readonly apiVersion: string;
+  readonly title: string;
+  /** E.g. `exchange/taskcluster-queue/v1/`. */
+  readonly exchangePrefix: string;
+  readonly deprecated?: string;
+  /** Entries sorted by name. */
+  readonly entries: readonly ExchangeEntry[];
+}
+
+declare const payloadType: unique symbol;
+declare const routingType: unique symbol;
+
+/**
+ * What a consumer binds a queue with: an exchange and a routing-key pattern.
+ * `Payload` and `Routing` are carried in the type only, so a stream over several
+ * bindings knows the union of their message types.
+ */
+export interface Binding<Payload = unknown, Routing = Record<string, string | undefined>> {
+  /** The full exchange name, e.g. `exchange/taskcluster-queue/v1/task-completed`. */
+  readonly exchange: string;
+  /** The AMQP routing-key pattern, e.g. `primary.*.*.*.*.*.*.*.abc.#`. */
+  readonly routingKeyPattern: string;
+  /** The exchange's routing-key fields, used to parse delivered keys; absent for raw bindings. */
+  readonly routingKeyReference?: readonly RoutingKeyField[];
+  /** Type-only marker of the message payload; never present at run time. */
+  readonly [payloadType]?: Payload;
+  /** Type-only marker of the parsed routing fields; never present at run time. */
+  readonly [routingType]?: Routing;
+}
+
+/** The message payload type a binding delivers. */
+export type PayloadOf<B> = B extends Binding<infer P, infer _R> ? P : never;
+/** The parsed routing-key fields a binding delivers. */
+export type RoutingOf<B> = B extends Binding<infer _P, infer R> ? R : never;
