@@ -38,6 +38,18 @@ export type { ErrorOptions } from './errors.js';
 export { InputError, TaskclusterPulseError } from './errors.js';
 // Exchanges: bindings and routing keys.
 export type {
+  ParsedRoutingKey,
+  RoutingKeyFilter,
+  RoutingKeyParser,
+} from './exchanges/routing-key.js';
+export {
+  buildRoutingKeyPattern,
+  compileRoutingKeyParser,
+  parseRoutes,
+  RoutingKeyError,
+  taskRouteBinding,
+} from './exchanges/routing-key.js';
+export type {
   Binding,
   ExchangeEntry,
   ExchangeTable,

@@ -1,0 +1,211 @@
+/**
+ * Routing keys of Taskcluster exchanges: build a binding pattern from named fields, parse a
+ * delivered key back into named fields, read the task routes of a message's CC header.
+ */
+
+import { InputError } from '../errors.js';
+import type { Binding, RoutingKeyField } from './types.js';
+
+/** A filter: routing-key field values by name, or a raw AMQP pattern taken as it is. */
+export type RoutingKeyFilter = Readonly<Record<string, string | number | undefined>> | string;
+
+/** Routing-key fields parsed from a delivered key, by name. */
+export type ParsedRoutingKey = Record<string, string | undefined>;
+
+/** Parses a delivered routing key of one exchange; see {@link compileRoutingKeyParser}. */
+export type RoutingKeyParser = (routingKey: string) => ParsedRoutingKey;
+
+/** The word Taskcluster publishes for an optional field that has no value. */
+export const MISSING_WORD = '_';
+
+/** The prefix of the CC'd routing keys that carry a task's routes. */
+export const ROUTE_PREFIX = 'route.';
+
+/** A filter or a delivered routing key that does not fit the exchange's routing-key fields. */
+export class RoutingKeyError extends InputError {
+  override name = 'RoutingKeyError';
+}
+
+/**
+ * The AMQP pattern that matches the filter: constants always filled in, `*` for a missing
+ * single-word field, `#` for a missing multi-word field. A string filter is the pattern itself.
+ *
+ * @throws {RoutingKeyError} for an unknown field name (a misspelt filter would otherwise match
+ * everything), a value that is neither a string nor a number, a `.` or an empty value in a
+ * single-word field, or a value that differs from a constant.
+ */
+export function buildRoutingKeyPattern(
+  fields: readonly RoutingKeyField[],
+  filter: RoutingKeyFilter,
+): string {
+  if (typeof filter === 'string') {
+    if (filter === '') throw new RoutingKeyError('a routing-key pattern must not be empty');
+    return filter;
+  }
+  if (filter === null || typeof filter !== 'object' || Array.isArray(filter)) {
+    throw new RoutingKeyError(
+      `a routing-key filter must be an object of field values or a pattern string, got ${describe(filter)}`,
+    );
+  }
+  for (const name of Object.keys(filter)) {
+    if (!fields.some((field) => field.name === name)) {
+      throw new RoutingKeyError(
+        `unknown routing-key field "${name}"; the fields are: ${fields.map((f) => f.name).join(', ')}`,
+      );
+    }
+  }
+  const words: string[] = [];
+  for (const field of fields) {
+    const value = filter[field.name];
+    if (value !== undefined && typeof value !== 'string' && typeof value !== 'number') {
+      throw new RoutingKeyError(
+        `routing-key field "${field.name}" must be a string or a number, got ${describe(value)}`,
+      );
+    }
+    words.push(wordFor(field, value === undefined ? undefined : String(value)));
+  }
+  return words.join('.');
+}
+
+function wordFor(field: RoutingKeyField, value: string | undefined): string {
+  if (field.constant !== undefined) {
+    if (value !== undefined && value !== field.constant) {
+      throw new RoutingKeyError(
+        `routing-key field "${field.name}" is the constant "${field.constant}", got "${value}"`,
+      );
+    }
+    return field.constant;
+  }
+  if (value === undefined) return field.multipleWords ? '#' : '*';
+  if (value === '') {
+    throw new RoutingKeyError(`routing-key field "${field.name}" must not be empty`);
+  }
+  if (!field.multipleWords && value.includes('.')) {
+    throw new RoutingKeyError(
+      `routing-key field "${field.name}" is a single word and must not contain ".", got "${value}"`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Compiles, once per exchange, the parser of its delivered routing keys. The parser checks the
+ * number of words and the constants, and returns the fields by name; a multi-word field is
+ * returned joined with `.`. An optional field whose word is `_` (what Taskcluster publishes for a
+ * missing value) or a multi-word field with no words parses to `undefined`.
+ */
+export function compileRoutingKeyParser(fields: readonly RoutingKeyField[]): RoutingKeyParser {
+  const count = fields.length;
+  const names = fields.map((field) => field.name);
+  const constants = fields.map((field) => field.constant);
+  const optional = fields.map((field) => !field.required);
+  const multi = fields.findIndex((field) => field.multipleWords);
+  if (multi !== -1 && fields.findIndex((f, i) => i > multi && f.multipleWords) !== -1) {
+    throw new RoutingKeyError(
+      `routing-key fields ${names.join('.')} have more than one multi-word field`,
+    );
+  }
+  // Words after the multi-word field are counted from the end of the key.
+  const after = multi === -1 ? 0 : count - multi - 1;
+  const minWords = multi === -1 || fields[multi]!.required ? count : count - 1;
+  const shape = names.join('.');
+
+  return (routingKey: string): ParsedRoutingKey => {
+    if (typeof routingKey !== 'string') {
+      throw new RoutingKeyError(`a routing key must be a string, got ${describe(routingKey)}`);
+    }
+    const words = routingKey.split('.');
+    const length = words.length;
+    if (multi === -1 ? length !== count : length < minWords) {
+      throw new RoutingKeyError(
+        `routing key "${routingKey}" has ${length} words; the fields ${shape} need ${
+          multi === -1 ? count : `at least ${minWords}`
+        }`,
+      );
+    }
+    const result: ParsedRoutingKey = {};
+    for (let i = 0; i < count; i++) {
+      let word: string | undefined;
+      if (i < multi || multi === -1) {
+        word = words[i];
+      } else if (i > multi) {
+        word = words[length - (count - i)];
+      } else {
+        const end = length - after;
+        word = end > i ? words.slice(i, end).join('.') : undefined;
+      }
+      const constant = constants[i];
+      if (constant !== undefined && word !== constant) {
+        throw new RoutingKeyError(
+          `routing key "${routingKey}": field "${names[i]}" must be "${constant}", got "${word}"`,
+        );
+      }
+      result[names[i]!] = optional[i] && word === MISSING_WORD ? undefined : word;
+    }
+    return result;
+  };
+}
+
+/**
+ * The task routes of a delivered message: the `route.` keys of its `CC` header, prefix removed.
+ * Anything that is not a list of strings (or byte buffers) yields no routes.
+ */
+export function parseRoutes(ccHeader: unknown): string[] {
+  const entries = Array.isArray(ccHeader) ? ccHeader : ccHeader === undefined ? [] : [ccHeader];
+  const routes: string[] = [];
+  for (const entry of entries) {
+    const key =
+      typeof entry === 'string' ? entry : entry instanceof Uint8Array ? decode(entry) : '';
+    if (key.startsWith(ROUTE_PREFIX)) routes.push(key.slice(ROUTE_PREFIX.length));
+  }
+  return routes;
+}
+
+const utf8 = new TextDecoder();
+function decode(bytes: Uint8Array): string {
+  return utf8.decode(bytes);
+}
+
+/**
+ * A binding on the messages an exchange CC's with `route.<routePattern>` (task routes such as
+ * `index.project.#`). Given a binding, it keeps its payload type and routing-key reference: a
+ * CC'd message is delivered with the primary routing key, which still parses.
+ */
+export function taskRouteBinding<Payload, Routing>(
+  exchange: Binding<Payload, Routing>,
+  routePattern: string,
+): Binding<Payload, Routing>;
+export function taskRouteBinding(exchange: string, routePattern: string): Binding;
+export function taskRouteBinding(
+  exchange: string | Binding<unknown, unknown>,
+  routePattern: string,
+): Binding<unknown, unknown> {
+  if (typeof routePattern !== 'string' || routePattern === '') {
+    throw new RoutingKeyError(
+      `a route pattern must be a non-empty string, got ${describe(routePattern)}`,
+    );
+  }
+  if (routePattern.startsWith(ROUTE_PREFIX)) {
+    throw new RoutingKeyError(
+      `give the route pattern without the "${ROUTE_PREFIX}" prefix, got "${routePattern}"`,
+    );
+  }
+  const routingKeyPattern = ROUTE_PREFIX + routePattern;
+  if (typeof exchange === 'string') {
+    if (exchange === '') throw new RoutingKeyError('an exchange name must not be empty');
+    return { exchange, routingKeyPattern };
+  }
+  return exchange.routingKeyReference === undefined
+    ? { exchange: exchange.exchange, routingKeyPattern }
+    : {
+        exchange: exchange.exchange,
+        routingKeyPattern,
+        routingKeyReference: exchange.routingKeyReference,
+      };
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value;
+}
