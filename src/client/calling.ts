@@ -24,9 +24,14 @@ export type NamedParams<Args extends readonly string[]> = { [K in Args[number]]:
 /** Query options of a method; every key optional. */
 export type QueryOf<Keys extends string> = { [K in Keys]?: string | number | boolean };
 
-/** Options that may follow the arguments of any call. */
-export interface CallOptions<Query> {
+/** Options that may follow the arguments of a call of a method with query options. */
+export interface CallOptions<Query, Output = unknown> {
   query?: Query;
+  /**
+   * The seed's automatic pagination: called with every page; the call then follows
+   * `continuationToken` until none comes back and resolves to the last page.
+   */
+  paginationHandler?: (page: Output) => unknown;
 }
 
 /** The shape of a method as the generator describes it. */
@@ -45,11 +50,13 @@ type Named<S extends MethodShape> = ([S['args'][number]] extends [never]
   ? { params?: Record<string, never> }
   : { params: NamedParams<S['args']> }) &
   ([S['input']] extends [undefined] ? { payload?: undefined } : { payload: S['input'] }) &
-  ([S['query']] extends [never] ? { query?: undefined } : { query?: QueryOf<S['query']> });
+  ([S['query']] extends [never]
+    ? { query?: undefined }
+    : { query?: QueryOf<S['query']>; paginationHandler?: (page: S['output']) => unknown });
 
 type Tail<S extends MethodShape> = [S['query']] extends [never]
   ? []
-  : [options?: CallOptions<QueryOf<S['query']>>];
+  : [options?: CallOptions<QueryOf<S['query']>, S['output']>];
 
 type Positional<S extends MethodShape> = [S['input']] extends [undefined]
   ? [...PositionalParams<S['args']>, ...Tail<S>]
@@ -61,6 +68,16 @@ type PayloadFirst<S extends MethodShape> = [S['input']] extends [undefined]
     ? never
     : [S['input'], NamedParams<S['args']>, ...Tail<S>];
 
+/** The arguments of a call in any of the four conventions. */
+export type CallArgs<S extends MethodShape> = Positional<S> | PayloadFirst<S> | [named: Named<S>];
+
+// Carries a method's shape in its type only, so that client helpers (URLs, pagination) can
+// recover the arguments, query options and output of a method from its type.
+declare const shape: unique symbol;
+
+/** The {@link MethodShape} of an {@link ApiMethod}. */
+export type ShapeOf<M> = M extends { readonly [shape]?: infer S extends MethodShape } ? S : never;
+
 /**
  * A service method: callable in the four conventions, resolving to the response.
  * Each convention is an overload, so editors show them separately.
@@ -69,4 +86,4 @@ export type ApiMethod<S extends MethodShape> = ((...args: Positional<S>) => Prom
   ([PayloadFirst<S>] extends [never]
     ? unknown
     : (...args: PayloadFirst<S>) => Promise<S['output']>) &
-  ((named: Named<S>) => Promise<S['output']>);
+  ((named: Named<S>) => Promise<S['output']>) & { readonly [shape]?: S };

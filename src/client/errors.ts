@@ -1,0 +1,119 @@
+/**
+ * Errors of the REST client. Every field and message is built from the request's method and URL
+ * (which never carries a bewit: signed URLs are only built, never sent by the client) and from
+ * the server's response, never from credentials or request headers.
+ */
+import { TaskclusterPulseError } from '../errors.js';
+
+/** The longest server message quoted in an error message; the full body stays in `body`. */
+const MAX_QUOTED_MESSAGE_LENGTH = 500;
+
+/** What an HTTP error knows about the failed request. */
+export interface HttpErrorDetails {
+  /** The HTTP method, upper case. */
+  method: string;
+  /** The request URL. */
+  url: string;
+  statusCode: number;
+  /** The parsed JSON body, or the raw text when it is not JSON. */
+  body: unknown;
+}
+
+/** The server's `code` (e.g. `InsufficientScopes`), or `HttpError<status>` when it sent none. */
+function serverCode(details: HttpErrorDetails): string {
+  const body = details.body;
+  if (
+    typeof body === 'object' &&
+    body !== null &&
+    'code' in body &&
+    typeof body.code === 'string'
+  ) {
+    return body.code;
+  }
+  return `HttpError${details.statusCode}`;
+}
+
+function serverMessage(body: unknown): string {
+  const text =
+    typeof body === 'object' &&
+    body !== null &&
+    'message' in body &&
+    typeof body.message === 'string'
+      ? body.message
+      : typeof body === 'string'
+        ? body
+        : '';
+  const firstLine = text.split('\n', 1)[0] ?? '';
+  return firstLine.length > MAX_QUOTED_MESSAGE_LENGTH
+    ? `${firstLine.slice(0, MAX_QUOTED_MESSAGE_LENGTH)}...`
+    : firstLine;
+}
+
+/** The server answered with an error status (4xx, or 5xx after the retries ran out). */
+export class TaskclusterHttpError extends TaskclusterPulseError {
+  override name = 'TaskclusterHttpError';
+  readonly statusCode: number;
+  /** The parsed JSON body of the response, or its text when it is not JSON. */
+  readonly body: unknown;
+  /** The HTTP method, upper case. */
+  readonly method: string;
+  /** The request URL. */
+  readonly url: string;
+
+  constructor(details: HttpErrorDetails, code: string = serverCode(details)) {
+    const quoted = serverMessage(details.body);
+    super(
+      code,
+      `${details.method} ${details.url} failed with ${details.statusCode} ${code}${quoted ? `: ${quoted}` : ''}`,
+    );
+    this.statusCode = details.statusCode;
+    this.body = details.body;
+    this.method = details.method;
+    this.url = details.url;
+  }
+}
+
+/** The server rejected the request's authentication (401): wrong, expired or missing credentials. */
+export class TaskclusterAuthenticationError extends TaskclusterHttpError {
+  override name = 'TaskclusterAuthenticationError';
+}
+
+/** What went wrong with the last attempt of a request that never got an answer. */
+export type ConnectionFailure = { type: 'network' } | { type: 'timeout'; timeoutMs: number };
+
+/** No answer after all attempts: network failures or timeouts; `cause` is the last one. */
+export class TaskclusterConnectionError extends TaskclusterPulseError {
+  override name = 'TaskclusterConnectionError';
+  /** The HTTP method, upper case. */
+  readonly method: string;
+  /** The request URL. */
+  readonly url: string;
+  /** How many attempts were made. */
+  readonly attempts: number;
+  readonly failure: ConnectionFailure;
+
+  constructor(
+    request: { method: string; url: string; attempts: number },
+    failure: ConnectionFailure,
+    cause: unknown,
+  ) {
+    const what =
+      failure.type === 'timeout' ? `timed out after ${failure.timeoutMs} ms` : 'failed to connect';
+    super(
+      failure.type === 'timeout' ? 'RequestTimeout' : 'ConnectionError',
+      `${request.method} ${request.url} ${what} (${request.attempts} attempts)`,
+      { cause },
+    );
+    this.method = request.method;
+    this.url = request.url;
+    this.attempts = request.attempts;
+    this.failure = failure;
+  }
+}
+
+/** Build the error for an HTTP error status, picking the 401 class when it applies. */
+export function httpError(details: HttpErrorDetails): TaskclusterHttpError {
+  return details.statusCode === 401
+    ? new TaskclusterAuthenticationError(details)
+    : new TaskclusterHttpError(details);
+}

@@ -1,0 +1,135 @@
+/**
+ * Sending one REST request: signing each attempt, the per-attempt timeout, retries with
+ * exponential backoff on 5xx, network errors and timeouts (never on 4xx), and the response body.
+ */
+import {
+  type ConnectionFailure,
+  httpError,
+  TaskclusterConnectionError,
+  TaskclusterHttpError,
+} from './errors.js';
+import type { AttemptLog } from './log.js';
+import { RETRY_BASE_DELAY_MS, RETRY_JITTER, RETRY_MAX_DELAY_MS } from './options.js';
+import { JSON_CONTENT_TYPE, type Signer } from './signer.js';
+import type { ServiceBase } from './url.js';
+
+/** What every request of one client shares. */
+export interface RequestContext {
+  readonly base: ServiceBase;
+  /** Undefined when the client has no credentials: requests go unsigned. */
+  readonly signer: Signer | undefined;
+  readonly fetch: typeof globalThis.fetch;
+  readonly maxRetries: number;
+  /** Per-attempt timeout in milliseconds. */
+  readonly timeout: number;
+  readonly log: AttemptLog | undefined;
+}
+
+/**
+ * The delay before retry number `retry` (0 for the first retry): `RETRY_BASE_DELAY_MS * 2^retry`
+ * with +/- `RETRY_JITTER`, capped at `RETRY_MAX_DELAY_MS`.
+ */
+export function retryDelay(retry: number, random: () => number = Math.random): number {
+  const nominal = RETRY_BASE_DELAY_MS * 2 ** retry;
+  const jittered = nominal * (1 + RETRY_JITTER * (2 * random() - 1));
+  return Math.min(jittered, RETRY_MAX_DELAY_MS);
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function parseBody(text: string): { ok: true; value: unknown } | { ok: false } {
+  // An empty body (204, or a bodiless 200) resolves to undefined.
+  if (text === '') return { ok: true, value: undefined };
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+function isTimeout(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+}
+
+/**
+ * Send `method` to `resource` (the exact path and query under the service's origin) with an
+ * optional JSON body, and resolve to the parsed response body.
+ */
+export async function sendRequest(
+  ctx: RequestContext,
+  method: string,
+  resource: string,
+  body: string | undefined,
+): Promise<unknown> {
+  const url = ctx.base.origin + resource;
+  const payloadHash =
+    body !== undefined && ctx.signer !== undefined ? ctx.signer.payloadHash(body) : undefined;
+  let lastFailure: { failure: ConnectionFailure; cause: unknown } | undefined;
+  let lastServerError: { statusCode: number; body: unknown } | undefined;
+  const attempts = ctx.maxRetries + 1;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    if (attempt > 1) await sleep(retryDelay(attempt - 2));
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers['content-type'] = JSON_CONTENT_TYPE;
+    if (ctx.signer !== undefined) {
+      // A fresh header per attempt: Hawk timestamps and nonces must not be replayed.
+      headers.authorization = ctx.signer.authorization(method, resource, payloadHash);
+    }
+    const started = ctx.log === undefined ? 0 : performance.now();
+    let status: number;
+    let text: string;
+    try {
+      // Without a body, fetch sends `Content-Length: 0` on POST and PUT.
+      const response = await ctx.fetch(url, {
+        method,
+        headers,
+        body: body ?? null,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(ctx.timeout),
+      });
+      status = response.status;
+      text = await response.text();
+    } catch (cause) {
+      const timedOut = isTimeout(cause);
+      lastFailure = {
+        failure: timedOut ? { type: 'timeout', timeoutMs: ctx.timeout } : { type: 'network' },
+        cause,
+      };
+      lastServerError = undefined;
+      ctx.log?.({
+        method,
+        url,
+        attempt,
+        durationMs: Math.round(performance.now() - started),
+        outcome: { type: 'failure', reason: timedOut ? 'timeout' : 'network' },
+      });
+      continue;
+    }
+    ctx.log?.({
+      method,
+      url,
+      attempt,
+      durationMs: Math.round(performance.now() - started),
+      outcome: { type: 'response', status },
+    });
+    const parsed = parseBody(text);
+    const responseBody = parsed.ok ? parsed.value : text;
+    if (status >= 500) {
+      lastServerError = { statusCode: status, body: responseBody };
+      lastFailure = undefined;
+      continue;
+    }
+    if (status >= 400) throw httpError({ method, url, statusCode: status, body: responseBody });
+    if (!parsed.ok) {
+      throw new TaskclusterHttpError(
+        { method, url, statusCode: status, body: text },
+        'MalformedResponse',
+      );
+    }
+    // 2xx, and API redirects (303) whose JSON body names the target.
+    return parsed.value;
+  }
+  if (lastServerError !== undefined) throw httpError({ method, url, ...lastServerError });
+  const { failure, cause } = lastFailure!;
+  throw new TaskclusterConnectionError({ method, url, attempts }, failure, cause);
+}

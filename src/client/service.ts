@@ -1,0 +1,299 @@
+/**
+ * The one runtime that turns a service table into a client class: every method is the same small
+ * function bound to its precompiled entry; no per-method code is written or generated.
+ */
+import { InputError } from '../errors.js';
+import {
+  CONTINUATION_TOKEN,
+  type CompiledEntry,
+  compileEntry,
+  type ParsedCall,
+  parseCall,
+  parseUrlArgs,
+} from './arguments.js';
+import type { CallArgs, MethodShape, PositionalParams, QueryOf, ShapeOf } from './calling.js';
+import { attemptLog } from './log.js';
+import type { ClientOptions } from './options.js';
+import { followPages, type Pages, paginate } from './pagination.js';
+import type { ApiTable } from './reference.js';
+import { type RequestContext, sendRequest } from './request.js';
+import { type ResolvedClientOptions, resolveClientOptions } from './resolved-options.js';
+import { createSigner } from './signer.js';
+import { buildQuery, serviceBase } from './url.js';
+
+/** Options of `buildUrl`, after the route parameters. */
+export interface UrlOptions<Query> {
+  query?: Query;
+}
+
+/** Options of `buildSignedUrl`, after the route parameters. */
+export interface SignedUrlOptions<Query> extends UrlOptions<Query> {
+  /** Seconds the URL stays valid; defaults to the client's `signedUrlExpiration`. */
+  expiration?: number;
+}
+
+type QueryOfShape<S extends MethodShape> = [S['query']] extends [never]
+  ? undefined
+  : QueryOf<S['query']>;
+
+/** The arguments of `buildUrl` after the method: its route parameters, then options. */
+export type UrlArgs<M, Options extends 'url' | 'signed' = 'url'> = [ShapeOf<M>] extends [never]
+  ? unknown[]
+  : [
+      ...PositionalParams<ShapeOf<M>['args']>,
+      options?: Options extends 'signed'
+        ? SignedUrlOptions<QueryOfShape<ShapeOf<M>>>
+        : UrlOptions<QueryOfShape<ShapeOf<M>>>,
+    ];
+
+/** The arguments of a call of method type `M` (any convention). */
+export type ArgsOf<M> = [ShapeOf<M>] extends [never] ? unknown[] : CallArgs<ShapeOf<M>>;
+
+/** The response type of method type `M`. */
+export type OutputOf<M> = [ShapeOf<M>] extends [never] ? unknown : ShapeOf<M>['output'];
+
+/** The names of `Methods` that page with `continuationToken`. */
+export type PaginatedMethodName<Methods> = {
+  [K in keyof Methods & string]: [ShapeOf<Methods[K]>] extends [never]
+    ? K
+    : typeof CONTINUATION_TOKEN extends ShapeOf<Methods[K]>['query']
+      ? K
+      : never;
+}[keyof Methods & string];
+
+/** What every service client has besides its API methods. */
+export interface ServiceClient<Methods> {
+  /** The options in force, with defaults applied. */
+  readonly options: ResolvedClientOptions;
+  /** The URL of a call of `method`, e.g. `queue.buildUrl('getTask', taskId)`. */
+  buildUrl<K extends keyof Methods & string>(method: K, ...args: UrlArgs<Methods[K]>): string;
+  /** The URL of a call of `method`, given the method itself, e.g. `buildUrl(queue.getTask, id)`. */
+  buildUrl<M extends Methods[keyof Methods]>(method: M, ...args: UrlArgs<M>): string;
+  /**
+   * A GET URL signed with a bewit (appended last), valid `expiration` seconds (default: the
+   * `signedUrlExpiration` option). Needs credentials.
+   */
+  buildSignedUrl<K extends keyof Methods & string>(
+    method: K,
+    ...args: UrlArgs<Methods[K], 'signed'>
+  ): string;
+  /** As above, given the method itself. */
+  buildSignedUrl<M extends Methods[keyof Methods]>(
+    method: M,
+    ...args: UrlArgs<M, 'signed'>
+  ): string;
+  /**
+   * The pages of a paginated method, fetched lazily while iterating; `items()` iterates the
+   * elements of each page's list, e.g.
+   * `for await (const task of queue.paginate('listTaskGroup', taskGroupId).items())`.
+   */
+  paginate<K extends PaginatedMethodName<Methods>>(
+    method: K,
+    ...args: ArgsOf<Methods[K]>
+  ): Pages<OutputOf<Methods[K]>>;
+}
+
+/** A client class made by {@link defineService}. */
+export interface ServiceClass<Methods> {
+  new (options: ClientOptions): ServiceClient<Methods> & Methods;
+  /** The table the class was made from. */
+  readonly table: ApiTable;
+}
+
+/** Per-client state, kept under a symbol so that API method names cannot collide with it. */
+const state = Symbol('taskcluster-pulse.client-state');
+
+interface ClientState {
+  readonly ctx: RequestContext;
+  readonly entries: ReadonlyMap<string, CompiledEntry>;
+}
+
+/** Which compiled entry a method function of some service class stands for. */
+const entryOfMethod = new WeakMap<object, CompiledEntry>();
+
+const RESERVED_NAMES = new Set([
+  'options',
+  'buildUrl',
+  'buildSignedUrl',
+  'paginate',
+  'constructor',
+]);
+
+function serializePayload(compiled: CompiledEntry, payload: unknown): string | undefined {
+  if (payload === undefined) return undefined;
+  try {
+    return JSON.stringify(payload);
+  } catch (cause) {
+    throw new InputError(`${compiled.signature}: the payload cannot be serialized as JSON`, {
+      cause,
+    });
+  }
+}
+
+function send(
+  client: ClientState,
+  compiled: CompiledEntry,
+  call: ParsedCall,
+  body: string | undefined,
+  query: Readonly<Record<string, unknown>> | undefined,
+): Promise<unknown> {
+  const resource =
+    client.ctx.base.basePath +
+    compiled.route(call.params) +
+    buildQuery(compiled.entry.query, query);
+  return sendRequest(client.ctx, compiled.httpMethod, resource, body);
+}
+
+function pageFetcher(
+  client: ClientState,
+  compiled: CompiledEntry,
+  call: ParsedCall,
+  body: string | undefined,
+) {
+  return (token: string | undefined) =>
+    send(
+      client,
+      compiled,
+      call,
+      body,
+      token === undefined ? call.query : { ...call.query, [CONTINUATION_TOKEN]: token },
+    );
+}
+
+async function invoke(
+  client: ClientState,
+  compiled: CompiledEntry,
+  args: readonly unknown[],
+): Promise<unknown> {
+  const call = parseCall(compiled, args);
+  const body = serializePayload(compiled, call.payload);
+  if (call.paginationHandler !== undefined) {
+    return followPages(pageFetcher(client, compiled, call, body), call.paginationHandler);
+  }
+  return send(client, compiled, call, body, call.query);
+}
+
+function lookup(client: ClientState, method: unknown): CompiledEntry {
+  const compiled =
+    typeof method === 'string' ? client.entries.get(method) : entryOfMethod.get(method as object);
+  if (compiled === undefined) {
+    throw new InputError(
+      `unknown method ${typeof method === 'string' ? JSON.stringify(method) : 'function'}`,
+    );
+  }
+  return compiled;
+}
+
+/** The runtime base class; API methods are added to each service's prototype. */
+class ServiceClientRuntime {
+  readonly options: ResolvedClientOptions;
+  readonly [state]: ClientState;
+
+  constructor(
+    table: ApiTable,
+    entries: ReadonlyMap<string, CompiledEntry>,
+    options: ClientOptions,
+  ) {
+    this.options = resolveClientOptions(options);
+    const base = serviceBase(this.options.rootUrl, table.serviceName, table.apiVersion);
+    const credentials = this.options.credentials;
+    this[state] = {
+      entries,
+      ctx: {
+        base,
+        signer:
+          credentials === undefined
+            ? undefined
+            : createSigner(base, credentials, this.options.authorizedScopes),
+        fetch: this.options.fetch,
+        maxRetries: this.options.maxRetries,
+        timeout: this.options.timeout,
+        log: attemptLog(this.options.logger),
+      },
+    };
+  }
+
+  buildUrl(method: unknown, ...args: unknown[]): string {
+    const client = this[state];
+    const compiled = lookup(client, method);
+    const { params, query } = parseUrlArgs(compiled, args, false);
+    return (
+      client.ctx.base.origin +
+      client.ctx.base.basePath +
+      compiled.route(params) +
+      buildQuery(compiled.entry.query, query)
+    );
+  }
+
+  buildSignedUrl(method: unknown, ...args: unknown[]): string {
+    const client = this[state];
+    const compiled = lookup(client, method);
+    if (compiled.httpMethod !== 'GET') {
+      throw new InputError(`${compiled.signature}: only GET methods have signed URLs`);
+    }
+    const signer = client.ctx.signer;
+    if (signer === undefined) {
+      throw new InputError(`${compiled.signature}: a signed URL needs credentials`);
+    }
+    const { params, query, expiration } = parseUrlArgs(compiled, args, true);
+    const queryString = buildQuery(compiled.entry.query, query);
+    const resource = client.ctx.base.basePath + compiled.route(params) + queryString;
+    const bewit = signer.bewit(resource, expiration ?? this.options.signedUrlExpiration);
+    return `${client.ctx.base.origin}${resource}${queryString ? '&' : '?'}bewit=${bewit}`;
+  }
+
+  paginate(method: unknown, ...args: unknown[]): Pages<unknown> {
+    const client = this[state];
+    const compiled = lookup(client, method);
+    if (!compiled.paginated) {
+      throw new InputError(`${compiled.signature}: this method does not page`);
+    }
+    const call = parseCall(compiled, args);
+    return paginate(pageFetcher(client, compiled, call, serializePayload(compiled, call.payload)));
+  }
+}
+
+/**
+ * Make the client class of a service from its table. The generator writes, per service,
+ * `export const Queue = defineService<QueueMethods>(queueTable)`. Deprecated entries stay
+ * callable; the generator marks them in the types.
+ */
+export function defineService<Methods>(table: ApiTable): ServiceClass<Methods> {
+  const entries = new Map<string, CompiledEntry>();
+  for (const entry of table.entries) {
+    if (RESERVED_NAMES.has(entry.name) || entries.has(entry.name)) {
+      throw new InputError(
+        `${table.serviceName}: method name ${entry.name} is reserved or repeated`,
+      );
+    }
+    entries.set(entry.name, compileEntry(table.serviceName, entry));
+  }
+  class Service extends ServiceClientRuntime {
+    static readonly table = table;
+    constructor(options: ClientOptions) {
+      super(table, entries, options);
+    }
+  }
+  for (const [name, compiled] of entries) {
+    const method = function (this: ServiceClientRuntime, ...args: unknown[]): Promise<unknown> {
+      return invoke(this[state], compiled, args);
+    };
+    Object.defineProperty(method, 'name', { value: name });
+    entryOfMethod.set(method, compiled);
+    Object.defineProperty(Service.prototype, name, {
+      value: method,
+      writable: true,
+      configurable: true,
+    });
+  }
+  Object.defineProperty(Service, 'name', { value: className(table.serviceName) });
+  return Service as unknown as ServiceClass<Methods>;
+}
+
+/** `purge-cache` -> `PurgeCache`, for the class name shown in stack traces and the console. */
+function className(serviceName: string): string {
+  return serviceName
+    .split(/[^A-Za-z0-9]+/)
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
+}
