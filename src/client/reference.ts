@@ -3,12 +3,16 @@
  * `createClient` builds from a reference loaded at run time. One runtime turns it into methods.
  */
 
-/** A scope expression as the references give it: a scope, or `AnyOf`/`AllOf`/`if`-`then`. */
+/**
+ * A scope expression as the references give it: a scope, `AnyOf`/`AllOf`, `if`-`then`, or
+ * `each`-`for`-`in` (one scope per element of a list parameter, e.g. every artifact name).
+ */
 export type ScopeExpression =
   | string
   | { readonly AnyOf: readonly ScopeExpression[] }
   | { readonly AllOf: readonly ScopeExpression[] }
-  | { readonly if: string; readonly then: ScopeExpression; readonly else?: ScopeExpression };
+  | { readonly if: string; readonly then: ScopeExpression; readonly else?: ScopeExpression }
+  | { readonly each: string; readonly for: string; readonly in: string };
 
 /** HTTP methods of the Taskcluster APIs. */
 export type HttpMethod = 'get' | 'post' | 'put' | 'delete' | 'patch';
