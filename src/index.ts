@@ -57,3 +57,21 @@ export type {
   RoutingKeyField,
   RoutingOf,
 } from './exchanges/types.js';
+// Testing: the simulated Taskcluster deployment (a Hawk-verifying loopback server).
+export type { ApiErrorBody, RequestInfo } from './testing/api-error.js';
+export { SimulatedApiError } from './testing/api-error.js';
+export type { SimulatedClient } from './testing/clients.js';
+export type { Fault } from './testing/faults.js';
+export type {
+  RouteContext,
+  RouteHandler,
+  RouteMethod,
+  RouteOptions,
+  RouteResponse,
+} from './testing/routes.js';
+export type {
+  RecordedRequest,
+  TaskclusterServer,
+  TaskclusterServerOptions,
+} from './testing/server.js';
+export { startTaskclusterServer } from './testing/server.js';
