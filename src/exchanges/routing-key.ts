@@ -146,6 +146,31 @@ export function compileRoutingKeyParser(fields: readonly RoutingKeyField[]): Rou
   };
 }
 
+const parsers = new WeakMap<readonly RoutingKeyField[], RoutingKeyParser>();
+
+/**
+ * The parser of keys for these fields, compiled on first use and shared by every binding that
+ * carries the same fields (every binding made on one exchange of one events class).
+ */
+export function routingKeyParser(fields: readonly RoutingKeyField[]): RoutingKeyParser {
+  let parser = parsers.get(fields);
+  if (parser === undefined) {
+    parser = compileRoutingKeyParser(fields);
+    parsers.set(fields, parser);
+  }
+  return parser;
+}
+
+/**
+ * The parser of the routing keys a binding delivers, or `undefined` for a raw binding that
+ * carries no routing-key reference. Call it once per binding, not per message.
+ */
+export function bindingParser(binding: Binding<unknown, unknown>): RoutingKeyParser | undefined {
+  return binding.routingKeyReference === undefined
+    ? undefined
+    : routingKeyParser(binding.routingKeyReference);
+}
+
 /**
  * The task routes of a delivered message: the `route.` keys of its `CC` header, prefix removed.
  * Anything that is not a list of strings (or byte buffers) yields no routes.
