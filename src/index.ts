@@ -13,8 +13,59 @@ export type {
   ParamValue,
   QueryOf,
 } from './client/calling.js';
+// Generated service clients, one class per Taskcluster service, and their main types.
+export type { AuthMethods } from './client/generated/auth.js';
+export { Auth } from './client/generated/auth.js';
+export type { AwsProvisionerMethods } from './client/generated/aws-provisioner.js';
+export { AwsProvisioner } from './client/generated/aws-provisioner.js';
+export type { EC2ManagerMethods } from './client/generated/ec2-manager.js';
+export { EC2Manager } from './client/generated/ec2-manager.js';
+export type { GithubMethods } from './client/generated/github.js';
+export { Github } from './client/generated/github.js';
+export type {
+  HookDefinition,
+  HooksMethods,
+  TriggerHookResponse,
+} from './client/generated/hooks.js';
+export { Hooks } from './client/generated/hooks.js';
+export type {
+  IndexedTaskResponse,
+  IndexMethods,
+  InsertTaskRequest,
+} from './client/generated/index-service.js';
+export { Index } from './client/generated/index-service.js';
+export type { JsonValue } from './client/generated/json.js';
+export type { LoginMethods } from './client/generated/login.js';
+export { Login } from './client/generated/login.js';
+export type { NotifyMethods } from './client/generated/notify.js';
+export { Notify } from './client/generated/notify.js';
+export type { ObjectServiceMethods } from './client/generated/object.js';
+export { ObjectService } from './client/generated/object.js';
+export type { PurgeCacheMethods } from './client/generated/purge-cache.js';
+export { PurgeCache } from './client/generated/purge-cache.js';
+export type {
+  ArtifactResponse,
+  CreateTaskRequest,
+  GetArtifactResponse,
+  ListArtifactsResponse,
+  ListTaskGroupResponse,
+  PostArtifactRequest,
+  PostArtifactResponse,
+  QueueMethods,
+  Task as TaskDefinition,
+  TaskMetadata,
+  TaskRun,
+  TaskStatus,
+  TaskStatusResponse,
+} from './client/generated/queue.js';
+export { Queue } from './client/generated/queue.js';
+export type { Secret, SecretsMethods } from './client/generated/secrets.js';
+export { Secrets } from './client/generated/secrets.js';
+export type { WebServerMethods } from './client/generated/web-server.js';
+export { WebServer } from './client/generated/web-server.js';
+export type { WorkerManagerMethods } from './client/generated/worker-manager.js';
+export { WorkerManager } from './client/generated/worker-manager.js';
 export type { Certificate, ClientOptions, Credentials, Logger } from './client/options.js';
-
 // REST client: options, calling conventions, tables.
 export {
   DEFAULT_MAX_RETRIES,
@@ -36,6 +87,58 @@ export type {
 export type { ErrorOptions } from './errors.js';
 // Errors shared by every module.
 export { InputError, TaskclusterPulseError } from './errors.js';
+export type {
+  EventsClass,
+  EventsClient,
+  EventsOptions,
+  ExchangeLookup,
+  ExchangeMethod,
+  RoutingFilter,
+} from './exchanges/events.js';
+export { defineEvents } from './exchanges/events.js';
+// Generated exchange definitions, one events class per exchange service, and message types.
+export type {
+  AuthEventsMethods,
+  ClientMessage,
+  RoleMessage,
+} from './exchanges/generated/auth-events.js';
+export { AuthEvents } from './exchanges/generated/auth-events.js';
+export type {
+  GithubEventsMethods,
+  GithubPullRequestMessage,
+  GithubPushMessage,
+  GithubReleaseMessage,
+} from './exchanges/generated/github-events.js';
+export { GithubEvents } from './exchanges/generated/github-events.js';
+export type {
+  HooksEventsMethods,
+  PulseHookChangedMessage,
+} from './exchanges/generated/hooks-events.js';
+export { HooksEvents } from './exchanges/generated/hooks-events.js';
+export type {
+  NotificationMessage,
+  NotifyEventsMethods,
+} from './exchanges/generated/notify-events.js';
+export { NotifyEvents } from './exchanges/generated/notify-events.js';
+export type {
+  ArtifactCreatedMessage,
+  QueueEventsMethods,
+  TaskCompletedMessage,
+  TaskDefinedMessage,
+  TaskExceptionMessage,
+  TaskFailedMessage,
+  TaskGroupChangedMessage,
+  TaskPendingMessage,
+  TaskRunningMessage,
+} from './exchanges/generated/queue-events.js';
+export { QueueEvents } from './exchanges/generated/queue-events.js';
+export type { PulseJob, TreeherderEventsMethods } from './exchanges/generated/treeherder-events.js';
+export { TreeherderEvents } from './exchanges/generated/treeherder-events.js';
+export type {
+  PulseWorkerPoolMessage,
+  WorkerManagerEventsMethods,
+} from './exchanges/generated/worker-manager-events.js';
+export { WorkerManagerEvents } from './exchanges/generated/worker-manager-events.js';
 // Exchanges: bindings and routing keys.
 export type {
   ParsedRoutingKey,
@@ -43,10 +146,12 @@ export type {
   RoutingKeyParser,
 } from './exchanges/routing-key.js';
 export {
+  bindingParser,
   buildRoutingKeyPattern,
   compileRoutingKeyParser,
   parseRoutes,
   RoutingKeyError,
+  routingKeyParser,
   taskRouteBinding,
 } from './exchanges/routing-key.js';
 export type {
