@@ -2,7 +2,7 @@
  * The simulated auth service's routes that report how a request was authenticated, so tests
  * can check the scopes a client's credentials and authorizedScopes were granted.
  */
-import type { TaskclusterServer } from './server.js';
+import type { ApiServer } from './api-server.js';
 
 /** The scope the auth service's `currentScopes` requires (per the API reference). */
 export const CURRENT_SCOPES_SCOPE = 'auth:current-scopes';
@@ -13,7 +13,7 @@ export const CURRENT_SCOPES_SCOPE = 'auth:current-scopes';
  * Unlike the real `testAuthenticateGet`, which uses fixed test clients, this one reports the
  * caller's own authentication: it is the simulation's window on what was granted.
  */
-export function registerAuthService(server: TaskclusterServer): void {
+export function registerAuthService(server: ApiServer): void {
   server.route(
     'auth',
     'get',

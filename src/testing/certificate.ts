@@ -3,6 +3,7 @@
  * and derives the temporary access token that keys the Hawk MAC.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import slugid from 'slugid';
 import { AuthenticationFailure, type ClientLookup } from './clients.js';
 import { isScopeList, satisfiesAll } from './scopes.js';
 
@@ -45,7 +46,7 @@ export function temporaryAccessToken(issuerAccessToken: string, seed: string): s
 }
 
 /** The lines the certificate signature covers, joined by `\n` without a trailing newline. */
-function signedText(cert: CertificateFields, clientId: string): string {
+function signedText(cert: Omit<CertificateFields, 'signature'>, clientId: string): string {
   const lines = ['version:1'];
   if (cert.issuer !== undefined) {
     lines.push(`clientId:${clientId}`, `issuer:${cert.issuer}`);
@@ -153,5 +154,34 @@ export function checkCertificate(
     issuer,
     accessToken: temporaryAccessToken(issuingClient.accessToken, cert.seed),
     scopes: cert.scopes,
+  };
+}
+
+/** Temporary credentials as a service of the simulated deployment hands them out. */
+export interface IssuedCredentials {
+  clientId: string;
+  accessToken: string;
+  /** The certificate as a JSON string. */
+  certificate: string;
+}
+
+/**
+ * Issues unnamed temporary credentials from a permanent client, as the queue does for object
+ * artifacts; the same checks as for any client's certificate apply when they are used.
+ */
+export function issueTemporaryCredentials(
+  issuer: { clientId: string; accessToken: string },
+  scopes: string[],
+  start: number,
+  expiry: number,
+): IssuedCredentials {
+  const fields = { version: 1, scopes, start, expiry, seed: slugid.nice() + slugid.nice() };
+  const signature = createHmac('sha256', issuer.accessToken)
+    .update(signedText(fields, issuer.clientId))
+    .digest('base64');
+  return {
+    clientId: issuer.clientId,
+    accessToken: temporaryAccessToken(issuer.accessToken, fields.seed),
+    certificate: JSON.stringify({ ...fields, signature }),
   };
 }

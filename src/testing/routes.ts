@@ -16,6 +16,8 @@ export interface RouteContext {
   params: Record<string, string>;
   /** Query parameters (without a bewit). */
   query: Record<string, string>;
+  /** Request headers (lower-case names). */
+  headers: Readonly<Record<string, string | string[] | undefined>>;
   /** The JSON payload, or `undefined` when the request had no body. */
   body: unknown;
   /** The raw request body. */

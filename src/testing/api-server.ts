@@ -1,0 +1,373 @@
+/**
+ * The HTTP core of the simulated Taskcluster deployment: a real server on loopback that routes
+ * `/api/<service>/<version>/<route>` to handlers, authenticates requests as Taskcluster's auth
+ * service does, records every request, and applies injected faults.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type RequestInfo, SimulatedApiError } from './api-error.js';
+import { type Authentication, authenticateRequest, HAWK_TIMESTAMP_SKEW_S } from './authenticate.js';
+import type { SimulatedClient } from './clients.js';
+import { type Fault, FaultQueues, NON_JSON_FAULT_BODY } from './faults.js';
+import {
+  type EncodedResponse,
+  encodeResponse,
+  errorResponse,
+  readBody,
+  writeResponse,
+} from './http-io.js';
+import { NonceRegistry } from './nonces.js';
+import {
+  type RouteContext,
+  type RouteHandler,
+  type RouteMatch,
+  type RouteMethod,
+  type RouteOptions,
+  RouteTable,
+  routeKey,
+} from './routes.js';
+import { missingScopes, satisfiesAny } from './scopes.js';
+
+/** The API version in every simulated service's path. */
+export const SIMULATED_API_VERSION = 'v1';
+/** The loopback address the server listens on. */
+export const SIMULATED_SERVER_HOST = '127.0.0.1';
+
+/** Options of {@link startApiServer}. */
+export interface ApiServerOptions {
+  /** Permanent clients of the simulated deployment, by client id. */
+  clients?: Record<string, SimulatedClient>;
+  /** The server's clock in epoch ms (for Hawk timestamps, bewits and certificates). */
+  now?: () => number;
+  /** The port to listen on; defaults to a random free port. */
+  port?: number;
+  /**
+   * Scopes granted to unauthenticated requests (a deployment's `anonymous` role);
+   * none by default.
+   */
+  anonymousScopes?: string[];
+}
+
+/** One request as the server saw it. Secrets (the Authorization header, a bewit) are left out. */
+export interface RecordedRequest {
+  /** The HTTP method. */
+  method: string;
+  /** The path as sent (percent-encoded). */
+  path: string;
+  /** Query parameters, without the bewit. */
+  query: Record<string, string>;
+  /** The JSON payload, the raw body as text when it is not JSON, or `undefined` without one. */
+  body: unknown;
+  /** The key of the matched route (`GET /api/queue/v1/task/<taskId>`), if one matched. */
+  route: string | undefined;
+  /** 1 for the first request to this route, 2 for the next (a retry), and so on. */
+  attempt: number;
+  /** How the request authenticated. */
+  auth: 'anonymous' | 'hawk' | 'bewit' | 'failed' | 'none';
+  /** The authenticated client id. */
+  clientId: string | undefined;
+  /** The scopes granted to the request. */
+  scopes: readonly string[];
+  /** The fault applied to this request, if any. */
+  fault: Fault['type'] | undefined;
+  /** The status answered; `undefined` until answered, and for a reset connection. */
+  status: number | undefined;
+}
+
+/** A running simulated API server. */
+export interface ApiServer {
+  /** The root URL to give clients, e.g. `http://127.0.0.1:39123`. */
+  readonly rootUrl: string;
+  /** Every request received, in arrival order. */
+  readonly requests: readonly RecordedRequest[];
+  /**
+   * Registers a handler for `<METHOD> /api/<service>/v1<route>`; `route` uses `<param>`
+   * placeholders as the API references do. Returns the route key.
+   */
+  route(
+    service: string,
+    method: string,
+    route: string,
+    handler: RouteHandler,
+    options?: RouteOptions,
+  ): string;
+  /** Registers a plain (non-API, no Hawk) handler for a full path pattern. Returns the route key. */
+  plainRoute(method: string, pattern: string, handler: RouteHandler): string;
+  /** The key of the API route `<METHOD> /api/<service>/v1<route>`, for faults and attempts. */
+  routeKey(service: string, method: string, route: string): string;
+  /** Adds or replaces a permanent client. */
+  addClient(clientId: string, client: SimulatedClient): void;
+  /** Queues faults for the next requests to a route (by key), one per request. */
+  injectFaults(key: string, ...faults: Fault[]): void;
+  /** How many requests reached a route (by key), faulted ones included. */
+  attempts(key: string): number;
+  /** The server's clock in epoch ms. */
+  now(): number;
+  /** Stops listening and closes every connection. */
+  close(): Promise<void>;
+}
+
+const METHODS: readonly RouteMethod[] = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD'];
+
+function toMethod(method: string): RouteMethod {
+  const upper = method.toUpperCase() as RouteMethod;
+  if (!METHODS.includes(upper)) {
+    throw new TypeError(`Unsupported HTTP method: ${method}`);
+  }
+  return upper;
+}
+
+/** The full path pattern of an API route. */
+function apiPattern(service: string, route: string): string {
+  return `/api/${service}/${SIMULATED_API_VERSION}${route.startsWith('/') ? route : `/${route}`}`;
+}
+
+/** Parses a JSON body; a body that is not JSON is kept as text. */
+function parseBody(rawBody: Buffer): { body: unknown; json: boolean } {
+  if (rawBody.length === 0) {
+    return { body: undefined, json: true };
+  }
+  const text = rawBody.toString('utf8');
+  try {
+    return { body: JSON.parse(text), json: true };
+  } catch {
+    return { body: text, json: false };
+  }
+}
+
+/** Grants of an authentication outcome. */
+function grants(
+  auth: Authentication,
+  anonymousScopes: string[],
+): { clientId: string | undefined; scopes: string[] } {
+  return auth.type === 'authenticated'
+    ? { clientId: auth.clientId, scopes: auth.scopes }
+    : { clientId: undefined, scopes: anonymousScopes };
+}
+
+/**
+ * Starts a simulated API server on 127.0.0.1 and a random port, with no routes: services
+ * register theirs. Unknown routes answer 404 `ResourceNotFound`.
+ */
+export async function startApiServer(options: ApiServerOptions = {}): Promise<ApiServer> {
+  const clients = new Map(Object.entries(options.clients ?? {}));
+  const now = options.now ?? Date.now;
+  const anonymousScopes = options.anonymousScopes ?? [];
+  const routes = new RouteTable();
+  const faults = new FaultQueues();
+  const attempts = new Map<string, number>();
+  const requests: RecordedRequest[] = [];
+  const closing = new AbortController();
+  const nonces = new NonceRegistry(2 * HAWK_TIMESTAMP_SKEW_S * 1000);
+  let port = 0;
+
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const rawBody = await readBody(req);
+    const url = new URL(req.url ?? '/', `http://${SIMULATED_SERVER_HOST}`);
+    const bewit = url.searchParams.get('bewit') ?? undefined;
+    url.searchParams.delete('bewit');
+    const match = routes.match(req.method ?? 'GET', url.pathname);
+    const key = match?.route.key;
+    const attempt = key === undefined ? 1 : (attempts.get(key) ?? 0) + 1;
+    if (key !== undefined) {
+      attempts.set(key, attempt);
+    }
+    const parsed = parseBody(rawBody);
+    const record: RecordedRequest = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      body: parsed.body,
+      route: key,
+      attempt,
+      auth: 'none',
+      clientId: undefined,
+      scopes: [],
+      fault: undefined,
+      status: undefined,
+    };
+    requests.push(record);
+    const requestInfo: RequestInfo = {
+      method: match?.route.options.name ?? url.pathname,
+      params: match?.params ?? {},
+      payload: parsed.body ?? {},
+      time: new Date(now()).toISOString(),
+    };
+    const respond = (response: EncodedResponse, truncate = false) => {
+      record.status = response.status;
+      writeResponse(res, response, truncate);
+    };
+
+    const fault = key === undefined ? undefined : faults.take(key);
+    record.fault = fault?.type;
+    switch (fault?.type) {
+      case 'reset':
+        req.socket.resetAndDestroy();
+        return;
+      case 'status':
+        respond(
+          fault.body === undefined
+            ? errorResponse(fault.status, 'InternalServerError', 'Injected fault', requestInfo)
+            : encodeResponse({ status: fault.status, json: fault.body }),
+        );
+        return;
+      case 'non-json':
+        respond(
+          encodeResponse({
+            status: fault.status,
+            body: NON_JSON_FAULT_BODY,
+            headers: { 'content-type': 'text/html' },
+          }),
+        );
+        return;
+      case 'delay':
+        try {
+          await sleep(fault.ms, undefined, { signal: closing.signal });
+        } catch {
+          return;
+        }
+        break;
+      default:
+        break;
+    }
+
+    if (!match) {
+      respond(
+        errorResponse(404, 'ResourceNotFound', `No such route: ${url.pathname}`, requestInfo),
+      );
+      return;
+    }
+    const response = await answer(req, match, rawBody, bewit, parsed, url, record, requestInfo);
+    respond(response, fault?.type === 'truncate');
+  }
+
+  async function answer(
+    req: IncomingMessage,
+    match: RouteMatch,
+    rawBody: Buffer,
+    bewit: string | undefined,
+    parsed: { body: unknown; json: boolean },
+    url: URL,
+    record: RecordedRequest,
+    requestInfo: RequestInfo,
+  ): Promise<EncodedResponse> {
+    const { route, params } = match;
+    let granted: { clientId: string | undefined; scopes: string[] } = {
+      clientId: undefined,
+      scopes: [],
+    };
+    if (route.options.plain) {
+      if (req.headers.authorization !== undefined || bewit !== undefined) {
+        return errorResponse(
+          400,
+          'InvalidRequest',
+          'Storage URLs take no Authorization header and no bewit',
+          requestInfo,
+        );
+      }
+    } else {
+      const auth = await authenticateRequest(req, bewit, rawBody, {
+        lookup: (clientId) => clients.get(clientId),
+        now: now(),
+        host: SIMULATED_SERVER_HOST,
+        port,
+        nonces,
+      });
+      record.auth = auth.type === 'authenticated' ? auth.scheme : auth.type;
+      if (auth.type === 'failed') {
+        return errorResponse(401, 'AuthenticationFailed', auth.message, requestInfo);
+      }
+      granted = grants(auth, anonymousScopes);
+      record.clientId = granted.clientId;
+      record.scopes = granted.scopes;
+      if (!parsed.json) {
+        return errorResponse(400, 'MalformedPayload', 'The payload is not JSON', requestInfo);
+      }
+    }
+    const context: RouteContext = {
+      method: route.method,
+      path: url.pathname,
+      params,
+      query: Object.fromEntries(url.searchParams),
+      headers: req.headers,
+      body: parsed.body,
+      rawBody,
+      clientId: granted.clientId,
+      scopes: granted.scopes,
+      now: now(),
+      requireScopes(requiredDnf) {
+        if (!satisfiesAny(granted.scopes, requiredDnf)) {
+          const missing = requiredDnf.map((c) => missingScopes(granted.scopes, c).join(' AND '));
+          throw new SimulatedApiError(
+            403,
+            'InsufficientScopes',
+            `Client ${granted.clientId ?? '(unauthenticated)'} is missing scopes: ${missing.join(' OR ')}`,
+          );
+        }
+      },
+    };
+    try {
+      return encodeResponse(await route.handler(context));
+    } catch (error) {
+      if (error instanceof SimulatedApiError) {
+        return errorResponse(error.status, error.code, error.message, requestInfo);
+      }
+      return errorResponse(
+        500,
+        'InternalServerError',
+        `Handler failed: ${error instanceof Error ? error.message : String(error)}`,
+        requestInfo,
+      );
+    }
+  }
+
+  const server = createServer((req, res) => {
+    serve(req, res).catch((error: unknown) => {
+      res.destroy(error instanceof Error ? error : undefined);
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, SIMULATED_SERVER_HOST, () => resolve());
+  });
+  port = (server.address() as AddressInfo).port;
+
+  const handle: ApiServer = {
+    rootUrl: `http://${SIMULATED_SERVER_HOST}:${port}`,
+    requests,
+    route(service, method, route, handler, routeOptions = {}) {
+      const pattern = apiPattern(service, route);
+      routes.add(toMethod(method), pattern, handler, {
+        name: routeOptions.name ?? `${service}${route}`,
+        ...routeOptions,
+      });
+      return routeKey(toMethod(method), pattern);
+    },
+    plainRoute(method, pattern, handler) {
+      routes.add(toMethod(method), pattern, handler, { plain: true, name: pattern });
+      return routeKey(toMethod(method), pattern);
+    },
+    routeKey(service, method, route) {
+      return routeKey(toMethod(method), apiPattern(service, route));
+    },
+    addClient(clientId, client) {
+      clients.set(clientId, client);
+    },
+    injectFaults(key, ...injected) {
+      faults.push(key, injected);
+    },
+    attempts(key) {
+      return attempts.get(key) ?? 0;
+    },
+    now,
+    close() {
+      closing.abort();
+      return new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      });
+    },
+  };
+  return handle;
+}
