@@ -1,0 +1,122 @@
+/**
+ * The {@link Transport} of a real broker: opens amqplib connections, with the heartbeat set,
+ * TLS certificates verified by default, and credentials fetched anew on every connect.
+ */
+
+import { connect } from 'amqplib';
+import { InputError } from '../errors.js';
+import { PulseConnectionError, redact } from './errors.js';
+import {
+  type BrokerAddress,
+  DEFAULT_AMQP_PORT,
+  DEFAULT_AMQPS_PORT,
+  DEFAULT_HEARTBEAT_S,
+  type PulseCredentials,
+  type TlsOptions,
+} from './options.js';
+import type { Transport, TransportConnection } from './transport.js';
+
+/** Options of {@link AmqpTransport}. */
+export interface AmqpTransportOptions {
+  /** A URL (`amqps://user:pass@host:port/vhost`) or its parts. */
+  broker: string | BrokerAddress;
+  /** Called on every connect; overrides the user and password of `broker`. */
+  credentials?: (() => Promise<PulseCredentials> | PulseCredentials) | undefined;
+  /** Seconds between heartbeats. */
+  heartbeat?: number | undefined;
+  /** TLS options of `amqps://`. */
+  tls?: TlsOptions | undefined;
+  /** Shown in the broker's connection list. */
+  connectionName?: string | undefined;
+}
+
+/** Opens connections to RabbitMQ through amqplib. */
+export class AmqpTransport implements Transport {
+  readonly kind = 'amqp';
+  readonly description: string;
+  readonly #address: Required<Omit<BrokerAddress, 'username' | 'password'>> & {
+    username: string | undefined;
+    password: string | undefined;
+  };
+  readonly #options: AmqpTransportOptions;
+
+  constructor(options: AmqpTransportOptions) {
+    this.#options = options;
+    this.#address = normalizeAddress(options.broker);
+    const { protocol, hostname, port, vhost, username } = this.#address;
+    const user = options.credentials === undefined && username !== undefined ? `${username}@` : '';
+    this.description = `${protocol}://${user}${hostname}:${port}/${encodeURIComponent(vhost)}`;
+  }
+
+  async connect(): Promise<TransportConnection> {
+    const credentials = this.#options.credentials
+      ? await this.#options.credentials()
+      : {
+          username: this.#address.username ?? 'guest',
+          password: this.#address.password ?? 'guest',
+        };
+    const { protocol, hostname, port, vhost } = this.#address;
+    const tls = protocol === 'amqps' ? (this.#options.tls ?? {}) : {};
+    const socketOptions = {
+      ...tls,
+      clientProperties: { connection_name: this.#options.connectionName ?? 'taskcluster-pulse' },
+    };
+    try {
+      return await connect(
+        {
+          protocol,
+          hostname,
+          port,
+          vhost,
+          username: credentials.username,
+          password: credentials.password,
+          heartbeat: this.#options.heartbeat ?? DEFAULT_HEARTBEAT_S,
+        },
+        socketOptions,
+      );
+    } catch (error) {
+      throw new PulseConnectionError(
+        `cannot connect to ${this.description}: ${redact(error, [credentials.password])}`,
+      );
+    }
+  }
+}
+
+function normalizeAddress(broker: string | BrokerAddress) {
+  const address = typeof broker === 'string' ? parseBrokerUrl(broker) : broker;
+  if (typeof address.hostname !== 'string' || address.hostname === '') {
+    throw new InputError('the broker address needs a hostname');
+  }
+  const protocol = address.protocol ?? 'amqps';
+  if (protocol !== 'amqp' && protocol !== 'amqps') {
+    throw new InputError(`the broker protocol must be amqp or amqps, got "${String(protocol)}"`);
+  }
+  return {
+    protocol,
+    hostname: address.hostname,
+    port: address.port ?? (protocol === 'amqps' ? DEFAULT_AMQPS_PORT : DEFAULT_AMQP_PORT),
+    vhost: address.vhost ?? '/',
+    username: address.username,
+    password: address.password,
+  };
+}
+
+/** The parts of an `amqp://` or `amqps://` URL; the error for a bad URL never shows it whole. */
+export function parseBrokerUrl(url: string): BrokerAddress {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new InputError('the broker URL is not a valid URL (amqps://user:pass@host:port/vhost)');
+  }
+  const protocol = parsed.protocol.slice(0, -1);
+  if (protocol !== 'amqp' && protocol !== 'amqps') {
+    throw new InputError(`the broker URL must start with amqp:// or amqps://, got "${protocol}:"`);
+  }
+  const address: BrokerAddress = { protocol, hostname: parsed.hostname.replace(/^\[|\]$/g, '') };
+  if (parsed.port !== '') address.port = Number(parsed.port);
+  if (parsed.pathname.length > 1) address.vhost = decodeURIComponent(parsed.pathname.slice(1));
+  if (parsed.username !== '') address.username = decodeURIComponent(parsed.username);
+  if (parsed.password !== '') address.password = decodeURIComponent(parsed.password);
+  return address;
+}

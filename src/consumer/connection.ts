@@ -1,0 +1,287 @@
+/**
+ * The connection manager: keeps one broker connection up (reconnecting forever with backoff),
+ * recycles it periodically (the new one up before the old one closes), and replays every
+ * registered user's setup (queues, bindings, consumers, publisher channel) on each connection.
+ */
+
+import { type Observable, Subject } from 'rxjs';
+import type { Logger } from '../client/options.js';
+import { type BackoffOptions, reconnectDelay } from './backoff.js';
+import { ClosedError, redact } from './errors.js';
+import { DEFAULT_GRACE_PERIOD_MS, DEFAULT_RECYCLE_INTERVAL_MS } from './options.js';
+import type { PulseStatus } from './status.js';
+import type { Transport, TransportConfirmChannel, TransportConnection } from './transport.js';
+
+/** One broker connection of a {@link ConnectionManager}; users open their channels on it. */
+export class Link {
+  /** Numbers the connections of one manager from 1. */
+  readonly id: number;
+  readonly connection: TransportConnection;
+  /** False once the connection closed or is being closed. */
+  open = true;
+  readonly #confirm = new Map<ConfirmChannelPurpose, Promise<TransportConfirmChannel>>();
+
+  constructor(id: number, connection: TransportConnection) {
+    this.id = id;
+    this.connection = connection;
+  }
+
+  /**
+   * The link's confirm channel for a purpose, opened on first use and again after it closed.
+   * Publishing and the consumers' retries use different ones, so a user's publish to a missing
+   * exchange (which closes its channel) never disturbs a retry.
+   */
+  confirmChannel(purpose: ConfirmChannelPurpose): Promise<TransportConfirmChannel> {
+    let channel = this.#confirm.get(purpose);
+    if (channel === undefined) {
+      const opening = this.connection.createConfirmChannel();
+      channel = opening;
+      this.#confirm.set(purpose, opening);
+      const forget = () => {
+        if (this.#confirm.get(purpose) === opening) this.#confirm.delete(purpose);
+      };
+      opening.then((open) => {
+        // The error is followed by `close`; pending publishes get it through their callbacks.
+        open.on('error', () => undefined);
+        open.on('close', forget);
+      }, forget);
+    }
+    return channel;
+  }
+}
+
+/** What a link's confirm channel is for. */
+export type ConfirmChannelPurpose = 'publish' | 'republish';
+
+/** Something that uses the connection: set up on every new link, released from old ones. */
+export interface LinkUser {
+  /** Sets up on a new link (declare, bind, consume...). Failures are the user's to report. */
+  attach(link: Link): Promise<void>;
+  /**
+   * Stops using a link. `graceful` (recycling, close): stop consuming, let in-flight messages
+   * settle within `gracePeriod` ms. Not graceful: the link is already gone.
+   */
+  release(link: Link, graceful: boolean, gracePeriod: number): Promise<void>;
+}
+
+/** Options of a {@link ConnectionManager}. */
+export interface ConnectionManagerOptions {
+  transport: Transport;
+  /** Secrets that must not appear in reported errors (the password). */
+  secrets?: readonly string[] | undefined;
+  recycleInterval?: number | undefined;
+  gracePeriod?: number | undefined;
+  reconnect?: BackoffOptions | undefined;
+  logger?: Logger | undefined;
+}
+
+/** Keeps a connection up and its users set up on it; see the module comment. */
+export class ConnectionManager {
+  readonly #options: ConnectionManagerOptions;
+  readonly #status = new Subject<PulseStatus>();
+  readonly #users = new Set<LinkUser>();
+  readonly #waiters = new Set<(link: Link) => void>();
+  #current: Link | undefined;
+  #linkCount = 0;
+  #reconnects = 0;
+  #closing = false;
+  #closed: Promise<void> | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #recycleTimer: ReturnType<typeof setTimeout> | undefined;
+  #wakeUp: (() => void) | undefined;
+
+  /** Every status event, as it happens (not replayed to late subscribers). */
+  readonly status$: Observable<PulseStatus>;
+
+  constructor(options: ConnectionManagerOptions) {
+    this.#options = options;
+    this.status$ = this.#status.asObservable();
+    void this.#run();
+  }
+
+  /** The number of connections lost (not recycled) so far. */
+  get reconnects(): number {
+    return this.#reconnects;
+  }
+
+  /** The link in use, if a connection is up. */
+  get current(): Link | undefined {
+    return this.#current;
+  }
+
+  /** True once `close()` was called. */
+  get closing(): boolean {
+    return this.#closing;
+  }
+
+  /** The broker, described without password. */
+  describe(): string {
+    return this.#options.transport.description;
+  }
+
+  /** Reports a status event (users report theirs through here too). */
+  report(status: PulseStatus): void {
+    if (status.type !== 'closed' || !this.#status.closed) this.#status.next(status);
+    this.#options.logger?.debug({ status }, 'pulse status');
+  }
+
+  /** Makes a reported error safe to show: the password is replaced by `***`. */
+  redact(error: unknown): string {
+    return redact(error, this.#options.secrets ?? []);
+  }
+
+  /** Resolves with the current link, or the next one when no connection is up. */
+  nextLink(): Promise<Link> {
+    if (this.#closing) return Promise.reject(new ClosedError('the Pulse connection'));
+    if (this.#current?.open) return Promise.resolve(this.#current);
+    return new Promise((resolve) => this.#waiters.add(resolve));
+  }
+
+  /** Adds a user; it is attached now if a connection is up, and on every later one. */
+  async register(user: LinkUser): Promise<void> {
+    if (this.#closing) throw new ClosedError('the Pulse connection');
+    this.#users.add(user);
+    const link = this.#current;
+    if (link?.open) await user.attach(link);
+  }
+
+  /** Removes a user (after it released its links). */
+  unregister(user: LinkUser): void {
+    this.#users.delete(user);
+  }
+
+  /** Closes users gracefully, then the connection; idempotent. */
+  close(): Promise<void> {
+    this.#closed ??= this.#close();
+    return this.#closed;
+  }
+
+  async #close(): Promise<void> {
+    this.#closing = true;
+    clearTimeout(this.#timer);
+    clearTimeout(this.#recycleTimer);
+    this.#wakeUp?.();
+    const link = this.#current;
+    const grace = this.#options.gracePeriod ?? DEFAULT_GRACE_PERIOD_MS;
+    if (link !== undefined) {
+      await Promise.allSettled([...this.#users].map((user) => user.release(link, true, grace)));
+      this.#current = undefined;
+      link.open = false;
+      await link.connection.close().catch(() => undefined);
+    }
+    this.#users.clear();
+    this.report({ type: 'closed' });
+    this.#status.complete();
+  }
+
+  async #run(): Promise<void> {
+    let attempt = 0;
+    let lastError = '';
+    while (!this.#closing) {
+      attempt++;
+      if (attempt > 1) {
+        const delay = reconnectDelay(attempt - 1, this.#options.reconnect);
+        this.report({ type: 'reconnecting', attempt, delay, error: lastError });
+        await this.#sleep(delay);
+        if (this.#closing) return;
+      }
+      this.report({ type: 'connecting', attempt });
+      try {
+        const link = await this.#open();
+        if (this.#closing) {
+          link.open = false;
+          await link.connection.close().catch(() => undefined);
+          return;
+        }
+        this.#adopt(link);
+        return;
+      } catch (error) {
+        lastError = this.redact(error);
+      }
+    }
+  }
+
+  async #open(): Promise<Link> {
+    const connection = await this.#options.transport.connect();
+    const link = new Link(++this.#linkCount, connection);
+    connection.on('error', () => {
+      // Followed by `close`, which is where the loss is handled.
+    });
+    connection.on('close', (error?: Error) => this.#onClose(link, error));
+    connection.on('blocked', (reason: string) => this.report({ type: 'blocked', reason }));
+    connection.on('unblocked', () => this.report({ type: 'unblocked' }));
+    return link;
+  }
+
+  #adopt(link: Link): void {
+    this.#current = link;
+    this.report({ type: 'connected', connection: link.id });
+    for (const waiter of this.#waiters) waiter(link);
+    this.#waiters.clear();
+    for (const user of this.#users) void user.attach(link);
+    this.#scheduleRecycle(link);
+  }
+
+  #onClose(link: Link, error: Error | undefined): void {
+    if (!link.open) return;
+    link.open = false;
+    const grace = this.#options.gracePeriod ?? DEFAULT_GRACE_PERIOD_MS;
+    for (const user of this.#users) void user.release(link, false, grace);
+    if (this.#current !== link || this.#closing) return;
+    this.#current = undefined;
+    this.#reconnects++;
+    clearTimeout(this.#recycleTimer);
+    this.report({
+      type: 'disconnected',
+      connection: link.id,
+      error: error === undefined ? undefined : this.redact(error),
+    });
+    void this.#run();
+  }
+
+  #scheduleRecycle(link: Link): void {
+    const interval = this.#options.recycleInterval ?? DEFAULT_RECYCLE_INTERVAL_MS;
+    if (interval <= 0) return;
+    this.#recycleTimer = setTimeout(() => void this.recycle(link), interval);
+    this.#recycleTimer.unref?.();
+  }
+
+  /**
+   * Replaces `link` (default: the current one) by a new connection: the users are set up on
+   * the new one first, then released gracefully from the old one, which is then closed.
+   */
+  async recycle(link: Link | undefined = this.#current): Promise<void> {
+    if (link === undefined || link !== this.#current || this.#closing) return;
+    this.report({ type: 'recycling', connection: link.id });
+    let next: Link;
+    try {
+      next = await this.#open();
+    } catch (error) {
+      // Keep the old connection and try again at the next interval.
+      this.#options.logger?.warn({ error: this.redact(error) }, 'pulse recycling failed');
+      this.#scheduleRecycle(link);
+      return;
+    }
+    if (this.#closing || this.#current !== link) {
+      next.open = false;
+      await next.connection.close().catch(() => undefined);
+      return;
+    }
+    const users = [...this.#users];
+    this.#current = next;
+    this.report({ type: 'connected', connection: next.id });
+    await Promise.allSettled(users.map((user) => user.attach(next)));
+    this.#scheduleRecycle(next);
+    const grace = this.#options.gracePeriod ?? DEFAULT_GRACE_PERIOD_MS;
+    await Promise.allSettled(users.map((user) => user.release(link, true, grace)));
+    link.open = false;
+    await link.connection.close().catch(() => undefined);
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.#wakeUp = resolve;
+      this.#timer = setTimeout(resolve, ms);
+    });
+  }
+}

@@ -1,0 +1,279 @@
+/**
+ * One queue consumer, set up again on every connection: declares its queue(s), reconciles the
+ * bindings, consumes with a prefetch, decodes deliveries and hands them to a sink. Poison
+ * messages go to the dead-letter queue here, before anyone sees them. A consumer the broker
+ * cancels, or whose channel dies while the connection lives, is set up again.
+ */
+
+import type { Binding } from '../exchanges/types.js';
+import { type BindingFailure, bindAll, distinctBindings, reconcileBindings } from './bindings.js';
+import type { ConnectionManager, Link, LinkUser } from './connection.js';
+import { MessageDecoder, type PoisonMessageError } from './decode.js';
+import { QueueArgumentsMismatchError } from './errors.js';
+import { type DeliveredMessage, DeliveryChannel } from './message.js';
+import type { PulseMetrics } from './metrics.js';
+import { exclusiveQueueName, type QueueNames, queueNames } from './names.js';
+import { type ConsumerOptions, DEFAULT_PREFETCH, RECONNECT_BASE_DELAY_MS } from './options.js';
+import { declareDurableQueues, declareExclusiveQueue } from './queues.js';
+import { copyOptions, moveDelivery } from './republish.js';
+import type { Delivery } from './transport.js';
+
+/** Where a consumer's messages and fatal errors go. */
+export interface ConsumerSink {
+  /** A decoded message; the sink settles it. */
+  next(message: DeliveredMessage): void;
+  /** A configuration error that setting up again cannot fix; the consumer has stopped. */
+  error(error: Error): void;
+}
+
+/** A queue consumer; see the module comment. */
+export class QueueConsumer implements LinkUser {
+  readonly #manager: ConnectionManager;
+  readonly #namespace: string;
+  readonly #options: ConsumerOptions<Binding<unknown, unknown>>;
+  readonly #sink: ConsumerSink;
+  readonly #metrics: PulseMetrics;
+  readonly #decoder: MessageDecoder;
+  readonly #names: QueueNames | undefined;
+  readonly #channels = new Map<Link, DeliveryChannel>();
+  #stopped = false;
+  #paused = false;
+  #exclusiveBefore = false;
+
+  constructor(
+    manager: ConnectionManager,
+    namespace: string,
+    options: ConsumerOptions<Binding<unknown, unknown>>,
+    sink: ConsumerSink,
+    metrics: PulseMetrics,
+  ) {
+    this.#manager = manager;
+    this.#namespace = namespace;
+    this.#options = options;
+    this.#sink = sink;
+    this.#metrics = metrics;
+    this.#decoder = new MessageDecoder(options.bindings);
+    this.#names =
+      options.queueName === undefined ? undefined : queueNames(namespace, options.queueName);
+  }
+
+  /** The queue names of a durable consumer. */
+  get names(): QueueNames | undefined {
+    return this.#names;
+  }
+
+  /** False when the consumer should be consuming (not stopped) but is not on the current link. */
+  get healthy(): boolean {
+    if (this.#stopped || this.#paused) return true;
+    const link = this.#manager.current;
+    return link !== undefined && this.#channels.get(link)?.consuming === true;
+  }
+
+  async attach(link: Link): Promise<void> {
+    if (this.#stopped || this.#paused || !link.open || this.#channels.has(link)) return;
+    const queue = this.#names?.work ?? exclusiveQueueName(this.#namespace);
+    let failures: BindingFailure[] = [];
+    let source: DeliveryChannel | undefined;
+    try {
+      const connection = link.connection;
+      const keys = distinctBindings(this.#options.bindings);
+      if (this.#names !== undefined) {
+        await declareDurableQueues(connection, this.#names, this.#options);
+        failures = await reconcileBindings(
+          connection,
+          queue,
+          this.#names.manifest,
+          keys,
+          this.#options.expires,
+        );
+      }
+      const channel = await connection.createChannel();
+      source = new DeliveryChannel(channel, link, queue, this.#metrics);
+      const current = source;
+      channel.on('error', () => undefined);
+      channel.on('close', () => this.#onChannelClose(current));
+      this.#channels.set(link, source);
+      if (this.#names === undefined) {
+        await declareExclusiveQueue(channel, queue, this.#options);
+        failures = await bindAll(connection, queue, keys);
+        if (this.#exclusiveBefore) this.#manager.report({ type: 'messages-may-be-missed', queue });
+        this.#exclusiveBefore = true;
+      }
+      for (const failure of failures) {
+        this.#manager.report({
+          type: 'binding-failed',
+          queue,
+          exchange: failure.exchange,
+          routingKeyPattern: failure.routingKeyPattern,
+          error: failure.error,
+        });
+      }
+      await channel.prefetch(this.#options.prefetch ?? DEFAULT_PREFETCH);
+      if (this.#stopped || this.#paused || !source.open) return;
+      const onDelivery = (delivery: Delivery | null) => this.#onDelivery(current, delivery);
+      const { consumerTag } = await channel.consume(queue, onDelivery);
+      source.consumerTag = consumerTag;
+      source.consuming = true;
+      this.#manager.report({ type: 'consuming', queue, connection: link.id });
+    } catch (error) {
+      if (source !== undefined) {
+        this.#channels.delete(link);
+        source.open = false;
+        await source.channel.close().catch(() => undefined);
+      }
+      const failure = error instanceof Error ? error : new Error(String(error));
+      if (failure instanceof QueueArgumentsMismatchError) {
+        this.#stopped = true;
+        this.#manager.unregister(this);
+        this.#sink.error(failure);
+        return;
+      }
+      if (!link.open || this.#stopped) return;
+      this.#manager.report({ type: 'setup-failed', queue, error: failure });
+      this.#retryAttach(link);
+    }
+  }
+
+  #retryAttach(link: Link): void {
+    const timer = setTimeout(() => void this.attach(link), RECONNECT_BASE_DELAY_MS * 4);
+    timer.unref?.();
+  }
+
+  #onChannelClose(source: DeliveryChannel): void {
+    source.open = false;
+    source.consuming = false;
+    const link = source.link;
+    if (this.#channels.get(link) !== source) return;
+    this.#channels.delete(link);
+    // The channel died under a live connection (a channel error): set up again on it.
+    if (link.open && !this.#stopped && !this.#paused && this.#manager.current === link) {
+      this.#retryAttach(link);
+    }
+  }
+
+  #onDelivery(source: DeliveryChannel, delivery: Delivery | null): void {
+    if (delivery === null) {
+      // The broker cancelled the consumer (its queue was deleted, for instance).
+      source.consuming = false;
+      this.#manager.report({ type: 'consumer-cancelled', queue: source.queue });
+      void source.channel.close().catch(() => undefined);
+      return;
+    }
+    this.#metrics.counts.delivered++;
+    source.unsettled++;
+    let message: DeliveredMessage;
+    try {
+      message = this.#decoder.decode(delivery, source);
+    } catch (error) {
+      void this.#deadLetterPoison(source, delivery, error as PoisonMessageError);
+      return;
+    }
+    this.#sink.next(message);
+  }
+
+  async #deadLetterPoison(
+    source: DeliveryChannel,
+    delivery: Delivery,
+    error: PoisonMessageError,
+  ): Promise<void> {
+    this.#metrics.counts.poison++;
+    const moved = await this.deadLetter(
+      source,
+      delivery,
+      delivery.fields.exchange,
+      delivery.fields.routingKey,
+      error.reason,
+      error.message,
+      0,
+    );
+    if (moved) source.ack(delivery);
+    else source.nack(delivery, true);
+  }
+
+  /**
+   * Publishes a copy of a delivery to the dead-letter queue (or, for an exclusive queue that
+   * has none, reports and drops it). Resolves false when the copy could not be published.
+   */
+  async deadLetter(
+    source: DeliveryChannel,
+    delivery: Delivery,
+    exchange: string,
+    routingKey: string,
+    reason: string,
+    error: string,
+    attempts: number,
+  ): Promise<boolean> {
+    if (this.#names === undefined) {
+      this.#manager.report({ type: 'message-dropped', queue: source.queue, reason });
+      this.#metrics.counts.deadLettered++;
+      return true;
+    }
+    const options = copyOptions(delivery, exchange, routingKey, { attempts, reason, error });
+    const moved = await moveDelivery(source, delivery, this.#names.dead, options);
+    if (moved) this.#metrics.counts.deadLettered++;
+    return moved;
+  }
+
+  /** Publishes a copy of a delivery to the retry queue; false if it could not be published. */
+  async retry(
+    source: DeliveryChannel,
+    delivery: Delivery,
+    exchange: string,
+    routingKey: string,
+    attempts: number,
+    delay: number,
+  ): Promise<boolean> {
+    if (this.#names === undefined) return false;
+    const options = copyOptions(delivery, exchange, routingKey, { attempts, delay });
+    const moved = await moveDelivery(source, delivery, this.#names.retry, options);
+    if (moved) this.#metrics.counts.retried++;
+    return moved;
+  }
+
+  async release(link: Link, graceful: boolean, gracePeriod: number): Promise<void> {
+    const source = this.#channels.get(link);
+    if (source === undefined) return;
+    this.#channels.delete(link);
+    if (!graceful || !source.open) {
+      source.open = false;
+      source.consuming = false;
+      return;
+    }
+    await this.#cancel(source);
+    await source.whenSettled(gracePeriod);
+    source.open = false;
+    await source.channel.close().catch(() => undefined);
+  }
+
+  async #cancel(source: DeliveryChannel): Promise<void> {
+    if (!source.consuming) return;
+    source.consuming = false;
+    await source.channel.cancel(source.consumerTag).catch(() => undefined);
+  }
+
+  /** Stops deliveries on every channel; delivered messages can still be settled. */
+  async pause(): Promise<void> {
+    this.#paused = true;
+    await Promise.all([...this.#channels.values()].map((source) => this.#cancel(source)));
+  }
+
+  /**
+   * Stops for good: no more deliveries, waits up to `gracePeriod` ms for delivered messages to
+   * be settled, then closes the channels (the broker requeues what is still unsettled).
+   */
+  async stop(gracePeriod: number): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#manager.unregister(this);
+    const sources = [...this.#channels.values()];
+    this.#channels.clear();
+    await Promise.all(
+      sources.map(async (source) => {
+        await this.#cancel(source);
+        if (source.open) await source.whenSettled(gracePeriod);
+        source.open = false;
+        await source.channel.close().catch(() => undefined);
+      }),
+    );
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * Turns deliveries into typed messages: one JSON.parse, the routing key parsed by a parser
+ * compiled once per exchange, and no per-message closures. A delivery that cannot be decoded
+ * is poison: {@link PoisonMessageError} says why, and the consumer dead-letters it.
+ */
+
+import { TaskclusterPulseError } from '../errors.js';
+import { compileRoutingKeyParser, type RoutingKeyParser } from '../exchanges/routing-key.js';
+import type { Binding } from '../exchanges/types.js';
+import {
+  ATTEMPTS_HEADER,
+  DeliveredMessage,
+  type DeliveryChannel,
+  EXCHANGE_HEADER,
+  ROUTING_KEY_HEADER,
+} from './message.js';
+import type { Delivery } from './transport.js';
+
+/** Why a message could not be decoded. */
+export type PoisonReason =
+  | 'not-json'
+  | 'wrong-content-type'
+  | 'unknown-exchange'
+  | 'bad-routing-key';
+
+/** A delivery that cannot be decoded; it goes to the dead-letter queue with `reason`. */
+export class PoisonMessageError extends TaskclusterPulseError {
+  override name = 'PoisonMessageError';
+  /** Why. */
+  readonly reason: PoisonReason;
+
+  constructor(reason: PoisonReason, message: string, cause?: unknown) {
+    super('PoisonMessage', message, { cause });
+    this.reason = reason;
+  }
+}
+
+const JSON_CONTENT_TYPE = 'application/json';
+const NO_ROUTING: Record<string, string | undefined> = Object.freeze({}) as Record<
+  string,
+  string | undefined
+>;
+
+/** Decodes the deliveries of one consumer, given its bindings. */
+export class MessageDecoder {
+  /** Parser by exchange; `null` for exchanges bound without a routing-key reference. */
+  readonly #parsers = new Map<string, RoutingKeyParser | null>();
+
+  constructor(bindings: readonly Binding<unknown, unknown>[]) {
+    for (const binding of bindings) {
+      const known = this.#parsers.get(binding.exchange);
+      if (known) continue;
+      this.#parsers.set(
+        binding.exchange,
+        binding.routingKeyReference === undefined
+          ? null
+          : compileRoutingKeyParser(binding.routingKeyReference),
+      );
+    }
+  }
+
+  /**
+   * The message of a delivery.
+   * @throws {PoisonMessageError} when it cannot be decoded.
+   */
+  decode(delivery: Delivery, source: DeliveryChannel): DeliveredMessage {
+    const properties = delivery.properties;
+    const headers = properties.headers;
+    let exchange = delivery.fields.exchange;
+    let routingKey = delivery.fields.routingKey;
+    let attempt = 1;
+    if (headers !== undefined) {
+      // A retried message comes back through the default exchange; its origin is in headers.
+      const original = headers[EXCHANGE_HEADER];
+      if (typeof original === 'string') {
+        exchange = original;
+        routingKey = String(headers[ROUTING_KEY_HEADER]);
+      }
+      const attempts = headers[ATTEMPTS_HEADER];
+      if (typeof attempts === 'number') attempt = attempts + 1;
+    }
+    const contentType = properties.contentType;
+    if (contentType !== undefined && contentType !== JSON_CONTENT_TYPE) {
+      throw new PoisonMessageError(
+        'wrong-content-type',
+        `content type "${contentType}" is not ${JSON_CONTENT_TYPE}`,
+      );
+    }
+    const parser = this.#parsers.get(exchange);
+    if (parser === undefined) {
+      throw new PoisonMessageError(
+        'unknown-exchange',
+        `exchange "${exchange}" is not one of the consumer's bindings`,
+      );
+    }
+    let routing = NO_ROUTING;
+    if (parser !== null) {
+      try {
+        routing = parser(routingKey);
+      } catch (error) {
+        throw new PoisonMessageError('bad-routing-key', (error as Error).message, error);
+      }
+    }
+    let payload: unknown;
+    try {
+      payload = JSON.parse(delivery.content.toString('utf8'));
+    } catch (error) {
+      throw new PoisonMessageError('not-json', `the body is not JSON: ${(error as Error).message}`);
+    }
+    return new DeliveredMessage(delivery, source, exchange, routingKey, routing, payload, attempt);
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * Errors of the consumer and publisher. Messages name queues, exchanges and arguments, never a
+ * password: broker errors are passed through {@link redact} before they are wrapped.
+ */
+
+import { TaskclusterPulseError } from '../errors.js';
+
+/** The broker could not be reached, refused the login, or closed the connection. */
+export class PulseConnectionError extends TaskclusterPulseError {
+  override name = 'PulseConnectionError';
+
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('PulseConnectionError', message, options);
+  }
+}
+
+/**
+ * A queue exists with other arguments than the ones asked for (the broker's 406
+ * PRECONDITION_FAILED on redeclare): delete it, or ask for the arguments it has.
+ */
+export class QueueArgumentsMismatchError extends TaskclusterPulseError {
+  override name = 'QueueArgumentsMismatchError';
+  /** The full queue name. */
+  readonly queue: string;
+  /** The argument that differs, e.g. `x-queue-type`, when the broker says which. */
+  readonly argument: string | undefined;
+
+  constructor(queue: string, argument: string | undefined, detail: string, cause?: unknown) {
+    super(
+      'QueueArgumentsMismatch',
+      `queue "${queue}" already exists with ${
+        argument === undefined ? 'other arguments' : `another "${argument}"`
+      } than asked for (${detail}); delete the queue or ask for the arguments it has`,
+      { cause },
+    );
+    this.queue = queue;
+    this.argument = argument;
+  }
+}
+
+/** A binding names an exchange that does not exist (yet); other bindings keep working. */
+export class MissingExchangeError extends TaskclusterPulseError {
+  override name = 'MissingExchangeError';
+  /** The exchange that does not exist. */
+  readonly exchange: string;
+
+  constructor(exchange: string, cause?: unknown) {
+    super('MissingExchange', `exchange "${exchange}" does not exist`, { cause });
+    this.exchange = exchange;
+  }
+}
+
+/** The broker refused an operation on a queue or exchange (permissions, limits, ...). */
+export class BrokerOperationError extends TaskclusterPulseError {
+  override name = 'BrokerOperationError';
+
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('BrokerOperationError', message, options);
+  }
+}
+
+/** A message could not be published before its deadline, or the broker refused it. */
+export class PublishError extends TaskclusterPulseError {
+  override name = 'PublishError';
+
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('PublishError', message, options);
+  }
+}
+
+/** A payload does not match the exchange's JSON schema; nothing was published. */
+export class PayloadValidationError extends TaskclusterPulseError {
+  override name = 'PayloadValidationError';
+  /** The validator's findings, as `path: message` lines. */
+  readonly details: readonly string[];
+
+  constructor(exchange: string, details: readonly string[]) {
+    super(
+      'PayloadValidationError',
+      `payload for exchange "${exchange}" does not match its schema: ${details.join('; ')}`,
+    );
+    this.details = details;
+  }
+}
+
+/** A handler did not settle within its timeout; the message is retried. */
+export class HandlerTimeoutError extends TaskclusterPulseError {
+  override name = 'HandlerTimeoutError';
+
+  constructor(timeoutMs: number) {
+    super('HandlerTimeout', `the handler did not finish within ${timeoutMs} ms`);
+  }
+}
+
+/** The consumer or publisher was closed. */
+export class ClosedError extends TaskclusterPulseError {
+  override name = 'ClosedError';
+
+  constructor(what: string) {
+    super('Closed', `${what} is closed`);
+  }
+}
+
+/** The AMQP reply code of a broker error (amqplib puts it on `code`), if any. */
+export function replyCode(error: unknown): number | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+/** The text of an error with every given secret replaced by `***`. */
+export function redact(error: unknown, secrets: readonly string[]): string {
+  let text = error instanceof Error ? error.message : String(error);
+  for (const secret of secrets) {
+    if (secret === '') continue;
+    text = text.split(secret).join('***');
+    const encoded = encodeURIComponent(secret);
+    if (encoded !== secret) text = text.split(encoded).join('***');
+  }
+  return text;
+}

@@ -1,0 +1,242 @@
+/**
+ * `handle()`: runs an async handler on each message of a queue, at most `concurrency` at once
+ * (p-queue). A message is acked when its handler resolves; a failure sends it to the retry
+ * queue (it comes back after `retryDelay`, with its attempt count in a header) until
+ * `maxAttempts`, then to the dead-letter queue with the error. Nothing sleeps in the process
+ * holding a prefetch slot.
+ */
+
+import PQueue from 'p-queue';
+import type { Logger } from '../client/options.js';
+import type { Binding } from '../exchanges/types.js';
+import type { ConnectionManager } from './connection.js';
+import { QueueConsumer } from './consumer.js';
+import { ClosedError, HandlerTimeoutError } from './errors.js';
+import type { DeliveredMessage, MessageOf } from './message.js';
+import type { PulseMetrics } from './metrics.js';
+import {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_GRACE_PERIOD_MS,
+  DEFAULT_HANDLER_TIMEOUT_MS,
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_PREFETCH,
+  DEFAULT_RETRY_DELAY_MS,
+  type HandlerOptions,
+} from './options.js';
+import { checkHandlerOptions } from './validate.js';
+
+/** Why a dead-lettered message's handler gave up. */
+export const HANDLER_FAILED_REASON = 'handler-failed';
+
+/** What a handler gets besides the message. */
+export interface HandlerContext {
+  /** Fires when the runner shuts down: finish quickly or give up (the message is redelivered). */
+  readonly signal: AbortSignal;
+  /** Where to log. */
+  readonly logger: Logger;
+}
+
+/** A message handler; resolving acks the message, throwing retries or dead-letters it. */
+export type Handler<B> = (message: MessageOf<B>, context: HandlerContext) => Promise<void> | void;
+
+/** A running handler; see {@link handle}. */
+export interface HandlerRunner {
+  /** The durable queue's full name, or undefined for an exclusive queue. */
+  readonly queue: string | undefined;
+  /** False when the runner should be consuming but is not. */
+  readonly healthy: boolean;
+  /**
+   * Stops consuming, waits (up to the grace period) for running handlers and acks what
+   * finished; unstarted messages stay in the queue. Idempotent; after it resolves no handler
+   * starts.
+   */
+  close(gracePeriod?: number): Promise<void>;
+  /** Rejects with the configuration error that stopped the runner, if one does. */
+  readonly failed: Promise<never>;
+}
+
+const silentLogger: Logger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+};
+
+/** Runs `handler` on the messages of a queue; see the module comment. */
+export function handle<B extends Binding<unknown, unknown>>(
+  manager: ConnectionManager,
+  namespace: string,
+  options: HandlerOptions<B>,
+  handler: Handler<B>,
+  metrics: PulseMetrics,
+): HandlerRunner {
+  checkHandlerOptions(options);
+  return new Runner(
+    manager,
+    namespace,
+    options,
+    handler as Handler<Binding<unknown, unknown>>,
+    metrics,
+  );
+}
+
+class Runner implements HandlerRunner {
+  readonly #consumer: QueueConsumer;
+  readonly #handler: Handler<Binding<unknown, unknown>>;
+  readonly #metrics: PulseMetrics;
+  readonly #queue: PQueue;
+  readonly #abort = new AbortController();
+  readonly #context: HandlerContext;
+  readonly #maxAttempts: number;
+  readonly #retryDelay: number;
+  readonly #timeout: number;
+  readonly #logger: Logger;
+  readonly #run = (message: DeliveredMessage) => this.#runOne(message);
+  #closing = false;
+  #closed: Promise<void> | undefined;
+  #fail!: (error: Error) => void;
+  readonly failed: Promise<never>;
+
+  constructor(
+    manager: ConnectionManager,
+    namespace: string,
+    options: HandlerOptions<Binding<unknown, unknown>>,
+    handler: Handler<Binding<unknown, unknown>>,
+    metrics: PulseMetrics,
+  ) {
+    const prefetch = options.prefetch ?? Math.max(DEFAULT_PREFETCH, options.concurrency ?? 0);
+    this.#handler = handler;
+    this.#metrics = metrics;
+    this.#maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    this.#retryDelay = options.retryDelay ?? DEFAULT_RETRY_DELAY_MS;
+    this.#timeout = options.handlerTimeout ?? DEFAULT_HANDLER_TIMEOUT_MS;
+    this.#logger = options.logger ?? silentLogger;
+    this.#queue = new PQueue({
+      concurrency: Math.min(options.concurrency ?? DEFAULT_CONCURRENCY, prefetch),
+    });
+    this.#context = { signal: this.#abort.signal, logger: this.#logger };
+    this.failed = new Promise<never>((_, reject) => {
+      this.#fail = reject;
+    });
+    this.failed.catch(() => undefined);
+    this.#consumer = new QueueConsumer(
+      manager,
+      namespace,
+      { ...options, prefetch },
+      {
+        next: (message) => {
+          void this.#queue.add(() => this.#run(message));
+        },
+        error: (error) => {
+          this.#logger.error({ error: error.message }, 'pulse handler stopped');
+          this.#fail(error);
+        },
+      },
+      metrics,
+    );
+    manager.register(this.#consumer).catch((error: unknown) => this.#fail(error as Error));
+  }
+
+  get queue(): string | undefined {
+    return this.#consumer.names?.work;
+  }
+
+  get healthy(): boolean {
+    return this.#consumer.healthy;
+  }
+
+  async #runOne(message: DeliveredMessage): Promise<void> {
+    if (this.#closing) {
+      // Shutting down: leave the message for another consumer.
+      message.nack(true);
+      return;
+    }
+    const counts = this.#metrics.counts;
+    counts.inFlight++;
+    const start = performance.now();
+    let failure: unknown;
+    let timedOut = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          timedOut = true;
+          reject(new HandlerTimeoutError(this.#timeout));
+        }, this.#timeout);
+      });
+      await Promise.race([this.#handler(message as never, this.#context), timeout]);
+    } catch (error) {
+      failure = error;
+    } finally {
+      clearTimeout(timer);
+      counts.inFlight--;
+      this.#metrics.recordHandlerTime(performance.now() - start);
+    }
+    if (failure === undefined) {
+      counts.handled++;
+      message.ack();
+      return;
+    }
+    counts.failed++;
+    if (this.#closing && !timedOut) {
+      // A failure after shutdown began (often the abort itself) uses up no attempt.
+      message.nack(true);
+      return;
+    }
+    await this.#retryOrDeadLetter(message, failure);
+  }
+
+  async #retryOrDeadLetter(message: DeliveredMessage, failure: unknown): Promise<void> {
+    const error = failure instanceof Error ? failure.message : String(failure);
+    const attempts = message.attempt;
+    const { source, delivery, exchange, routingKey } = message;
+    this.#logger.warn(
+      { queue: message.queue, exchange, routingKey, attempt: attempts, error },
+      'pulse handler failed',
+    );
+    // An exclusive queue has no retry queue: its failed messages are reported and dropped.
+    const moved =
+      attempts >= this.#maxAttempts || this.queue === undefined
+        ? await this.#consumer.deadLetter(
+            source,
+            delivery,
+            exchange,
+            routingKey,
+            HANDLER_FAILED_REASON,
+            error,
+            attempts,
+          )
+        : await this.#consumer.retry(
+            source,
+            delivery,
+            exchange,
+            routingKey,
+            attempts,
+            this.#retryDelay,
+          );
+    // Not moved (the connection is going): hand it back; a redelivery uses up no attempt.
+    if (moved) message.ack();
+    else message.nack(true);
+  }
+
+  close(gracePeriod = DEFAULT_GRACE_PERIOD_MS): Promise<void> {
+    this.#closed ??= this.#close(gracePeriod);
+    return this.#closed;
+  }
+
+  async #close(gracePeriod: number): Promise<void> {
+    this.#closing = true;
+    await this.#consumer.pause();
+    this.#abort.abort(new ClosedError('the handler runner'));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      this.#queue.onIdle(),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, gracePeriod);
+      }),
+    ]);
+    clearTimeout(timer);
+    this.#queue.clear();
+    await this.#consumer.stop(0);
+  }
+}

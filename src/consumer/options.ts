@@ -1,0 +1,162 @@
+/**
+ * Options of the Pulse connection, queues, consumers, handlers and publisher, and every default
+ * they apply as a named constant, so a reader finds them in one place.
+ */
+
+import type { ClientOptions, Logger } from '../client/options.js';
+import type { Binding } from '../exchanges/types.js';
+import type { Transport } from './transport.js';
+
+/** Seconds between AMQP heartbeats; a half-open connection is detected after about two. */
+export const DEFAULT_HEARTBEAT_S = 30;
+/** Port of `amqp://` connections. */
+export const DEFAULT_AMQP_PORT = 5672;
+/** Port of `amqps://` connections. */
+export const DEFAULT_AMQPS_PORT = 5671;
+/** First reconnect delay in milliseconds; attempt `n` waits about `base * 2^n`. */
+export const RECONNECT_BASE_DELAY_MS = 250;
+/** Upper bound of one reconnect delay in milliseconds. */
+export const RECONNECT_MAX_DELAY_MS = 30_000;
+/** Lower bound of one reconnect delay, so a flapping broker is not hammered. */
+export const RECONNECT_MIN_DELAY_MS = 100;
+/** Relative jitter of reconnect delays (0.25 means +/-25 %). */
+export const RECONNECT_JITTER = 0.25;
+/** Lifetime of one connection before it is recycled, in milliseconds (1 hour). */
+export const DEFAULT_RECYCLE_INTERVAL_MS = 3_600_000;
+/** How long recycling and `close()` wait for in-flight handlers, in milliseconds. */
+export const DEFAULT_GRACE_PERIOD_MS = 30_000;
+/** Unacknowledged messages a consumer may hold. */
+export const DEFAULT_PREFETCH = 32;
+/** Handlers run at once by `handle()`; never above the prefetch. */
+export const DEFAULT_CONCURRENCY = 8;
+/** Handler attempts before a message goes to the dead-letter queue. */
+export const DEFAULT_MAX_ATTEMPTS = 5;
+/** Time a failed message waits in the retry queue before it is handled again, in milliseconds. */
+export const DEFAULT_RETRY_DELAY_MS = 10_000;
+/**
+ * Time one handler call may take, in milliseconds (20 minutes): below RabbitMQ's default
+ * `consumer_timeout` of 30 minutes, which closes the channel of a message left unacked longer.
+ */
+export const DEFAULT_HANDLER_TIMEOUT_MS = 1_200_000;
+/** The queue type of durable queues. */
+export const DEFAULT_QUEUE_TYPE: QueueType = 'quorum';
+/** How long a publish is retried (across reconnects) before it fails, in milliseconds. */
+export const DEFAULT_PUBLISH_DEADLINE_MS = 60_000;
+/** Published messages awaiting the broker's confirm at once, per connection. */
+export const DEFAULT_PUBLISH_WINDOW = 1_000;
+/** How long a setup step (declare, bind, read the bindings manifest) may take, in milliseconds. */
+export const SETUP_STEP_TIMEOUT_MS = 30_000;
+
+/** Suffix of a work queue's dead-letter queue: `queue/<namespace>/<name>/dead`. */
+export const DEAD_QUEUE_SUFFIX = '/dead';
+/** Suffix of a work queue's retry queue, whose TTL dead-letters back to the work queue. */
+export const RETRY_QUEUE_SUFFIX = '/retry';
+/** Suffix of the queue that remembers which bindings a durable queue has. */
+export const MANIFEST_QUEUE_SUFFIX = '/bindings';
+
+/** `quorum` (replicated, the default) or `classic`. */
+export type QueueType = 'quorum' | 'classic';
+
+/** Broker credentials; the password is never logged nor put in an error. */
+export interface PulseCredentials {
+  username: string;
+  password: string;
+}
+
+/** TLS options of `amqps://` connections; certificates are verified unless told otherwise. */
+export interface TlsOptions {
+  /** Extra trusted CA certificates (PEM). */
+  ca?: string | Buffer | Array<string | Buffer>;
+  /** A client certificate (PEM). */
+  cert?: string | Buffer;
+  /** The client certificate's key (PEM). */
+  key?: string | Buffer;
+  /** Set to `false` to accept any certificate: only for testing. */
+  rejectUnauthorized?: boolean;
+  /** The TLS server name, when it differs from the host name. */
+  servername?: string;
+}
+
+/** Where the broker is, as parts of its URL. */
+export interface BrokerAddress {
+  protocol?: 'amqp' | 'amqps';
+  hostname: string;
+  port?: number;
+  vhost?: string;
+  username?: string;
+  password?: string;
+}
+
+/** Options of a Pulse connection. */
+export interface ConnectionOptions {
+  /**
+   * The broker: a URL (`amqps://user:pass@host:port/vhost`), its parts, or an already built
+   * {@link Transport} (the in-memory broker, for instance).
+   */
+  broker: string | BrokerAddress | Transport;
+  /**
+   * Called on every (re)connect, so rotated Pulse passwords are picked up; overrides the user
+   * and password of `broker`.
+   */
+  credentials?: () => Promise<PulseCredentials> | PulseCredentials;
+  /** The Pulse user that owns queues (`queue/<namespace>/...`) and exchanges. */
+  namespace: string;
+  /** Seconds between heartbeats; defaults to {@link DEFAULT_HEARTBEAT_S}. */
+  heartbeat?: number;
+  /** TLS options of `amqps://` connections. */
+  tls?: TlsOptions;
+  /** Recycle the connection after this many milliseconds; `0` never. Defaults to 1 hour. */
+  recycleInterval?: number;
+  /** Bound on waiting for in-flight handlers when recycling, in milliseconds. */
+  gracePeriod?: number;
+  /** Reconnect delays: first, maximum and minimum, in milliseconds. */
+  reconnect?: { baseDelay?: number; maxDelay?: number; minDelay?: number };
+  /** A name shown in the broker's connection list (`connection_name`). */
+  connectionName?: string;
+  /** Where connection events are logged. */
+  logger?: Logger;
+}
+
+/** How a consumer's queue is declared. */
+export interface QueueOptions {
+  /**
+   * The queue's name within the namespace (`queue/<namespace>/<name>`): a durable queue shared
+   * by every consumer that names it. Without a name the queue is exclusive and ephemeral: a new
+   * one each connection, and messages published while disconnected are missed.
+   */
+  queueName?: string;
+  /** The type of a durable queue; defaults to {@link DEFAULT_QUEUE_TYPE}. */
+  queueType?: QueueType;
+  /** Most messages the queue holds (`x-max-length`). */
+  maxLength?: number;
+  /** Delete the queue after it has been unused this many milliseconds (`x-expires`). */
+  expires?: number;
+  /** What happens when `maxLength` is reached (`x-overflow`). */
+  overflow?: 'drop-head' | 'reject-publish' | 'reject-publish-dlx';
+  /** Further queue arguments, passed as they are. */
+  arguments?: Record<string, unknown>;
+}
+
+/** Options of a consumer: its queue, bindings and prefetch. */
+export interface ConsumerOptions<B extends Binding<unknown, unknown>> extends QueueOptions {
+  /** What the queue receives. On a durable queue, bindings no longer listed are removed. */
+  bindings: readonly B[];
+  /** Unacknowledged messages the consumer may hold; defaults to {@link DEFAULT_PREFETCH}. */
+  prefetch?: number;
+}
+
+/** Options of a handler runner. */
+export interface HandlerOptions<B extends Binding<unknown, unknown>> extends ConsumerOptions<B> {
+  /** Handlers run at once; at most `prefetch`. Defaults to {@link DEFAULT_CONCURRENCY}. */
+  concurrency?: number;
+  /** Attempts before dead-lettering; defaults to {@link DEFAULT_MAX_ATTEMPTS}. */
+  maxAttempts?: number;
+  /** Milliseconds a failed message waits before its next attempt. */
+  retryDelay?: number;
+  /** Milliseconds one handler call may take; below RabbitMQ's `consumer_timeout`. */
+  handlerTimeout?: number;
+  /** Taskcluster options the handler context's REST clients are built from. */
+  taskcluster?: ClientOptions;
+  /** Where handler failures are logged. */
+  logger?: Logger;
+}

@@ -1,0 +1,143 @@
+/**
+ * `connect()`: the entry point of the consumer. A {@link PulseClient} owns one connection
+ * manager and hands out consumers, handler runners and publishers that share it.
+ */
+
+import type { Observable } from 'rxjs';
+import { InputError } from '../errors.js';
+import type { Binding } from '../exchanges/types.js';
+import { AmqpTransport } from './amqp-transport.js';
+import { ConnectionManager } from './connection.js';
+import { consume } from './consume.js';
+import { type Handler, type HandlerRunner, handle } from './handler.js';
+import type { MessageOf } from './message.js';
+import { PulseMetrics } from './metrics.js';
+import { checkNamespace } from './names.js';
+import type { ConnectionOptions, ConsumerOptions, HandlerOptions } from './options.js';
+import { Publisher, type PublisherOptions } from './publisher.js';
+import type { PulseStatus } from './status.js';
+import type { Transport } from './transport.js';
+
+/** A connection to Pulse and everything that uses it. */
+export class PulseClient {
+  /** The Pulse user that owns this client's queues and exchanges. */
+  readonly namespace: string;
+  /** Counters and timings of every consumer, handler and publisher of this client. */
+  readonly metrics = new PulseMetrics();
+  /** Connection and consumer events; see {@link PulseStatus}. */
+  readonly status$: Observable<PulseStatus>;
+  readonly #manager: ConnectionManager;
+  readonly #runners = new Set<HandlerRunner>();
+  readonly #publishers = new Set<Publisher>();
+  #closed: Promise<void> | undefined;
+
+  constructor(options: ConnectionOptions) {
+    if (options === null || typeof options !== 'object') {
+      throw new InputError('connect() needs options: { broker, namespace, ... }');
+    }
+    this.namespace = checkNamespace(options.namespace);
+    const transport = isTransport(options.broker)
+      ? options.broker
+      : new AmqpTransport({
+          broker: options.broker,
+          credentials: options.credentials,
+          heartbeat: options.heartbeat,
+          tls: options.tls,
+          connectionName: options.connectionName,
+        });
+    const password =
+      typeof options.broker === 'object' && !isTransport(options.broker)
+        ? options.broker.password
+        : typeof options.broker === 'string'
+          ? passwordOf(options.broker)
+          : undefined;
+    this.#manager = new ConnectionManager({
+      transport,
+      secrets: password === undefined ? [] : [password],
+      recycleInterval: options.recycleInterval,
+      gracePeriod: options.gracePeriod,
+      reconnect: options.reconnect,
+      logger: options.logger,
+    });
+    this.status$ = this.#manager.status$;
+    this.#manager.status$.subscribe((status) => {
+      if (status.type === 'disconnected') this.metrics.counts.reconnects++;
+    });
+  }
+
+  /** A safe description of the broker (no password). */
+  get broker(): string {
+    return this.#manager.describe();
+  }
+
+  /** False when a consumer or handler should be consuming but is not. */
+  get healthy(): boolean {
+    for (const runner of this.#runners) if (!runner.healthy) return false;
+    return this.#manager.current !== undefined || this.#manager.closing;
+  }
+
+  /** Resolves once a connection is up. */
+  async connected(): Promise<void> {
+    await this.#manager.nextLink();
+  }
+
+  /** The messages of a queue bound to `options.bindings`; see {@link ConsumerOptions}. */
+  consume<B extends Binding<unknown, unknown>>(
+    options: ConsumerOptions<B>,
+  ): Observable<MessageOf<B>> {
+    return consume(this.#manager, this.namespace, options, this.metrics);
+  }
+
+  /** Runs `handler` on each message; see {@link HandlerOptions}. */
+  handle<B extends Binding<unknown, unknown>>(
+    options: HandlerOptions<B>,
+    handler: Handler<B>,
+  ): HandlerRunner {
+    const runner = handle(this.#manager, this.namespace, options, handler, this.metrics);
+    this.#runners.add(runner);
+    return runner;
+  }
+
+  /** A publisher with confirms on this client's connection. */
+  publisher(options: PublisherOptions = {}): Publisher {
+    const publisher = new Publisher(this.#manager, this.namespace, options, this.metrics);
+    this.#publishers.add(publisher);
+    return publisher;
+  }
+
+  /** Replaces the connection by a new one now, as the periodic recycling does. */
+  recycle(): Promise<void> {
+    return this.#manager.recycle();
+  }
+
+  /**
+   * Closes handler runners (waiting for running handlers), publishers (waiting for confirms),
+   * then the connection. Idempotent.
+   */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      await Promise.allSettled([...this.#runners].map((runner) => runner.close()));
+      await Promise.allSettled([...this.#publishers].map((publisher) => publisher.close()));
+      await this.#manager.close();
+    })();
+    return this.#closed;
+  }
+}
+
+/** Connects to Pulse (in the background: see {@link PulseClient.connected} and `status$`). */
+export function connect(options: ConnectionOptions): PulseClient {
+  return new PulseClient(options);
+}
+
+function isTransport(broker: ConnectionOptions['broker']): broker is Transport {
+  return typeof broker === 'object' && broker !== null && 'connect' in broker;
+}
+
+function passwordOf(url: string): string | undefined {
+  try {
+    const password = new URL(url).password;
+    return password === '' ? undefined : decodeURIComponent(password);
+  } catch {
+    return undefined;
+  }
+}

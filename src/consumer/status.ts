@@ -1,0 +1,44 @@
+/**
+ * What a Pulse connection reports about itself and its consumers, as a union of `{ type }`.
+ * Error texts are redacted: they never contain the broker password.
+ */
+
+/** One event of a Pulse connection's life. */
+export type PulseStatus =
+  /** Opening a connection (`attempt` counts from 1 since the last one was up). */
+  | { type: 'connecting'; attempt: number }
+  /** A connection is up; `connection` numbers the connections of this client from 1. */
+  | { type: 'connected'; connection: number }
+  /** The connection was lost; consumers are set up again on the next one. */
+  | { type: 'disconnected'; connection: number; error: string | undefined }
+  /** Waiting `delay` ms before connect attempt `attempt`, after `error`. */
+  | { type: 'reconnecting'; attempt: number; delay: number; error: string }
+  /** Replacing connection `connection` by a new one (periodic recycling). */
+  | { type: 'recycling'; connection: number }
+  /** The broker applies flow control: publishing waits. */
+  | { type: 'blocked'; reason: string }
+  /** Flow control lifted. */
+  | { type: 'unblocked' }
+  /** A consumer is consuming `queue` on connection `connection`. */
+  | { type: 'consuming'; queue: string; connection: number }
+  /** A consumer could not be set up (it is tried again on the next connection). */
+  | { type: 'setup-failed'; queue: string; error: Error }
+  /** A binding could not be made; the queue's other bindings work. */
+  | {
+      type: 'binding-failed';
+      queue: string;
+      exchange: string;
+      routingKeyPattern: string;
+      error: Error;
+    }
+  /** The broker cancelled a consumer (its queue was deleted, for instance); it is set up again. */
+  | { type: 'consumer-cancelled'; queue: string }
+  /** An exclusive queue was declared anew: messages published meanwhile were missed. */
+  | { type: 'messages-may-be-missed'; queue: string }
+  /** A message was dropped (an exclusive queue has no dead-letter queue); it is logged. */
+  | { type: 'message-dropped'; queue: string; reason: string }
+  /** The client is closed. */
+  | { type: 'closed' };
+
+/** The `type`s of {@link PulseStatus}. */
+export type PulseStatusType = PulseStatus['type'];

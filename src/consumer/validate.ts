@@ -1,0 +1,78 @@
+/**
+ * Checks of consumer and handler options, so bad input fails with an {@link InputError} when
+ * `consume()` or `handle()` is called, before anything reaches the broker.
+ */
+
+import { InputError } from '../errors.js';
+import type { Binding } from '../exchanges/types.js';
+import type { ConsumerOptions, HandlerOptions } from './options.js';
+
+function positiveInteger(name: string, value: unknown): void {
+  if (value !== undefined && (!Number.isInteger(value) || (value as number) < 1)) {
+    throw new InputError(`${name} must be a positive integer, got ${String(value)}`);
+  }
+}
+
+function nonNegative(name: string, value: unknown): void {
+  if (value !== undefined && (typeof value !== 'number' || !(value >= 0))) {
+    throw new InputError(`${name} must be a non-negative number, got ${String(value)}`);
+  }
+}
+
+/** Checks the options of a consumer. */
+export function checkConsumerOptions(options: ConsumerOptions<Binding<unknown, unknown>>): void {
+  if (options === null || typeof options !== 'object') {
+    throw new InputError('consumer options must be an object');
+  }
+  if (!Array.isArray(options.bindings) || options.bindings.length === 0) {
+    throw new InputError('bindings must be a non-empty array of bindings');
+  }
+  for (const binding of options.bindings) {
+    if (
+      typeof binding?.exchange !== 'string' ||
+      binding.exchange === '' ||
+      typeof binding.routingKeyPattern !== 'string' ||
+      binding.routingKeyPattern === ''
+    ) {
+      throw new InputError(
+        'each binding needs a non-empty exchange and routingKeyPattern (use an exchange definition, taskRouteBinding, or { exchange, routingKeyPattern })',
+      );
+    }
+  }
+  if (
+    options.queueName !== undefined &&
+    (typeof options.queueName !== 'string' || options.queueName === '')
+  ) {
+    throw new InputError('queueName must be a non-empty string');
+  }
+  if (
+    options.queueType !== undefined &&
+    options.queueType !== 'quorum' &&
+    options.queueType !== 'classic'
+  ) {
+    throw new InputError(
+      `queueType must be "quorum" or "classic", got ${String(options.queueType)}`,
+    );
+  }
+  positiveInteger('prefetch', options.prefetch);
+  positiveInteger('maxLength', options.maxLength);
+  positiveInteger('expires', options.expires);
+}
+
+/** Checks the options of a handler runner: concurrency never above prefetch. */
+export function checkHandlerOptions(options: HandlerOptions<Binding<unknown, unknown>>): void {
+  checkConsumerOptions(options);
+  positiveInteger('concurrency', options.concurrency);
+  positiveInteger('maxAttempts', options.maxAttempts);
+  nonNegative('retryDelay', options.retryDelay);
+  positiveInteger('handlerTimeout', options.handlerTimeout);
+  if (
+    options.concurrency !== undefined &&
+    options.prefetch !== undefined &&
+    options.concurrency > options.prefetch
+  ) {
+    throw new InputError(
+      `concurrency (${options.concurrency}) must not exceed prefetch (${options.prefetch}): a handler can only run on a delivered message`,
+    );
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * The real RabbitMQ the consumer tests run against: its URL, a loud failure when it is down,
+ * unique names, and faults made by the broker itself (`rabbitmqctl close_connection`).
+ */
+
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import { type ChannelModel, connect } from 'amqplib';
+
+const run = promisify(execFile);
+
+/** The broker URL: `PULSE_TEST_URL`, or the local RabbitMQ. */
+export const BROKER_URL = process.env.PULSE_TEST_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+
+/** A unique suffix, so test files running in parallel never share queues or exchanges. */
+export function unique(prefix: string): string {
+  return `${prefix}-${randomBytes(6).toString('hex')}`;
+}
+
+/** Opens a plain amqplib connection for test set-up; throws loudly when the broker is down. */
+export async function rawConnection(): Promise<ChannelModel> {
+  try {
+    return await connect(BROKER_URL);
+  } catch (error) {
+    throw new Error(
+      `RabbitMQ is not reachable at ${BROKER_URL.replace(/\/\/[^@]*@/, '//')}: start it (rabbitmq-server -detached) or set PULSE_TEST_URL. ${String(error)}`,
+    );
+  }
+}
+
+/** Runs `work` with a channel of a fresh raw connection, closed afterwards. */
+export async function withRawChannel<T>(
+  work: (channel: Awaited<ReturnType<ChannelModel['createChannel']>>) => Promise<T>,
+): Promise<T> {
+  const connection = await rawConnection();
+  try {
+    const channel = await connection.createChannel();
+    return await work(channel);
+  } finally {
+    await connection.close().catch(() => undefined);
+  }
+}
+
+/** Ready messages in a queue. */
+export function queueDepth(queue: string): Promise<number> {
+  return withRawChannel(async (channel) => (await channel.checkQueue(queue)).messageCount);
+}
+
+/** Deletes queues (missing ones are fine). */
+export async function deleteQueues(...queues: string[]): Promise<void> {
+  await withRawChannel(async (channel) => {
+    for (const queue of queues) await channel.deleteQueue(queue);
+  });
+}
+
+/** Deletes exchanges (missing ones are fine). */
+export async function deleteExchanges(...exchanges: string[]): Promise<void> {
+  await withRawChannel(async (channel) => {
+    for (const exchange of exchanges) await channel.deleteExchange(exchange);
+  });
+}
+
+/** Declares durable topic exchanges. */
+export async function declareExchanges(...exchanges: string[]): Promise<void> {
+  await withRawChannel(async (channel) => {
+    for (const exchange of exchanges) await channel.assertExchange(exchange, 'topic');
+  });
+}
+
+/**
+ * Has the broker close every connection whose client named itself `connectionName`
+ * (`rabbitmqctl close_connection`). Returns how many it closed.
+ */
+export async function closeConnectionsNamed(connectionName: string): Promise<number> {
+  const { stdout } = await run('rabbitmqctl', [
+    '-q',
+    'list_connections',
+    'pid',
+    'client_properties',
+  ]);
+  const needle = `{"connection_name","${connectionName}"}`;
+  const pids = stdout
+    .split('\n')
+    .filter((line) => line.includes(needle))
+    .map((line) => line.split('\t')[0]!);
+  for (const pid of pids) {
+    await run('rabbitmqctl', ['-q', 'close_connection', pid, 'closed by a test']);
+  }
+  return pids.length;
+}
+
+/** Waits until `condition` holds, polling; throws with `what` after `timeoutMs`. */
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
