@@ -7,12 +7,30 @@
 
 export type {
   ApiMethod,
+  CallArgs,
   CallOptions,
   MethodShape,
   NamedParams,
   ParamValue,
   QueryOf,
+  ShapeOf,
 } from './client/calling.js';
+// REST client runtime: clients from references loaded at run time, environment, errors.
+export type {
+  ApiReference,
+  ApiReferenceEntry,
+  DynamicClient,
+  DynamicMethod,
+  DynamicMethods,
+} from './client/dynamic.js';
+export { createClient, loadReferences } from './client/dynamic.js';
+export { optionsFromEnvironment } from './client/environment.js';
+export type { ConnectionFailure, HttpErrorDetails } from './client/errors.js';
+export {
+  TaskclusterAuthenticationError,
+  TaskclusterConnectionError,
+  TaskclusterHttpError,
+} from './client/errors.js';
 // Generated service clients, one class per Taskcluster service, and their main types.
 export type { AuthMethods } from './client/generated/auth.js';
 export { Auth } from './client/generated/auth.js';
@@ -72,7 +90,26 @@ export {
   DEFAULT_SIGNED_URL_EXPIRATION_S,
   DEFAULT_TIMEOUT_MS,
 } from './client/options.js';
+export type { ItemOf, Pages } from './client/pagination.js';
 export type { ApiEntry, ApiTable, HttpMethod, ScopeExpression } from './client/reference.js';
+export type { ResolvedClientOptions } from './client/resolved-options.js';
+// REST client runtime: the one runtime that turns a table into a client class.
+export type {
+  ArgsOf,
+  OutputOf,
+  PaginatedMethodName,
+  ServiceClass,
+  ServiceClient,
+  SignedUrlOptions,
+  UrlArgs,
+  UrlOptions,
+} from './client/service.js';
+export { defineService } from './client/service.js';
+export type { TemporaryCredentialsOptions } from './client/temporary-credentials.js';
+export {
+  createTemporaryCredentials,
+  MAX_TEMPORARY_CREDENTIALS_SPAN_MS,
+} from './client/temporary-credentials.js';
 // Consumer: the broker contract.
 export type {
   Delivery,
@@ -180,3 +217,8 @@ export type {
   TaskclusterServerOptions,
 } from './testing/server.js';
 export { startTaskclusterServer } from './testing/server.js';
+// Utilities: relative times, scopes, slugids.
+export { fromNow, fromNowJSON } from './utils/from-now.js';
+export { scopeMatch } from './utils/scopes.js';
+export type { StableSlugIdGenerator } from './utils/slugid.js';
+export { slugId, stableSlugId } from './utils/slugid.js';
