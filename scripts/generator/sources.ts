@@ -132,6 +132,16 @@ async function readJson(path: string): Promise<Json> {
   }
 }
 
+/** The services and schemas of a `[{filename, content}]` list, as one release publishes them. */
+export function parseReferenceFiles(list: Json, source: string): ReferenceSet {
+  const parsed = parseFileList(list, source);
+  return {
+    apis: sorted(parsed.apis),
+    exchanges: sorted(parsed.exchanges),
+    schemas: parsed.schemas,
+  };
+}
+
 /** Parses a `[{filename, content}]` file into services and schemas. */
 function parseFileList(list: Json, source: string): ParsedFiles {
   if (!Array.isArray(list)) throw new ReferenceInputError(`${source} must hold a list of files`);
