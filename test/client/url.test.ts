@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { type ApiReference, createClient } from '../../src/client/dynamic.js';
+import { InputError } from '../../src/errors.js';
+
+const AUTH: ApiReference = {
+  serviceName: 'auth',
+  apiVersion: 'v1',
+  entries: [
+    { type: 'function', name: 'ping', method: 'get', route: '/ping', args: [], query: [] },
+    {
+      type: 'function',
+      name: 'client',
+      method: 'get',
+      route: '/clients/<clientId>',
+      args: ['clientId'],
+      query: [],
+    },
+  ],
+};
+
+// Known answers of ../shared/vectors, restated, plus the same rule on other roots.
+const URLS: readonly [rootUrl: string, method: string, args: unknown[], expected: string][] = [
+  ['https://tc.example.com/', 'ping', [], 'https://tc.example.com/api/auth/v1/ping'],
+  ['https://tc.example.com', 'ping', [], 'https://tc.example.com/api/auth/v1/ping'],
+  ['https://tc.example.com///', 'ping', [], 'https://tc.example.com/api/auth/v1/ping'],
+  ['https://example.com/tc/', 'ping', [], 'https://example.com/tc/api/auth/v1/ping'],
+  ['https://taskcluster.net', 'ping', [], 'https://auth.taskcluster.net/v1/ping'],
+  ['https://taskcluster.net/', 'ping', [], 'https://auth.taskcluster.net/v1/ping'],
+  [
+    'http://localhost:8080',
+    'client',
+    ['te/st'],
+    'http://localhost:8080/api/auth/v1/clients/te%2Fst',
+  ],
+  ['https://tc.example.com', 'client', [1337], 'https://tc.example.com/api/auth/v1/clients/1337'],
+  [
+    'https://tc.example.com',
+    'client',
+    ['a b?c#d%'],
+    'https://tc.example.com/api/auth/v1/clients/a%20b%3Fc%23d%25',
+  ],
+];
+
+describe('service URLs', () => {
+  it.each(URLS)('%s + %s(%j) -> %s', (rootUrl, method, args, expected) => {
+    expect(createClient(AUTH, { rootUrl }).buildUrl(method, ...args)).toBe(expected);
+  });
+
+  it.each([
+    ['no rootUrl', {}],
+    ['a rootUrl that is not a URL', { rootUrl: 'tc.example.com' }],
+    ['a rootUrl with a query', { rootUrl: 'https://tc.example.com/?x=1' }],
+    ['an ftp rootUrl', { rootUrl: 'ftp://tc.example.com' }],
+    ['a negative maxRetries', { rootUrl: 'https://tc.example.com', maxRetries: -1 }],
+    ['a zero timeout', { rootUrl: 'https://tc.example.com', timeout: 0 }],
+    [
+      'credentials without a token',
+      { rootUrl: 'https://x.example', credentials: { clientId: 'a' } },
+    ],
+    [
+      'authorizedScopes that are not strings',
+      { rootUrl: 'https://x.example', authorizedScopes: [1] },
+    ],
+  ])('refuses %s with an InputError', (_what, options) => {
+    expect(() => createClient(AUTH, options as never)).toThrow(InputError);
+  });
+});
