@@ -1,6 +1,7 @@
 /** One service's generated module: its table, the types of its payloads, its methods, its class. */
 
 import { GENERATED_HEADER, scopeLines } from './docs.js';
+import { literal } from './literal.js';
 import { type ApiService, entrySchemaId, type Json } from './model.js';
 import { camelCase, compare, serviceClassName } from './names.js';
 import { docComment, JSON_VALUE, TypeModule } from './schema-types.js';
@@ -79,7 +80,7 @@ export function emitClient(service: ApiService, schemas: ReadonlyMap<string, Jso
   const { declarations } = types.declare();
   const body = [
     `${docComment([`The methods of {@link ${className}}, typed from the ${service.title} reference.`], '')}export interface ${methodsName} {\n${members.join('')}}\n`,
-    `${docComment([`The ${service.title} as data: one entry per method, sorted by name.`], '')}export const ${tableName} = ${JSON.stringify(table, null, 2)} as const satisfies ApiTable;\n`,
+    `${docComment([`The ${service.title} as data: one entry per method, sorted by name.`], '')}export const ${tableName} = ${literal(table)} as const satisfies ApiTable;\n`,
     ...declarations,
     `${docComment(
       [

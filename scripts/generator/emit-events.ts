@@ -2,6 +2,7 @@
 
 import { GENERATED_HEADER } from './docs.js';
 import { clientModuleName } from './emit-client.js';
+import { literal, stringLiteral } from './literal.js';
 import {
   type ExchangeService,
   entrySchemaId,
@@ -10,6 +11,9 @@ import {
 } from './model.js';
 import { camelCase, compare, propertyKey, serviceClassName } from './names.js';
 import { docComment, type ImportedType, JSON_VALUE, TypeModule } from './schema-types.js';
+
+/** The line width of the project's formatter. */
+const LINE_WIDTH = 100;
 
 /** Writes `src/exchanges/generated/<service>-events.ts`. */
 export function emitEvents(
@@ -79,7 +83,7 @@ export function emitEvents(
   const { declarations, imports: used } = types.declare();
   const body = [
     `${docComment([`The exchanges of {@link ${className}}, typed from the ${service.title} reference.`], '')}export interface ${methodsName} {\n${members.join('')}}\n`,
-    `${docComment([`The ${service.title} as data: one entry per exchange, sorted by name.`], '')}export const ${tableName} = ${JSON.stringify(table, null, 2)} as const satisfies ExchangeTable;\n`,
+    `${docComment([`The ${service.title} as data: one entry per exchange, sorted by name.`], '')}export const ${tableName} = ${literal(table)} as const satisfies ExchangeTable;\n`,
     ...declarations,
     `${docComment(
       [
@@ -96,7 +100,12 @@ export function emitEvents(
       : []),
     ...(used.length === 0
       ? []
-      : [`import type { ${used.map((type) => type.name).join(', ')} } from '${clientModule}';`]),
+      : [
+          importTypes(
+            used.map((type) => type.name),
+            clientModule,
+          ),
+        ]),
     "import { defineEvents, type ExchangeMethod } from '../events.js';",
     "import type { ExchangeTable } from '../types.js';",
   ];
@@ -108,6 +117,14 @@ export function emitEvents(
 
 /** The parsed type of a field: its constant, a word, or `undefined` when it may be missing. */
 function routingType(field: RoutingKeyFieldReference): string {
-  if (field.constant !== undefined) return JSON.stringify(field.constant);
+  if (field.constant !== undefined) return stringLiteral(field.constant);
   return field.required ? 'string' : 'string | undefined';
+}
+
+/** An `import type` statement, one name a line when it would be long. */
+function importTypes(names: readonly string[], from: string): string {
+  const line = `import type { ${names.join(', ')} } from '${from}';`;
+  return line.length <= LINE_WIDTH
+    ? line
+    : `import type {\n${names.map((name) => `  ${name},`).join('\n')}\n} from '${from}';`;
 }

@@ -37,7 +37,7 @@ export function isIdentifier(name: string): boolean {
 
 /** A property key as TypeScript source: bare when it is an identifier, quoted otherwise. */
 export function propertyKey(name: string): string {
-  return isIdentifier(name) ? name : JSON.stringify(name);
+  return isIdentifier(name) ? name : `'${name.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
 /** Code-point order, independent of the locale, so output is the same on every machine. */

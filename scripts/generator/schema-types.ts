@@ -4,6 +4,7 @@
  * generator cannot type precisely (no `type`, a `$ref` outside the deployment) become `JsonValue`.
  */
 
+import { stringLiteral } from './literal.js';
 import { isObject, type Json, type JsonObject } from './model.js';
 import { compare, pascalCase, propertyKey } from './names.js';
 import { atPointer, resolveRef, type SchemaRef } from './schema-refs.js';
@@ -139,8 +140,8 @@ export class TypeModule {
     if (schema === false) return 'never';
     if (!isObject(schema)) return JSON_VALUE;
     if (typeof schema.$ref === 'string') return this.refName(resolveRef(schema.$ref, baseId));
-    if ('const' in schema) return literal(schema.const ?? null);
-    if (Array.isArray(schema.enum)) return union(schema.enum.map(literal));
+    if ('const' in schema) return literalType(schema.const ?? null);
+    if (Array.isArray(schema.enum)) return union(schema.enum.map(literalType));
 
     const parts: string[] = [];
     const base = this.renderTyped(schema, baseId, indent);
@@ -255,8 +256,9 @@ function isShape(schema: Json): boolean {
   );
 }
 
-function literal(value: Json): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+function literalType(value: Json): string {
+  if (typeof value === 'string') return stringLiteral(value);
+  if (value === null || typeof value !== 'object') return String(value);
   return JSON_VALUE;
 }
 

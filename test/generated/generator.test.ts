@@ -185,8 +185,8 @@ describe('the generator', () => {
     const client = generateFiles(referenceSet()).get('src/client/generated/demo.ts')!;
     expect(client).toContain('export type Thing = {');
     expect(client).toContain('  children?: Thing[];');
-    expect(client).toContain('  kind: "small" | "large";');
-    expect(client).toContain('  "odd-name"?: string | null;');
+    expect(client).toContain("  kind: 'small' | 'large';");
+    expect(client).toContain("  'odd-name'?: string | null;");
     expect(client).toContain('  owner?: ThingOwner;');
     expect(client).toContain('export type ThingOwner = {\n  email?: string;\n};');
     expect(client).toMatch(/tags\?: \{\n {4}\[key: string\]: string;\n {2}\};/);
@@ -211,7 +211,7 @@ describe('the generator', () => {
     expect(events).toContain("import type { Thing } from '../../client/generated/demo.js';");
     expect(events).toContain('export type ThingMessage = {\n  thing: Thing;\n  version: 1;\n};');
     expect(events).toMatch(
-      /routingKeyKind: "primary";\n\s+thingId: string;\n\s+reserved: string \| undefined;/,
+      /routingKeyKind: 'primary';\n\s+thingId: string;\n\s+reserved: string \| undefined;/,
     );
     expect(events).toContain(
       'export const DemoEvents = defineEvents<DemoEventsMethods>(demoEventsTable);',

@@ -544,568 +544,490 @@ export interface AuthMethods {
 
 /** The Auth Service as data: one entry per method, sorted by name. */
 export const authTable = {
-  "serviceName": "auth",
-  "apiVersion": "v1",
-  "title": "Auth Service",
-  "entries": [
+  serviceName: 'auth',
+  apiVersion: 'v1',
+  title: 'Auth Service',
+  entries: [
     {
-      "name": "authenticateHawk",
-      "method": "post",
-      "route": "/authenticate-hawk",
-      "args": [],
-      "query": [],
-      "input": "v1/authenticate-hawk-request.json#",
-      "output": "v1/authenticate-hawk-response.json#",
-      "stability": "stable",
-      "title": "Authenticate Hawk Request"
+      name: 'authenticateHawk',
+      method: 'post',
+      route: '/authenticate-hawk',
+      args: [],
+      query: [],
+      input: 'v1/authenticate-hawk-request.json#',
+      output: 'v1/authenticate-hawk-response.json#',
+      stability: 'stable',
+      title: 'Authenticate Hawk Request',
     },
     {
-      "name": "awsS3Credentials",
-      "method": "get",
-      "route": "/aws/s3/<level>/<bucket>/<prefix>",
-      "args": [
-        "level",
-        "bucket",
-        "prefix"
-      ],
-      "query": [
-        "format"
-      ],
-      "output": "v1/aws-s3-credentials-response.json#",
-      "scopes": {
-        "else": "auth:aws-s3:read-write:<bucket>/<prefix>",
-        "if": "levelIsReadOnly",
-        "then": {
-          "AnyOf": [
-            "auth:aws-s3:read-only:<bucket>/<prefix>",
-            "auth:aws-s3:read-write:<bucket>/<prefix>"
-          ]
-        }
+      name: 'awsS3Credentials',
+      method: 'get',
+      route: '/aws/s3/<level>/<bucket>/<prefix>',
+      args: ['level', 'bucket', 'prefix'],
+      query: ['format'],
+      output: 'v1/aws-s3-credentials-response.json#',
+      scopes: {
+        else: 'auth:aws-s3:read-write:<bucket>/<prefix>',
+        if: 'levelIsReadOnly',
+        then: {
+          AnyOf: [
+            'auth:aws-s3:read-only:<bucket>/<prefix>',
+            'auth:aws-s3:read-write:<bucket>/<prefix>',
+          ],
+        },
       },
-      "stability": "stable",
-      "title": "Get Temporary Read/Write Credentials S3"
+      stability: 'stable',
+      title: 'Get Temporary Read/Write Credentials S3',
     },
     {
-      "name": "azureAccounts",
-      "method": "get",
-      "route": "/azure/accounts",
-      "args": [],
-      "query": [],
-      "output": "v1/azure-account-list-response.json#",
-      "scopes": "auth:azure-table:list-accounts",
-      "stability": "deprecated",
-      "title": "List Accounts Managed by Auth",
-      "deprecated": "Marked deprecated by the current Taskcluster reference; it may be removed."
+      name: 'azureAccounts',
+      method: 'get',
+      route: '/azure/accounts',
+      args: [],
+      query: [],
+      output: 'v1/azure-account-list-response.json#',
+      scopes: 'auth:azure-table:list-accounts',
+      stability: 'deprecated',
+      title: 'List Accounts Managed by Auth',
+      deprecated: 'Marked deprecated by the current Taskcluster reference; it may be removed.',
     },
     {
-      "name": "azureContainerSAS",
-      "method": "get",
-      "route": "/azure/<account>/containers/<container>/<level>",
-      "args": [
-        "account",
-        "container",
-        "level"
-      ],
-      "query": [],
-      "output": "v1/azure-container-response.json#",
-      "scopes": {
-        "else": "auth:azure-container:read-write:<account>/<container>",
-        "if": "levelIsReadOnly",
-        "then": {
-          "AnyOf": [
-            "auth:azure-container:read-only:<account>/<container>",
-            "auth:azure-container:read-write:<account>/<container>"
-          ]
-        }
+      name: 'azureContainerSAS',
+      method: 'get',
+      route: '/azure/<account>/containers/<container>/<level>',
+      args: ['account', 'container', 'level'],
+      query: [],
+      output: 'v1/azure-container-response.json#',
+      scopes: {
+        else: 'auth:azure-container:read-write:<account>/<container>',
+        if: 'levelIsReadOnly',
+        then: {
+          AnyOf: [
+            'auth:azure-container:read-only:<account>/<container>',
+            'auth:azure-container:read-write:<account>/<container>',
+          ],
+        },
       },
-      "stability": "deprecated",
-      "title": "Get Shared-Access-Signature for Azure Container",
-      "deprecated": "Marked deprecated by the current Taskcluster reference; it may be removed."
+      stability: 'deprecated',
+      title: 'Get Shared-Access-Signature for Azure Container',
+      deprecated: 'Marked deprecated by the current Taskcluster reference; it may be removed.',
     },
     {
-      "name": "azureContainers",
-      "method": "get",
-      "route": "/azure/<account>/containers",
-      "args": [
-        "account"
-      ],
-      "query": [
-        "continuationToken"
-      ],
-      "output": "v1/azure-container-list-response.json#",
-      "scopes": "auth:azure-container:list-containers:<account>",
-      "stability": "deprecated",
-      "title": "List containers in an Account Managed by Auth",
-      "deprecated": "Marked deprecated by the current Taskcluster reference; it may be removed."
+      name: 'azureContainers',
+      method: 'get',
+      route: '/azure/<account>/containers',
+      args: ['account'],
+      query: ['continuationToken'],
+      output: 'v1/azure-container-list-response.json#',
+      scopes: 'auth:azure-container:list-containers:<account>',
+      stability: 'deprecated',
+      title: 'List containers in an Account Managed by Auth',
+      deprecated: 'Marked deprecated by the current Taskcluster reference; it may be removed.',
     },
     {
-      "name": "azureTableSAS",
-      "method": "get",
-      "route": "/azure/<account>/table/<table>/<level>",
-      "args": [
-        "account",
-        "table",
-        "level"
-      ],
-      "query": [],
-      "output": "v1/azure-table-access-response.json#",
-      "scopes": {
-        "else": "auth:azure-table:read-write:<account>/<table>",
-        "if": "levelIsReadOnly",
-        "then": {
-          "AnyOf": [
-            "auth:azure-table:read-only:<account>/<table>",
-            "auth:azure-table:read-write:<account>/<table>"
-          ]
-        }
+      name: 'azureTableSAS',
+      method: 'get',
+      route: '/azure/<account>/table/<table>/<level>',
+      args: ['account', 'table', 'level'],
+      query: [],
+      output: 'v1/azure-table-access-response.json#',
+      scopes: {
+        else: 'auth:azure-table:read-write:<account>/<table>',
+        if: 'levelIsReadOnly',
+        then: {
+          AnyOf: [
+            'auth:azure-table:read-only:<account>/<table>',
+            'auth:azure-table:read-write:<account>/<table>',
+          ],
+        },
       },
-      "stability": "deprecated",
-      "title": "Get Shared-Access-Signature for Azure Table",
-      "deprecated": "Marked deprecated by the current Taskcluster reference; it may be removed."
+      stability: 'deprecated',
+      title: 'Get Shared-Access-Signature for Azure Table',
+      deprecated: 'Marked deprecated by the current Taskcluster reference; it may be removed.',
     },
     {
-      "name": "azureTables",
-      "method": "get",
-      "route": "/azure/<account>/tables",
-      "args": [
-        "account"
-      ],
-      "query": [
-        "continuationToken"
-      ],
-      "output": "v1/azure-table-list-response.json#",
-      "scopes": "auth:azure-table:list-tables:<account>",
-      "stability": "deprecated",
-      "title": "List Tables in an Account Managed by Auth",
-      "deprecated": "Marked deprecated by the current Taskcluster reference; it may be removed."
+      name: 'azureTables',
+      method: 'get',
+      route: '/azure/<account>/tables',
+      args: ['account'],
+      query: ['continuationToken'],
+      output: 'v1/azure-table-list-response.json#',
+      scopes: 'auth:azure-table:list-tables:<account>',
+      stability: 'deprecated',
+      title: 'List Tables in an Account Managed by Auth',
+      deprecated: 'Marked deprecated by the current Taskcluster reference; it may be removed.',
     },
     {
-      "name": "client",
-      "method": "get",
-      "route": "/clients/<clientId>",
-      "args": [
-        "clientId"
-      ],
-      "query": [],
-      "output": "v1/get-client-response.json#",
-      "scopes": "auth:get-client:<clientId>",
-      "stability": "stable",
-      "title": "Get Client"
+      name: 'client',
+      method: 'get',
+      route: '/clients/<clientId>',
+      args: ['clientId'],
+      query: [],
+      output: 'v1/get-client-response.json#',
+      scopes: 'auth:get-client:<clientId>',
+      stability: 'stable',
+      title: 'Get Client',
     },
     {
-      "name": "createClient",
-      "method": "put",
-      "route": "/clients/<clientId>",
-      "args": [
-        "clientId"
-      ],
-      "query": [],
-      "input": "v1/create-client-request.json#",
-      "output": "v1/create-client-response.json#",
-      "scopes": {
-        "AllOf": [
-          "auth:create-client:<clientId>",
+      name: 'createClient',
+      method: 'put',
+      route: '/clients/<clientId>',
+      args: ['clientId'],
+      query: [],
+      input: 'v1/create-client-request.json#',
+      output: 'v1/create-client-response.json#',
+      scopes: {
+        AllOf: [
+          'auth:create-client:<clientId>',
           {
-            "each": "<scope>",
-            "for": "scope",
-            "in": "scopes"
-          }
-        ]
+            each: '<scope>',
+            for: 'scope',
+            in: 'scopes',
+          },
+        ],
       },
-      "stability": "stable",
-      "title": "Create Client"
+      stability: 'stable',
+      title: 'Create Client',
     },
     {
-      "name": "createRole",
-      "method": "put",
-      "route": "/roles/<roleId>",
-      "args": [
-        "roleId"
-      ],
-      "query": [],
-      "input": "v1/create-role-request.json#",
-      "output": "v1/get-role-response.json#",
-      "scopes": {
-        "AllOf": [
-          "auth:create-role:<roleId>",
+      name: 'createRole',
+      method: 'put',
+      route: '/roles/<roleId>',
+      args: ['roleId'],
+      query: [],
+      input: 'v1/create-role-request.json#',
+      output: 'v1/get-role-response.json#',
+      scopes: {
+        AllOf: [
+          'auth:create-role:<roleId>',
           {
-            "each": "<scope>",
-            "for": "scope",
-            "in": "scopes"
-          }
-        ]
+            each: '<scope>',
+            for: 'scope',
+            in: 'scopes',
+          },
+        ],
       },
-      "stability": "stable",
-      "title": "Create Role"
+      stability: 'stable',
+      title: 'Create Role',
     },
     {
-      "name": "currentScopes",
-      "method": "get",
-      "route": "/scopes/current",
-      "args": [],
-      "query": [],
-      "output": "v1/scopeset.json#",
-      "scopes": "auth:current-scopes",
-      "stability": "stable",
-      "title": "Get Current Scopes"
+      name: 'currentScopes',
+      method: 'get',
+      route: '/scopes/current',
+      args: [],
+      query: [],
+      output: 'v1/scopeset.json#',
+      scopes: 'auth:current-scopes',
+      stability: 'stable',
+      title: 'Get Current Scopes',
     },
     {
-      "name": "deleteClient",
-      "method": "delete",
-      "route": "/clients/<clientId>",
-      "args": [
-        "clientId"
-      ],
-      "query": [],
-      "scopes": "auth:delete-client:<clientId>",
-      "stability": "stable",
-      "title": "Delete Client"
+      name: 'deleteClient',
+      method: 'delete',
+      route: '/clients/<clientId>',
+      args: ['clientId'],
+      query: [],
+      scopes: 'auth:delete-client:<clientId>',
+      stability: 'stable',
+      title: 'Delete Client',
     },
     {
-      "name": "deleteRole",
-      "method": "delete",
-      "route": "/roles/<roleId>",
-      "args": [
-        "roleId"
-      ],
-      "query": [],
-      "scopes": "auth:delete-role:<roleId>",
-      "stability": "stable",
-      "title": "Delete Role"
+      name: 'deleteRole',
+      method: 'delete',
+      route: '/roles/<roleId>',
+      args: ['roleId'],
+      query: [],
+      scopes: 'auth:delete-role:<roleId>',
+      stability: 'stable',
+      title: 'Delete Role',
     },
     {
-      "name": "disableClient",
-      "method": "post",
-      "route": "/clients/<clientId>/disable",
-      "args": [
-        "clientId"
-      ],
-      "query": [],
-      "output": "v1/get-client-response.json#",
-      "scopes": "auth:disable-client:<clientId>",
-      "stability": "stable",
-      "title": "Disable Client"
+      name: 'disableClient',
+      method: 'post',
+      route: '/clients/<clientId>/disable',
+      args: ['clientId'],
+      query: [],
+      output: 'v1/get-client-response.json#',
+      scopes: 'auth:disable-client:<clientId>',
+      stability: 'stable',
+      title: 'Disable Client',
     },
     {
-      "name": "enableClient",
-      "method": "post",
-      "route": "/clients/<clientId>/enable",
-      "args": [
-        "clientId"
-      ],
-      "query": [],
-      "output": "v1/get-client-response.json#",
-      "scopes": "auth:enable-client:<clientId>",
-      "stability": "stable",
-      "title": "Enable Client"
+      name: 'enableClient',
+      method: 'post',
+      route: '/clients/<clientId>/enable',
+      args: ['clientId'],
+      query: [],
+      output: 'v1/get-client-response.json#',
+      scopes: 'auth:enable-client:<clientId>',
+      stability: 'stable',
+      title: 'Enable Client',
     },
     {
-      "name": "expandScopes",
-      "method": "post",
-      "route": "/scopes/expand",
-      "args": [],
-      "query": [],
-      "input": "v1/scopeset.json#",
-      "output": "v1/scopeset.json#",
-      "scopes": "auth:expand-scopes",
-      "stability": "stable",
-      "title": "Expand Scopes"
+      name: 'expandScopes',
+      method: 'post',
+      route: '/scopes/expand',
+      args: [],
+      query: [],
+      input: 'v1/scopeset.json#',
+      output: 'v1/scopeset.json#',
+      scopes: 'auth:expand-scopes',
+      stability: 'stable',
+      title: 'Expand Scopes',
     },
     {
-      "name": "gcpCredentials",
-      "method": "get",
-      "route": "/gcp/credentials/<projectId>/<serviceAccount>",
-      "args": [
-        "projectId",
-        "serviceAccount"
-      ],
-      "query": [],
-      "output": "v1/gcp-credentials-response.json#",
-      "scopes": "auth:gcp:access-token:<projectId>/<serviceAccount>",
-      "stability": "stable",
-      "title": "Get Temporary GCP Credentials"
+      name: 'gcpCredentials',
+      method: 'get',
+      route: '/gcp/credentials/<projectId>/<serviceAccount>',
+      args: ['projectId', 'serviceAccount'],
+      query: [],
+      output: 'v1/gcp-credentials-response.json#',
+      scopes: 'auth:gcp:access-token:<projectId>/<serviceAccount>',
+      stability: 'stable',
+      title: 'Get Temporary GCP Credentials',
     },
     {
-      "name": "getEntityHistory",
-      "method": "get",
-      "route": "/audit/<entityType>/<entityId>",
-      "args": [
-        "entityType",
-        "entityId"
-      ],
-      "query": [
-        "continuationToken",
-        "limit"
-      ],
-      "output": "v1/get-entity-history-response.json#",
-      "scopes": "auth:audit-history:<entityType>",
-      "stability": "stable",
-      "title": "Get Entity History"
+      name: 'getEntityHistory',
+      method: 'get',
+      route: '/audit/<entityType>/<entityId>',
+      args: ['entityType', 'entityId'],
+      query: ['continuationToken', 'limit'],
+      output: 'v1/get-entity-history-response.json#',
+      scopes: 'auth:audit-history:<entityType>',
+      stability: 'stable',
+      title: 'Get Entity History',
     },
     {
-      "name": "githubRepoToken",
-      "method": "post",
-      "route": "/github/<appName>/<owner>/repo-token",
-      "args": [
-        "appName",
-        "owner"
-      ],
-      "query": [],
-      "input": "v1/github-repo-token-request.json#",
-      "output": "v1/github-token-response.json#",
-      "scopes": {
-        "AllOf": [
+      name: 'githubRepoToken',
+      method: 'post',
+      route: '/github/<appName>/<owner>/repo-token',
+      args: ['appName', 'owner'],
+      query: [],
+      input: 'v1/github-repo-token-request.json#',
+      output: 'v1/github-token-response.json#',
+      scopes: {
+        AllOf: [
           {
-            "each": "auth:github-repo-token:<appName>/<owner>/<repoPerm>",
-            "for": "repoPerm",
-            "in": "repoPerms"
-          }
-        ]
+            each: 'auth:github-repo-token:<appName>/<owner>/<repoPerm>',
+            for: 'repoPerm',
+            in: 'repoPerms',
+          },
+        ],
       },
-      "stability": "experimental",
-      "title": "Get a repository scoped github token"
+      stability: 'experimental',
+      title: 'Get a repository scoped github token',
     },
     {
-      "name": "heartbeat",
-      "method": "get",
-      "route": "/__heartbeat__",
-      "args": [],
-      "query": [],
-      "stability": "stable",
-      "title": "Heartbeat"
+      name: 'heartbeat',
+      method: 'get',
+      route: '/__heartbeat__',
+      args: [],
+      query: [],
+      stability: 'stable',
+      title: 'Heartbeat',
     },
     {
-      "name": "lbheartbeat",
-      "method": "get",
-      "route": "/__lbheartbeat__",
-      "args": [],
-      "query": [],
-      "stability": "stable",
-      "title": "Load Balancer Heartbeat"
+      name: 'lbheartbeat',
+      method: 'get',
+      route: '/__lbheartbeat__',
+      args: [],
+      query: [],
+      stability: 'stable',
+      title: 'Load Balancer Heartbeat',
     },
     {
-      "name": "listAuditHistory",
-      "method": "get",
-      "route": "/clients/<clientId>/audit",
-      "args": [
-        "clientId"
-      ],
-      "query": [
-        "continuationToken",
-        "limit"
-      ],
-      "output": "v1/get-entity-history-response.json#",
-      "scopes": "auth:client-audit-history:<clientId>",
-      "stability": "stable",
-      "title": "List Audit History"
+      name: 'listAuditHistory',
+      method: 'get',
+      route: '/clients/<clientId>/audit',
+      args: ['clientId'],
+      query: ['continuationToken', 'limit'],
+      output: 'v1/get-entity-history-response.json#',
+      scopes: 'auth:client-audit-history:<clientId>',
+      stability: 'stable',
+      title: 'List Audit History',
     },
     {
-      "name": "listClients",
-      "method": "get",
-      "route": "/clients/",
-      "args": [],
-      "query": [
-        "prefix",
-        "continuationToken",
-        "limit"
-      ],
-      "output": "v1/list-clients-response.json#",
-      "scopes": "auth:list-clients",
-      "stability": "stable",
-      "title": "List Clients"
+      name: 'listClients',
+      method: 'get',
+      route: '/clients/',
+      args: [],
+      query: ['prefix', 'continuationToken', 'limit'],
+      output: 'v1/list-clients-response.json#',
+      scopes: 'auth:list-clients',
+      stability: 'stable',
+      title: 'List Clients',
     },
     {
-      "name": "listRoleIds",
-      "method": "get",
-      "route": "/roleids/",
-      "args": [],
-      "query": [
-        "continuationToken",
-        "limit"
-      ],
-      "output": "v1/list-role-ids-response.json#",
-      "scopes": "auth:list-roles",
-      "stability": "stable",
-      "title": "List Role IDs"
+      name: 'listRoleIds',
+      method: 'get',
+      route: '/roleids/',
+      args: [],
+      query: ['continuationToken', 'limit'],
+      output: 'v1/list-role-ids-response.json#',
+      scopes: 'auth:list-roles',
+      stability: 'stable',
+      title: 'List Role IDs',
     },
     {
-      "name": "listRoles",
-      "method": "get",
-      "route": "/roles/",
-      "args": [],
-      "query": [],
-      "output": "v1/list-roles-response.json#",
-      "scopes": "auth:list-roles",
-      "stability": "stable",
-      "title": "List Roles (no pagination)"
+      name: 'listRoles',
+      method: 'get',
+      route: '/roles/',
+      args: [],
+      query: [],
+      output: 'v1/list-roles-response.json#',
+      scopes: 'auth:list-roles',
+      stability: 'stable',
+      title: 'List Roles (no pagination)',
     },
     {
-      "name": "listRoles2",
-      "method": "get",
-      "route": "/roles2/",
-      "args": [],
-      "query": [
-        "continuationToken",
-        "limit"
-      ],
-      "output": "v1/list-roles2-response.json#",
-      "scopes": "auth:list-roles",
-      "stability": "stable",
-      "title": "List Roles"
+      name: 'listRoles2',
+      method: 'get',
+      route: '/roles2/',
+      args: [],
+      query: ['continuationToken', 'limit'],
+      output: 'v1/list-roles2-response.json#',
+      scopes: 'auth:list-roles',
+      stability: 'stable',
+      title: 'List Roles',
     },
     {
-      "name": "ping",
-      "method": "get",
-      "route": "/ping",
-      "args": [],
-      "query": [],
-      "stability": "stable",
-      "title": "Ping Server"
+      name: 'ping',
+      method: 'get',
+      route: '/ping',
+      args: [],
+      query: [],
+      stability: 'stable',
+      title: 'Ping Server',
     },
     {
-      "name": "resetAccessToken",
-      "method": "post",
-      "route": "/clients/<clientId>/reset",
-      "args": [
-        "clientId"
-      ],
-      "query": [],
-      "output": "v1/create-client-response.json#",
-      "scopes": "auth:reset-access-token:<clientId>",
-      "stability": "stable",
-      "title": "Reset `accessToken`"
+      name: 'resetAccessToken',
+      method: 'post',
+      route: '/clients/<clientId>/reset',
+      args: ['clientId'],
+      query: [],
+      output: 'v1/create-client-response.json#',
+      scopes: 'auth:reset-access-token:<clientId>',
+      stability: 'stable',
+      title: 'Reset `accessToken`',
     },
     {
-      "name": "role",
-      "method": "get",
-      "route": "/roles/<roleId>",
-      "args": [
-        "roleId"
-      ],
-      "query": [],
-      "output": "v1/get-role-response.json#",
-      "scopes": "auth:get-role:<roleId>",
-      "stability": "stable",
-      "title": "Get Role"
+      name: 'role',
+      method: 'get',
+      route: '/roles/<roleId>',
+      args: ['roleId'],
+      query: [],
+      output: 'v1/get-role-response.json#',
+      scopes: 'auth:get-role:<roleId>',
+      stability: 'stable',
+      title: 'Get Role',
     },
     {
-      "name": "sentryDSN",
-      "method": "get",
-      "route": "/sentry/<project>/dsn",
-      "args": [
-        "project"
-      ],
-      "query": [],
-      "output": "v1/sentry-dsn-response.json#",
-      "scopes": "auth:sentry:<project>",
-      "stability": "stable",
-      "title": "Get DSN for Sentry Project"
+      name: 'sentryDSN',
+      method: 'get',
+      route: '/sentry/<project>/dsn',
+      args: ['project'],
+      query: [],
+      output: 'v1/sentry-dsn-response.json#',
+      scopes: 'auth:sentry:<project>',
+      stability: 'stable',
+      title: 'Get DSN for Sentry Project',
     },
     {
-      "name": "statsumToken",
-      "method": "get",
-      "route": "/statsum/<project>/token",
-      "args": [
-        "project"
-      ],
-      "query": [],
-      "output": "v1/statsum-token-response.json#",
-      "scopes": "auth:statsum:<project>",
-      "stability": "stable",
-      "title": "Get Token for Statsum Project",
-      "deprecated": "Removed from Taskcluster after release 16; current deployments do not serve it. The statsum service was retired."
+      name: 'statsumToken',
+      method: 'get',
+      route: '/statsum/<project>/token',
+      args: ['project'],
+      query: [],
+      output: 'v1/statsum-token-response.json#',
+      scopes: 'auth:statsum:<project>',
+      stability: 'stable',
+      title: 'Get Token for Statsum Project',
+      deprecated: 'Removed from Taskcluster after release 16; current deployments do not serve it. The statsum service was retired.',
     },
     {
-      "name": "testAuthenticate",
-      "method": "post",
-      "route": "/test-authenticate",
-      "args": [],
-      "query": [],
-      "input": "v1/test-authenticate-request.json#",
-      "output": "v1/test-authenticate-response.json#",
-      "stability": "stable",
-      "title": "Test Authentication"
+      name: 'testAuthenticate',
+      method: 'post',
+      route: '/test-authenticate',
+      args: [],
+      query: [],
+      input: 'v1/test-authenticate-request.json#',
+      output: 'v1/test-authenticate-response.json#',
+      stability: 'stable',
+      title: 'Test Authentication',
     },
     {
-      "name": "testAuthenticateGet",
-      "method": "get",
-      "route": "/test-authenticate-get/",
-      "args": [],
-      "query": [],
-      "output": "v1/test-authenticate-response.json#",
-      "stability": "stable",
-      "title": "Test Authentication (GET)"
+      name: 'testAuthenticateGet',
+      method: 'get',
+      route: '/test-authenticate-get/',
+      args: [],
+      query: [],
+      output: 'v1/test-authenticate-response.json#',
+      stability: 'stable',
+      title: 'Test Authentication (GET)',
     },
     {
-      "name": "updateClient",
-      "method": "post",
-      "route": "/clients/<clientId>",
-      "args": [
-        "clientId"
-      ],
-      "query": [],
-      "input": "v1/create-client-request.json#",
-      "output": "v1/get-client-response.json#",
-      "scopes": {
-        "AllOf": [
-          "auth:update-client:<clientId>",
+      name: 'updateClient',
+      method: 'post',
+      route: '/clients/<clientId>',
+      args: ['clientId'],
+      query: [],
+      input: 'v1/create-client-request.json#',
+      output: 'v1/get-client-response.json#',
+      scopes: {
+        AllOf: [
+          'auth:update-client:<clientId>',
           {
-            "each": "<scope>",
-            "for": "scope",
-            "in": "scopesAdded"
-          }
-        ]
+            each: '<scope>',
+            for: 'scope',
+            in: 'scopesAdded',
+          },
+        ],
       },
-      "stability": "stable",
-      "title": "Update Client"
+      stability: 'stable',
+      title: 'Update Client',
     },
     {
-      "name": "updateRole",
-      "method": "post",
-      "route": "/roles/<roleId>",
-      "args": [
-        "roleId"
-      ],
-      "query": [],
-      "input": "v1/create-role-request.json#",
-      "output": "v1/get-role-response.json#",
-      "scopes": {
-        "AllOf": [
-          "auth:update-role:<roleId>",
+      name: 'updateRole',
+      method: 'post',
+      route: '/roles/<roleId>',
+      args: ['roleId'],
+      query: [],
+      input: 'v1/create-role-request.json#',
+      output: 'v1/get-role-response.json#',
+      scopes: {
+        AllOf: [
+          'auth:update-role:<roleId>',
           {
-            "each": "<scope>",
-            "for": "scope",
-            "in": "scopesAdded"
-          }
-        ]
+            each: '<scope>',
+            for: 'scope',
+            in: 'scopesAdded',
+          },
+        ],
       },
-      "stability": "stable",
-      "title": "Update Role"
+      stability: 'stable',
+      title: 'Update Role',
     },
     {
-      "name": "version",
-      "method": "get",
-      "route": "/__version__",
-      "args": [],
-      "query": [],
-      "stability": "stable",
-      "title": "Taskcluster Version"
+      name: 'version',
+      method: 'get',
+      route: '/__version__',
+      args: [],
+      query: [],
+      stability: 'stable',
+      title: 'Taskcluster Version',
     },
     {
-      "name": "websocktunnelToken",
-      "method": "get",
-      "route": "/websocktunnel/<wstAudience>/<wstClient>",
-      "args": [
-        "wstAudience",
-        "wstClient"
-      ],
-      "query": [],
-      "output": "v1/websocktunnel-token-response.json#",
-      "scopes": "auth:websocktunnel-token:<wstAudience>/<wstClient>",
-      "stability": "stable",
-      "title": "Get a client token for the Websocktunnel service"
-    }
-  ]
+      name: 'websocktunnelToken',
+      method: 'get',
+      route: '/websocktunnel/<wstAudience>/<wstClient>',
+      args: ['wstAudience', 'wstClient'],
+      query: [],
+      output: 'v1/websocktunnel-token-response.json#',
+      scopes: 'auth:websocktunnel-token:<wstAudience>/<wstClient>',
+      stability: 'stable',
+      title: 'Get a client token for the Websocktunnel service',
+    },
+  ],
 } as const satisfies ApiTable;
 
 /** Hawk Signature Authentication Request */
@@ -1113,7 +1035,7 @@ export type AuthenticateHawkRequest = {
   authorization?: string;
   /** Hostname or IPv4 */
   host: string;
-  method: "get" | "post" | "put" | "head" | "delete" | "options" | "trace" | "copy" | "lock" | "mkcol" | "move" | "purge" | "propfind" | "proppatch" | "unlock" | "report" | "mkactivity" | "checkout" | "merge" | "m-search" | "notify" | "subscribe" | "unsubscribe" | "patch" | "search" | "connect";
+  method: 'get' | 'post' | 'put' | 'head' | 'delete' | 'options' | 'trace' | 'copy' | 'lock' | 'mkcol' | 'move' | 'purge' | 'propfind' | 'proppatch' | 'unlock' | 'report' | 'mkactivity' | 'checkout' | 'merge' | 'm-search' | 'notify' | 'subscribe' | 'unsubscribe' | 'patch' | 'search' | 'connect';
   port: number;
   resource: string;
   /** Source IP */
@@ -1125,17 +1047,17 @@ export type AuthenticateHawkResponse = ({
   clientId: string;
   expires: string;
   hash?: JsonValue;
-  scheme: "hawk";
+  scheme: 'hawk';
   scopes: string[];
-  status: "auth-success";
+  status: 'auth-success';
 } | {
   message: string;
-  status: "auth-failed";
+  status: 'auth-failed';
 } | {
   expires: string;
-  scheme: "none";
+  scheme: 'none';
   scopes: string[];
-  status: "no-auth";
+  status: 'no-auth';
 });
 
 /** AWS S3 Credentials Response */
@@ -1265,34 +1187,34 @@ export type GetRoleResponse = {
 export type GithubRepoTokenRequest = {
   /** Repository permissions */
   permissions: {
-    actions?: "read" | "write";
-    administration?: "read" | "write";
-    artifact_metadata?: "read" | "write";
-    attestations?: "read" | "write";
-    checks?: "read" | "write";
-    code_quality?: "read" | "write";
-    codespaces?: "read" | "write";
-    contents?: "read" | "write";
-    dependabot_secrets?: "read" | "write";
-    deployments?: "read" | "write";
-    discussions?: "read" | "write";
-    environments?: "read" | "write";
-    issues?: "read" | "write";
-    merge_queues?: "read" | "write";
-    metadata?: "read" | "write";
-    packages?: "read" | "write";
-    pages?: "read" | "write";
-    pull_requests?: "read" | "write";
-    repository_custom_properties?: "read" | "write";
-    repository_hooks?: "read" | "write";
-    repository_projects?: "read" | "write" | "admin";
-    secret_scanning_alerts?: "read" | "write";
-    secrets?: "read" | "write";
-    security_events?: "read" | "write";
-    single_file?: "read" | "write";
-    statuses?: "read" | "write";
-    vulnerability_alerts?: "read" | "write";
-    workflows?: "write";
+    actions?: 'read' | 'write';
+    administration?: 'read' | 'write';
+    artifact_metadata?: 'read' | 'write';
+    attestations?: 'read' | 'write';
+    checks?: 'read' | 'write';
+    code_quality?: 'read' | 'write';
+    codespaces?: 'read' | 'write';
+    contents?: 'read' | 'write';
+    dependabot_secrets?: 'read' | 'write';
+    deployments?: 'read' | 'write';
+    discussions?: 'read' | 'write';
+    environments?: 'read' | 'write';
+    issues?: 'read' | 'write';
+    merge_queues?: 'read' | 'write';
+    metadata?: 'read' | 'write';
+    packages?: 'read' | 'write';
+    pages?: 'read' | 'write';
+    pull_requests?: 'read' | 'write';
+    repository_custom_properties?: 'read' | 'write';
+    repository_hooks?: 'read' | 'write';
+    repository_projects?: 'read' | 'write' | 'admin';
+    secret_scanning_alerts?: 'read' | 'write';
+    secrets?: 'read' | 'write';
+    security_events?: 'read' | 'write';
+    single_file?: 'read' | 'write';
+    statuses?: 'read' | 'write';
+    vulnerability_alerts?: 'read' | 'write';
+    workflows?: 'write';
   };
   /** Repositories */
   repositories: string[];

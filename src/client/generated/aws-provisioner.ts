@@ -198,198 +198,175 @@ export interface AwsProvisionerMethods {
 
 /** The AWS Provisioner API Documentation as data: one entry per method, sorted by name. */
 export const awsProvisionerTable = {
-  "serviceName": "aws-provisioner",
-  "apiVersion": "v1",
-  "title": "AWS Provisioner API Documentation",
-  "deprecated": "The AWS provisioner was retired with the taskcluster.net deployment; use WorkerManager.",
-  "entries": [
+  serviceName: 'aws-provisioner',
+  apiVersion: 'v1',
+  title: 'AWS Provisioner API Documentation',
+  deprecated: 'The AWS provisioner was retired with the taskcluster.net deployment; use WorkerManager.',
+  entries: [
     {
-      "name": "backendStatus",
-      "method": "get",
-      "route": "/backend-status",
-      "args": [],
-      "query": [],
-      "output": "v1/backend-status-response.json#",
-      "stability": "experimental",
-      "title": "Backend Status"
+      name: 'backendStatus',
+      method: 'get',
+      route: '/backend-status',
+      args: [],
+      query: [],
+      output: 'v1/backend-status-response.json#',
+      stability: 'experimental',
+      title: 'Backend Status',
     },
     {
-      "name": "createSecret",
-      "method": "put",
-      "route": "/secret/<token>",
-      "args": [
-        "token"
-      ],
-      "query": [],
-      "input": "v1/create-secret-request.json#",
-      "scopes": "aws-provisioner:create-secret:<workerType>",
-      "stability": "stable",
-      "title": "Create new Secret"
+      name: 'createSecret',
+      method: 'put',
+      route: '/secret/<token>',
+      args: ['token'],
+      query: [],
+      input: 'v1/create-secret-request.json#',
+      scopes: 'aws-provisioner:create-secret:<workerType>',
+      stability: 'stable',
+      title: 'Create new Secret',
     },
     {
-      "name": "createWorkerType",
-      "method": "put",
-      "route": "/worker-type/<workerType>",
-      "args": [
-        "workerType"
-      ],
-      "query": [],
-      "input": "v1/create-worker-type-request.json#",
-      "output": "v1/get-worker-type-response.json#",
-      "scopes": "aws-provisioner:manage-worker-type:<workerType>",
-      "stability": "stable",
-      "title": "Create new Worker Type"
+      name: 'createWorkerType',
+      method: 'put',
+      route: '/worker-type/<workerType>',
+      args: ['workerType'],
+      query: [],
+      input: 'v1/create-worker-type-request.json#',
+      output: 'v1/get-worker-type-response.json#',
+      scopes: 'aws-provisioner:manage-worker-type:<workerType>',
+      stability: 'stable',
+      title: 'Create new Worker Type',
     },
     {
-      "name": "getLaunchSpecs",
-      "method": "get",
-      "route": "/worker-type/<workerType>/launch-specifications",
-      "args": [
-        "workerType"
-      ],
-      "query": [],
-      "output": "v1/get-launch-specs-response.json#",
-      "scopes": {
-        "AnyOf": [
-          "aws-provisioner:view-worker-type:<workerType>",
-          "aws-provisioner:manage-worker-type:<workerType>"
-        ]
+      name: 'getLaunchSpecs',
+      method: 'get',
+      route: '/worker-type/<workerType>/launch-specifications',
+      args: ['workerType'],
+      query: [],
+      output: 'v1/get-launch-specs-response.json#',
+      scopes: {
+        AnyOf: [
+          'aws-provisioner:view-worker-type:<workerType>',
+          'aws-provisioner:manage-worker-type:<workerType>',
+        ],
       },
-      "stability": "experimental",
-      "title": "Get All Launch Specifications for WorkerType"
+      stability: 'experimental',
+      title: 'Get All Launch Specifications for WorkerType',
     },
     {
-      "name": "getSecret",
-      "method": "get",
-      "route": "/secret/<token>",
-      "args": [
-        "token"
-      ],
-      "query": [],
-      "output": "v1/get-secret-response.json#",
-      "stability": "stable",
-      "title": "Get a Secret"
+      name: 'getSecret',
+      method: 'get',
+      route: '/secret/<token>',
+      args: ['token'],
+      query: [],
+      output: 'v1/get-secret-response.json#',
+      stability: 'stable',
+      title: 'Get a Secret',
     },
     {
-      "name": "instanceStarted",
-      "method": "get",
-      "route": "/instance-started/<instanceId>/<token>",
-      "args": [
-        "instanceId",
-        "token"
-      ],
-      "query": [],
-      "stability": "stable",
-      "title": "Report an instance starting"
+      name: 'instanceStarted',
+      method: 'get',
+      route: '/instance-started/<instanceId>/<token>',
+      args: ['instanceId', 'token'],
+      query: [],
+      stability: 'stable',
+      title: 'Report an instance starting',
     },
     {
-      "name": "listWorkerTypeSummaries",
-      "method": "get",
-      "route": "/list-worker-type-summaries",
-      "args": [],
-      "query": [],
-      "output": "v1/list-worker-types-summaries-response.json#",
-      "stability": "stable",
-      "title": "List worker types with details"
+      name: 'listWorkerTypeSummaries',
+      method: 'get',
+      route: '/list-worker-type-summaries',
+      args: [],
+      query: [],
+      output: 'v1/list-worker-types-summaries-response.json#',
+      stability: 'stable',
+      title: 'List worker types with details',
     },
     {
-      "name": "listWorkerTypes",
-      "method": "get",
-      "route": "/list-worker-types",
-      "args": [],
-      "query": [],
-      "output": "v1/list-worker-types-response.json#",
-      "stability": "stable",
-      "title": "List Worker Types"
+      name: 'listWorkerTypes',
+      method: 'get',
+      route: '/list-worker-types',
+      args: [],
+      query: [],
+      output: 'v1/list-worker-types-response.json#',
+      stability: 'stable',
+      title: 'List Worker Types',
     },
     {
-      "name": "ping",
-      "method": "get",
-      "route": "/ping",
-      "args": [],
-      "query": [],
-      "stability": "stable",
-      "title": "Ping Server"
+      name: 'ping',
+      method: 'get',
+      route: '/ping',
+      args: [],
+      query: [],
+      stability: 'stable',
+      title: 'Ping Server',
     },
     {
-      "name": "removeSecret",
-      "method": "delete",
-      "route": "/secret/<token>",
-      "args": [
-        "token"
-      ],
-      "query": [],
-      "stability": "stable",
-      "title": "Remove a Secret"
+      name: 'removeSecret',
+      method: 'delete',
+      route: '/secret/<token>',
+      args: ['token'],
+      query: [],
+      stability: 'stable',
+      title: 'Remove a Secret',
     },
     {
-      "name": "removeWorkerType",
-      "method": "delete",
-      "route": "/worker-type/<workerType>",
-      "args": [
-        "workerType"
-      ],
-      "query": [],
-      "scopes": "aws-provisioner:manage-worker-type:<workerType>",
-      "stability": "stable",
-      "title": "Delete Worker Type"
+      name: 'removeWorkerType',
+      method: 'delete',
+      route: '/worker-type/<workerType>',
+      args: ['workerType'],
+      query: [],
+      scopes: 'aws-provisioner:manage-worker-type:<workerType>',
+      stability: 'stable',
+      title: 'Delete Worker Type',
     },
     {
-      "name": "state",
-      "method": "get",
-      "route": "/state/<workerType>",
-      "args": [
-        "workerType"
-      ],
-      "query": [],
-      "stability": "stable",
-      "title": "Get AWS State for a worker type"
+      name: 'state',
+      method: 'get',
+      route: '/state/<workerType>',
+      args: ['workerType'],
+      query: [],
+      stability: 'stable',
+      title: 'Get AWS State for a worker type',
     },
     {
-      "name": "updateWorkerType",
-      "method": "post",
-      "route": "/worker-type/<workerType>/update",
-      "args": [
-        "workerType"
-      ],
-      "query": [],
-      "input": "v1/create-worker-type-request.json#",
-      "output": "v1/get-worker-type-response.json#",
-      "scopes": "aws-provisioner:manage-worker-type:<workerType>",
-      "stability": "stable",
-      "title": "Update Worker Type"
+      name: 'updateWorkerType',
+      method: 'post',
+      route: '/worker-type/<workerType>/update',
+      args: ['workerType'],
+      query: [],
+      input: 'v1/create-worker-type-request.json#',
+      output: 'v1/get-worker-type-response.json#',
+      scopes: 'aws-provisioner:manage-worker-type:<workerType>',
+      stability: 'stable',
+      title: 'Update Worker Type',
     },
     {
-      "name": "workerType",
-      "method": "get",
-      "route": "/worker-type/<workerType>",
-      "args": [
-        "workerType"
-      ],
-      "query": [],
-      "output": "v1/get-worker-type-response.json#",
-      "scopes": {
-        "AnyOf": [
-          "aws-provisioner:view-worker-type:<workerType>",
-          "aws-provisioner:manage-worker-type:<workerType>"
-        ]
+      name: 'workerType',
+      method: 'get',
+      route: '/worker-type/<workerType>',
+      args: ['workerType'],
+      query: [],
+      output: 'v1/get-worker-type-response.json#',
+      scopes: {
+        AnyOf: [
+          'aws-provisioner:view-worker-type:<workerType>',
+          'aws-provisioner:manage-worker-type:<workerType>',
+        ],
       },
-      "stability": "stable",
-      "title": "Get Worker Type"
+      stability: 'stable',
+      title: 'Get Worker Type',
     },
     {
-      "name": "workerTypeLastModified",
-      "method": "get",
-      "route": "/worker-type-last-modified/<workerType>",
-      "args": [
-        "workerType"
-      ],
-      "query": [],
-      "output": "v1/get-worker-type-last-modified.json#",
-      "stability": "stable",
-      "title": "Get Worker Type Last Modified Time"
-    }
-  ]
+      name: 'workerTypeLastModified',
+      method: 'get',
+      route: '/worker-type-last-modified/<workerType>',
+      args: ['workerType'],
+      query: [],
+      output: 'v1/get-worker-type-last-modified.json#',
+      stability: 'stable',
+      title: 'Get Worker Type Last Modified Time',
+    },
+  ],
 } as const satisfies ApiTable;
 
 /**

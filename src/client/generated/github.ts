@@ -177,188 +177,163 @@ export interface GithubMethods {
 
 /** The GitHub Service as data: one entry per method, sorted by name. */
 export const githubTable = {
-  "serviceName": "github",
-  "apiVersion": "v1",
-  "title": "GitHub Service",
-  "entries": [
+  serviceName: 'github',
+  apiVersion: 'v1',
+  title: 'GitHub Service',
+  entries: [
     {
-      "name": "badge",
-      "method": "get",
-      "route": "/repository/<owner>/<repo>/<branch>/badge.svg",
-      "args": [
-        "owner",
-        "repo",
-        "branch"
+      name: 'badge',
+      method: 'get',
+      route: '/repository/<owner>/<repo>/<branch>/badge.svg',
+      args: ['owner', 'repo', 'branch'],
+      query: [],
+      scopes: 'github:get-badge:<owner>:<repo>:<branch>',
+      stability: 'experimental',
+      title: 'Latest Build Status Badge',
+    },
+    {
+      name: 'builds',
+      method: 'get',
+      route: '/builds',
+      args: [],
+      query: [
+        'continuationToken',
+        'limit',
+        'organization',
+        'repository',
+        'sha',
+        'pullRequest',
       ],
-      "query": [],
-      "scopes": "github:get-badge:<owner>:<repo>:<branch>",
-      "stability": "experimental",
-      "title": "Latest Build Status Badge"
+      output: 'v1/build-list.json#',
+      scopes: 'github:list-builds',
+      stability: 'stable',
+      title: 'List of Builds',
     },
     {
-      "name": "builds",
-      "method": "get",
-      "route": "/builds",
-      "args": [],
-      "query": [
-        "continuationToken",
-        "limit",
-        "organization",
-        "repository",
-        "sha",
-        "pullRequest"
-      ],
-      "output": "v1/build-list.json#",
-      "scopes": "github:list-builds",
-      "stability": "stable",
-      "title": "List of Builds"
+      name: 'cancelBuilds',
+      method: 'post',
+      route: '/builds/<owner>/<repo>/cancel',
+      args: ['owner', 'repo'],
+      query: ['sha', 'pullRequest'],
+      output: 'v1/build-list.json#',
+      scopes: 'github:cancel-builds:<owner>:<repo>',
+      stability: 'stable',
+      title: 'Cancel repository builds',
     },
     {
-      "name": "cancelBuilds",
-      "method": "post",
-      "route": "/builds/<owner>/<repo>/cancel",
-      "args": [
-        "owner",
-        "repo"
-      ],
-      "query": [
-        "sha",
-        "pullRequest"
-      ],
-      "output": "v1/build-list.json#",
-      "scopes": "github:cancel-builds:<owner>:<repo>",
-      "stability": "stable",
-      "title": "Cancel repository builds"
+      name: 'createComment',
+      method: 'post',
+      route: '/repository/<owner>/<repo>/issues/<number>/comments',
+      args: ['owner', 'repo', 'number'],
+      query: [],
+      input: 'v1/create-comment.json#',
+      scopes: 'github:create-comment:<owner>/<repo>',
+      stability: 'stable',
+      title: 'Post a comment on a given GitHub Issue or Pull Request',
     },
     {
-      "name": "createComment",
-      "method": "post",
-      "route": "/repository/<owner>/<repo>/issues/<number>/comments",
-      "args": [
-        "owner",
-        "repo",
-        "number"
-      ],
-      "query": [],
-      "input": "v1/create-comment.json#",
-      "scopes": "github:create-comment:<owner>/<repo>",
-      "stability": "stable",
-      "title": "Post a comment on a given GitHub Issue or Pull Request"
+      name: 'createStatus',
+      method: 'post',
+      route: '/repository/<owner>/<repo>/statuses/<sha>',
+      args: ['owner', 'repo', 'sha'],
+      query: [],
+      input: 'v1/create-status.json#',
+      scopes: 'github:create-status:<owner>/<repo>',
+      stability: 'experimental',
+      title: 'Post a status against a given changeset',
     },
     {
-      "name": "createStatus",
-      "method": "post",
-      "route": "/repository/<owner>/<repo>/statuses/<sha>",
-      "args": [
-        "owner",
-        "repo",
-        "sha"
-      ],
-      "query": [],
-      "input": "v1/create-status.json#",
-      "scopes": "github:create-status:<owner>/<repo>",
-      "stability": "experimental",
-      "title": "Post a status against a given changeset"
+      name: 'githubWebHookConsumer',
+      method: 'post',
+      route: '/github',
+      args: [],
+      query: [],
+      stability: 'experimental',
+      title: 'Consume GitHub WebHook',
+      deprecated: 'Removed from Taskcluster after release 16; current deployments do not serve it. GitHub delivers its web hooks to the service directly.',
     },
     {
-      "name": "githubWebHookConsumer",
-      "method": "post",
-      "route": "/github",
-      "args": [],
-      "query": [],
-      "stability": "experimental",
-      "title": "Consume GitHub WebHook",
-      "deprecated": "Removed from Taskcluster after release 16; current deployments do not serve it. GitHub delivers its web hooks to the service directly."
+      name: 'heartbeat',
+      method: 'get',
+      route: '/__heartbeat__',
+      args: [],
+      query: [],
+      stability: 'stable',
+      title: 'Heartbeat',
     },
     {
-      "name": "heartbeat",
-      "method": "get",
-      "route": "/__heartbeat__",
-      "args": [],
-      "query": [],
-      "stability": "stable",
-      "title": "Heartbeat"
+      name: 'latest',
+      method: 'get',
+      route: '/repository/<owner>/<repo>/<branch>/latest',
+      args: ['owner', 'repo', 'branch'],
+      query: [],
+      scopes: 'github:latest-status:<owner>:<repo>:<branch>',
+      stability: 'stable',
+      title: 'Latest Status for Branch',
     },
     {
-      "name": "latest",
-      "method": "get",
-      "route": "/repository/<owner>/<repo>/<branch>/latest",
-      "args": [
-        "owner",
-        "repo",
-        "branch"
-      ],
-      "query": [],
-      "scopes": "github:latest-status:<owner>:<repo>:<branch>",
-      "stability": "stable",
-      "title": "Latest Status for Branch"
+      name: 'lbheartbeat',
+      method: 'get',
+      route: '/__lbheartbeat__',
+      args: [],
+      query: [],
+      stability: 'stable',
+      title: 'Load Balancer Heartbeat',
     },
     {
-      "name": "lbheartbeat",
-      "method": "get",
-      "route": "/__lbheartbeat__",
-      "args": [],
-      "query": [],
-      "stability": "stable",
-      "title": "Load Balancer Heartbeat"
+      name: 'ping',
+      method: 'get',
+      route: '/ping',
+      args: [],
+      query: [],
+      stability: 'stable',
+      title: 'Ping Server',
     },
     {
-      "name": "ping",
-      "method": "get",
-      "route": "/ping",
-      "args": [],
-      "query": [],
-      "stability": "stable",
-      "title": "Ping Server"
+      name: 'renderTaskclusterYml',
+      method: 'post',
+      route: '/taskcluster-yml',
+      args: [],
+      query: [],
+      input: 'v1/render-taskcluster-yml-input.json#',
+      output: 'v1/render-taskcluster-yml-output.json#',
+      stability: 'experimental',
+      title: 'Render .taskcluster.yml file',
     },
     {
-      "name": "renderTaskclusterYml",
-      "method": "post",
-      "route": "/taskcluster-yml",
-      "args": [],
-      "query": [],
-      "input": "v1/render-taskcluster-yml-input.json#",
-      "output": "v1/render-taskcluster-yml-output.json#",
-      "stability": "experimental",
-      "title": "Render .taskcluster.yml file"
+      name: 'repository',
+      method: 'get',
+      route: '/repository/<owner>/<repo>',
+      args: ['owner', 'repo'],
+      query: [],
+      output: 'v1/repository.json#',
+      scopes: 'github:get-repository:<owner>:<repo>',
+      stability: 'experimental',
+      title: 'Get Repository Info',
     },
     {
-      "name": "repository",
-      "method": "get",
-      "route": "/repository/<owner>/<repo>",
-      "args": [
-        "owner",
-        "repo"
-      ],
-      "query": [],
-      "output": "v1/repository.json#",
-      "scopes": "github:get-repository:<owner>:<repo>",
-      "stability": "experimental",
-      "title": "Get Repository Info"
+      name: 'version',
+      method: 'get',
+      route: '/__version__',
+      args: [],
+      query: [],
+      stability: 'stable',
+      title: 'Taskcluster Version',
     },
-    {
-      "name": "version",
-      "method": "get",
-      "route": "/__version__",
-      "args": [],
-      "query": [],
-      "stability": "stable",
-      "title": "Taskcluster Version"
-    }
-  ]
+  ],
 } as const satisfies ApiTable;
 
 /** Builds Response */
 export type BuildList = {
   builds: Array<{
     created: string;
-    eventId: string & (string | "Unknown");
+    eventId: string & (string | 'Unknown');
     eventType: string;
     organization: string;
     pullRequestNumber?: number;
     repository: string;
     sha: string;
-    state: "pending" | "success" | "error" | "failure" | "cancelled";
+    state: 'pending' | 'success' | 'error' | 'failure' | 'cancelled';
     taskGroupId: string;
     updated: string;
   }>;
@@ -374,7 +349,7 @@ export type CreateComment = {
 export type CreateStatus = {
   context?: string;
   description?: string;
-  state: "pending" | "success" | "error" | "failure";
+  state: 'pending' | 'success' | 'error' | 'failure';
   target_url?: string;
 };
 
@@ -384,22 +359,22 @@ export type RenderTaskclusterYmlInput = {
   body: string;
   fakeEvent: ({
     overrides?: RenderTaskclusterYmlInputOverrides;
-    type: "github-push";
+    type: 'github-push';
   } | {
     /** Pull Request action */
-    action: "opened" | "synchronize" | "reopened" | "assigned" | "auto_merge_disabled" | "auto_merge_enabled" | "closed" | "converted_to_draft" | "dequeued" | "edited" | "enqueued" | "labeled" | "ready_for_review" | "review_requested" | "review_request_removed" | "unassigned" | "unlabeled";
+    action: 'opened' | 'synchronize' | 'reopened' | 'assigned' | 'auto_merge_disabled' | 'auto_merge_enabled' | 'closed' | 'converted_to_draft' | 'dequeued' | 'edited' | 'enqueued' | 'labeled' | 'ready_for_review' | 'review_requested' | 'review_request_removed' | 'unassigned' | 'unlabeled';
     overrides?: RenderTaskclusterYmlInputOverrides;
-    type: "github-pull-request" | "github-pull-request-untrusted";
+    type: 'github-pull-request' | 'github-pull-request-untrusted';
   } | {
     /** Release action */
-    action: "published" | "unpublished" | "created" | "edited" | "deleted" | "prereleased" | "released";
+    action: 'published' | 'unpublished' | 'created' | 'edited' | 'deleted' | 'prereleased' | 'released';
     overrides?: RenderTaskclusterYmlInputOverrides;
-    type: "github-release";
+    type: 'github-release';
   } | {
     /** Issue Comment action */
-    action: "created" | "edited";
+    action: 'created' | 'edited';
     overrides?: RenderTaskclusterYmlInputOverrides;
-    type: "github-issue-comment";
+    type: 'github-issue-comment';
   });
   /**
    * The organization that owns the repository.

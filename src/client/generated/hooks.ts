@@ -226,228 +226,192 @@ export interface HooksMethods {
 
 /** The Hooks Service as data: one entry per method, sorted by name. */
 export const hooksTable = {
-  "serviceName": "hooks",
-  "apiVersion": "v1",
-  "title": "Hooks Service",
-  "entries": [
+  serviceName: 'hooks',
+  apiVersion: 'v1',
+  title: 'Hooks Service',
+  entries: [
     {
-      "name": "createHook",
-      "method": "put",
-      "route": "/hooks/<hookGroupId>/<hookId>",
-      "args": [
-        "hookGroupId",
-        "hookId"
-      ],
-      "query": [],
-      "input": "v1/create-hook-request.json#",
-      "output": "v1/hook-definition.json#",
-      "scopes": {
-        "AllOf": [
-          "hooks:modify-hook:<hookGroupId>/<hookId>",
-          "assume:hook-id:<hookGroupId>/<hookId>"
-        ]
+      name: 'createHook',
+      method: 'put',
+      route: '/hooks/<hookGroupId>/<hookId>',
+      args: ['hookGroupId', 'hookId'],
+      query: [],
+      input: 'v1/create-hook-request.json#',
+      output: 'v1/hook-definition.json#',
+      scopes: {
+        AllOf: [
+          'hooks:modify-hook:<hookGroupId>/<hookId>',
+          'assume:hook-id:<hookGroupId>/<hookId>',
+        ],
       },
-      "stability": "stable",
-      "title": "Create a hook"
+      stability: 'stable',
+      title: 'Create a hook',
     },
     {
-      "name": "getHookStatus",
-      "method": "get",
-      "route": "/hooks/<hookGroupId>/<hookId>/status",
-      "args": [
-        "hookGroupId",
-        "hookId"
-      ],
-      "query": [],
-      "output": "v1/hook-status.json#",
-      "scopes": "hooks:status:<hookGroupId>/<hookId>",
-      "stability": "deprecated",
-      "title": "Get hook status",
-      "deprecated": "Marked deprecated by the current Taskcluster reference; it may be removed."
+      name: 'getHookStatus',
+      method: 'get',
+      route: '/hooks/<hookGroupId>/<hookId>/status',
+      args: ['hookGroupId', 'hookId'],
+      query: [],
+      output: 'v1/hook-status.json#',
+      scopes: 'hooks:status:<hookGroupId>/<hookId>',
+      stability: 'deprecated',
+      title: 'Get hook status',
+      deprecated: 'Marked deprecated by the current Taskcluster reference; it may be removed.',
     },
     {
-      "name": "getTriggerToken",
-      "method": "get",
-      "route": "/hooks/<hookGroupId>/<hookId>/token",
-      "args": [
-        "hookGroupId",
-        "hookId"
-      ],
-      "query": [],
-      "output": "v1/trigger-token-response.json#",
-      "scopes": "hooks:get-trigger-token:<hookGroupId>/<hookId>",
-      "stability": "stable",
-      "title": "Get a trigger token"
+      name: 'getTriggerToken',
+      method: 'get',
+      route: '/hooks/<hookGroupId>/<hookId>/token',
+      args: ['hookGroupId', 'hookId'],
+      query: [],
+      output: 'v1/trigger-token-response.json#',
+      scopes: 'hooks:get-trigger-token:<hookGroupId>/<hookId>',
+      stability: 'stable',
+      title: 'Get a trigger token',
     },
     {
-      "name": "heartbeat",
-      "method": "get",
-      "route": "/__heartbeat__",
-      "args": [],
-      "query": [],
-      "stability": "stable",
-      "title": "Heartbeat"
+      name: 'heartbeat',
+      method: 'get',
+      route: '/__heartbeat__',
+      args: [],
+      query: [],
+      stability: 'stable',
+      title: 'Heartbeat',
     },
     {
-      "name": "hook",
-      "method": "get",
-      "route": "/hooks/<hookGroupId>/<hookId>",
-      "args": [
-        "hookGroupId",
-        "hookId"
-      ],
-      "query": [],
-      "output": "v1/hook-definition.json#",
-      "scopes": "hooks:get:<hookGroupId>:<hookId>",
-      "stability": "stable",
-      "title": "Get hook definition"
+      name: 'hook',
+      method: 'get',
+      route: '/hooks/<hookGroupId>/<hookId>',
+      args: ['hookGroupId', 'hookId'],
+      query: [],
+      output: 'v1/hook-definition.json#',
+      scopes: 'hooks:get:<hookGroupId>:<hookId>',
+      stability: 'stable',
+      title: 'Get hook definition',
     },
     {
-      "name": "lbheartbeat",
-      "method": "get",
-      "route": "/__lbheartbeat__",
-      "args": [],
-      "query": [],
-      "stability": "stable",
-      "title": "Load Balancer Heartbeat"
+      name: 'lbheartbeat',
+      method: 'get',
+      route: '/__lbheartbeat__',
+      args: [],
+      query: [],
+      stability: 'stable',
+      title: 'Load Balancer Heartbeat',
     },
     {
-      "name": "listHookGroups",
-      "method": "get",
-      "route": "/hooks",
-      "args": [],
-      "query": [],
-      "output": "v1/list-hook-groups-response.json#",
-      "scopes": "hooks:list-hooks:",
-      "stability": "stable",
-      "title": "List hook groups"
+      name: 'listHookGroups',
+      method: 'get',
+      route: '/hooks',
+      args: [],
+      query: [],
+      output: 'v1/list-hook-groups-response.json#',
+      scopes: 'hooks:list-hooks:',
+      stability: 'stable',
+      title: 'List hook groups',
     },
     {
-      "name": "listHooks",
-      "method": "get",
-      "route": "/hooks/<hookGroupId>",
-      "args": [
-        "hookGroupId"
-      ],
-      "query": [],
-      "output": "v1/list-hooks-response.json#",
-      "scopes": "hooks:list-hooks:<hookGroupId>",
-      "stability": "stable",
-      "title": "List hooks in a given group"
+      name: 'listHooks',
+      method: 'get',
+      route: '/hooks/<hookGroupId>',
+      args: ['hookGroupId'],
+      query: [],
+      output: 'v1/list-hooks-response.json#',
+      scopes: 'hooks:list-hooks:<hookGroupId>',
+      stability: 'stable',
+      title: 'List hooks in a given group',
     },
     {
-      "name": "listLastFires",
-      "method": "get",
-      "route": "/hooks/<hookGroupId>/<hookId>/last-fires",
-      "args": [
-        "hookGroupId",
-        "hookId"
-      ],
-      "query": [
-        "continuationToken",
-        "limit"
-      ],
-      "output": "v1/list-lastFires-response.json#",
-      "scopes": "hooks:list-last-fires:<hookGroupId>/<hookId>",
-      "stability": "stable",
-      "title": "Get information about recent hook fires"
+      name: 'listLastFires',
+      method: 'get',
+      route: '/hooks/<hookGroupId>/<hookId>/last-fires',
+      args: ['hookGroupId', 'hookId'],
+      query: ['continuationToken', 'limit'],
+      output: 'v1/list-lastFires-response.json#',
+      scopes: 'hooks:list-last-fires:<hookGroupId>/<hookId>',
+      stability: 'stable',
+      title: 'Get information about recent hook fires',
     },
     {
-      "name": "ping",
-      "method": "get",
-      "route": "/ping",
-      "args": [],
-      "query": [],
-      "stability": "stable",
-      "title": "Ping Server"
+      name: 'ping',
+      method: 'get',
+      route: '/ping',
+      args: [],
+      query: [],
+      stability: 'stable',
+      title: 'Ping Server',
     },
     {
-      "name": "removeHook",
-      "method": "delete",
-      "route": "/hooks/<hookGroupId>/<hookId>",
-      "args": [
-        "hookGroupId",
-        "hookId"
-      ],
-      "query": [],
-      "scopes": "hooks:modify-hook:<hookGroupId>/<hookId>",
-      "stability": "stable",
-      "title": "Delete a hook"
+      name: 'removeHook',
+      method: 'delete',
+      route: '/hooks/<hookGroupId>/<hookId>',
+      args: ['hookGroupId', 'hookId'],
+      query: [],
+      scopes: 'hooks:modify-hook:<hookGroupId>/<hookId>',
+      stability: 'stable',
+      title: 'Delete a hook',
     },
     {
-      "name": "resetTriggerToken",
-      "method": "post",
-      "route": "/hooks/<hookGroupId>/<hookId>/token",
-      "args": [
-        "hookGroupId",
-        "hookId"
-      ],
-      "query": [],
-      "output": "v1/trigger-token-response.json#",
-      "scopes": "hooks:reset-trigger-token:<hookGroupId>/<hookId>",
-      "stability": "stable",
-      "title": "Reset a trigger token"
+      name: 'resetTriggerToken',
+      method: 'post',
+      route: '/hooks/<hookGroupId>/<hookId>/token',
+      args: ['hookGroupId', 'hookId'],
+      query: [],
+      output: 'v1/trigger-token-response.json#',
+      scopes: 'hooks:reset-trigger-token:<hookGroupId>/<hookId>',
+      stability: 'stable',
+      title: 'Reset a trigger token',
     },
     {
-      "name": "triggerHook",
-      "method": "post",
-      "route": "/hooks/<hookGroupId>/<hookId>/trigger",
-      "args": [
-        "hookGroupId",
-        "hookId"
-      ],
-      "query": [],
-      "input": "v1/trigger-hook.json#",
-      "output": "v1/trigger-hook-response.json#",
-      "scopes": "hooks:trigger-hook:<hookGroupId>/<hookId>",
-      "stability": "stable",
-      "title": "Trigger a hook"
+      name: 'triggerHook',
+      method: 'post',
+      route: '/hooks/<hookGroupId>/<hookId>/trigger',
+      args: ['hookGroupId', 'hookId'],
+      query: [],
+      input: 'v1/trigger-hook.json#',
+      output: 'v1/trigger-hook-response.json#',
+      scopes: 'hooks:trigger-hook:<hookGroupId>/<hookId>',
+      stability: 'stable',
+      title: 'Trigger a hook',
     },
     {
-      "name": "triggerHookWithToken",
-      "method": "post",
-      "route": "/hooks/<hookGroupId>/<hookId>/trigger/<token>",
-      "args": [
-        "hookGroupId",
-        "hookId",
-        "token"
-      ],
-      "query": [],
-      "input": "v1/trigger-hook.json#",
-      "output": "v1/trigger-hook-response.json#",
-      "stability": "stable",
-      "title": "Trigger a hook with a token"
+      name: 'triggerHookWithToken',
+      method: 'post',
+      route: '/hooks/<hookGroupId>/<hookId>/trigger/<token>',
+      args: ['hookGroupId', 'hookId', 'token'],
+      query: [],
+      input: 'v1/trigger-hook.json#',
+      output: 'v1/trigger-hook-response.json#',
+      stability: 'stable',
+      title: 'Trigger a hook with a token',
     },
     {
-      "name": "updateHook",
-      "method": "post",
-      "route": "/hooks/<hookGroupId>/<hookId>",
-      "args": [
-        "hookGroupId",
-        "hookId"
-      ],
-      "query": [],
-      "input": "v1/create-hook-request.json#",
-      "output": "v1/hook-definition.json#",
-      "scopes": {
-        "AllOf": [
-          "hooks:modify-hook:<hookGroupId>/<hookId>",
-          "assume:hook-id:<hookGroupId>/<hookId>"
-        ]
+      name: 'updateHook',
+      method: 'post',
+      route: '/hooks/<hookGroupId>/<hookId>',
+      args: ['hookGroupId', 'hookId'],
+      query: [],
+      input: 'v1/create-hook-request.json#',
+      output: 'v1/hook-definition.json#',
+      scopes: {
+        AllOf: [
+          'hooks:modify-hook:<hookGroupId>/<hookId>',
+          'assume:hook-id:<hookGroupId>/<hookId>',
+        ],
       },
-      "stability": "stable",
-      "title": "Update a hook"
+      stability: 'stable',
+      title: 'Update a hook',
     },
     {
-      "name": "version",
-      "method": "get",
-      "route": "/__version__",
-      "args": [],
-      "query": [],
-      "stability": "stable",
-      "title": "Taskcluster Version"
-    }
-  ]
+      name: 'version',
+      method: 'get',
+      route: '/__version__',
+      args: [],
+      query: [],
+      stability: 'stable',
+      title: 'Taskcluster Version',
+    },
+  ],
 } as const satisfies ApiTable;
 
 /** List of Bindings */
@@ -503,17 +467,17 @@ export type HookMetadata = {
 /** Hook status response */
 export type HookStatus = {
   lastFire: ({
-    result: "success";
+    result: 'success';
     taskId: string;
     time: string;
   } | {
     error: {
       [key: string]: JsonValue;
     };
-    result: "error";
+    result: 'error';
     time: string;
   } | {
-    result: "no-fire";
+    result: 'no-fire';
   });
   nextScheduledDate?: string;
 };
@@ -537,14 +501,14 @@ export type ListLastFiresResponse = {
   /** LastFires */
   lastFires: Array<{
     error: string;
-    firedBy: "schedule" | "triggerHook" | "triggerHookWithToken" | "pulseMessage";
+    firedBy: 'schedule' | 'triggerHook' | 'triggerHookWithToken' | 'pulseMessage';
     hookGroupId: string;
     hookId: string;
-    result: "success" | "error";
+    result: 'success' | 'error';
     taskCreateTime: string;
     /** Task Identifier */
     taskId: string;
-    taskState: "unknown" | "unscheduled" | "pending" | "running" | "completed" | "failed" | "exception";
+    taskState: 'unknown' | 'unscheduled' | 'pending' | 'running' | 'completed' | 'failed' | 'exception';
   }>;
 };
 

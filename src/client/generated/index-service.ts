@@ -154,154 +154,132 @@ export interface IndexMethods {
 
 /** The Index Service as data: one entry per method, sorted by name. */
 export const indexTable = {
-  "serviceName": "index",
-  "apiVersion": "v1",
-  "title": "Index Service",
-  "entries": [
+  serviceName: 'index',
+  apiVersion: 'v1',
+  title: 'Index Service',
+  entries: [
     {
-      "name": "deleteTask",
-      "method": "delete",
-      "route": "/task/<namespace>",
-      "args": [
-        "namespace"
-      ],
-      "query": [],
-      "scopes": "index:delete-task:<namespace>",
-      "stability": "stable",
-      "title": "Remove Task from Index"
+      name: 'deleteTask',
+      method: 'delete',
+      route: '/task/<namespace>',
+      args: ['namespace'],
+      query: [],
+      scopes: 'index:delete-task:<namespace>',
+      stability: 'stable',
+      title: 'Remove Task from Index',
     },
     {
-      "name": "findArtifactFromTask",
-      "method": "get",
-      "route": "/task/<indexPath>/artifacts/<name>",
-      "args": [
-        "indexPath",
-        "name"
-      ],
-      "query": [],
-      "scopes": "queue:get-artifact:<name>",
-      "stability": "stable",
-      "title": "Get Artifact From Indexed Task"
+      name: 'findArtifactFromTask',
+      method: 'get',
+      route: '/task/<indexPath>/artifacts/<name>',
+      args: ['indexPath', 'name'],
+      query: [],
+      scopes: 'queue:get-artifact:<name>',
+      stability: 'stable',
+      title: 'Get Artifact From Indexed Task',
     },
     {
-      "name": "findTask",
-      "method": "get",
-      "route": "/task/<indexPath>",
-      "args": [
-        "indexPath"
-      ],
-      "query": [],
-      "output": "v1/indexed-task-response.json#",
-      "scopes": "index:find-task:<indexPath>",
-      "stability": "stable",
-      "title": "Find Indexed Task"
+      name: 'findTask',
+      method: 'get',
+      route: '/task/<indexPath>',
+      args: ['indexPath'],
+      query: [],
+      output: 'v1/indexed-task-response.json#',
+      scopes: 'index:find-task:<indexPath>',
+      stability: 'stable',
+      title: 'Find Indexed Task',
     },
     {
-      "name": "findTasksAtIndex",
-      "method": "post",
-      "route": "/tasks/indexes",
-      "args": [],
-      "query": [
-        "continuationToken",
-        "limit"
-      ],
-      "input": "v1/list-tasks-at-index.json#",
-      "output": "v1/list-tasks-response.json#",
-      "scopes": {
-        "AllOf": [
+      name: 'findTasksAtIndex',
+      method: 'post',
+      route: '/tasks/indexes',
+      args: [],
+      query: ['continuationToken', 'limit'],
+      input: 'v1/list-tasks-at-index.json#',
+      output: 'v1/list-tasks-response.json#',
+      scopes: {
+        AllOf: [
           {
-            "each": "index:find-task:<indexPath>",
-            "for": "indexPath",
-            "in": "indexPaths"
-          }
-        ]
+            each: 'index:find-task:<indexPath>',
+            for: 'indexPath',
+            in: 'indexPaths',
+          },
+        ],
       },
-      "stability": "experimental",
-      "title": "Find tasks at indexes"
+      stability: 'experimental',
+      title: 'Find tasks at indexes',
     },
     {
-      "name": "heartbeat",
-      "method": "get",
-      "route": "/__heartbeat__",
-      "args": [],
-      "query": [],
-      "stability": "stable",
-      "title": "Heartbeat"
+      name: 'heartbeat',
+      method: 'get',
+      route: '/__heartbeat__',
+      args: [],
+      query: [],
+      stability: 'stable',
+      title: 'Heartbeat',
     },
     {
-      "name": "insertTask",
-      "method": "put",
-      "route": "/task/<namespace>",
-      "args": [
-        "namespace"
-      ],
-      "query": [],
-      "input": "v1/insert-task-request.json#",
-      "output": "v1/indexed-task-response.json#",
-      "scopes": "index:insert-task:<namespace>",
-      "stability": "stable",
-      "title": "Insert Task into Index"
+      name: 'insertTask',
+      method: 'put',
+      route: '/task/<namespace>',
+      args: ['namespace'],
+      query: [],
+      input: 'v1/insert-task-request.json#',
+      output: 'v1/indexed-task-response.json#',
+      scopes: 'index:insert-task:<namespace>',
+      stability: 'stable',
+      title: 'Insert Task into Index',
     },
     {
-      "name": "lbheartbeat",
-      "method": "get",
-      "route": "/__lbheartbeat__",
-      "args": [],
-      "query": [],
-      "stability": "stable",
-      "title": "Load Balancer Heartbeat"
+      name: 'lbheartbeat',
+      method: 'get',
+      route: '/__lbheartbeat__',
+      args: [],
+      query: [],
+      stability: 'stable',
+      title: 'Load Balancer Heartbeat',
     },
     {
-      "name": "listNamespaces",
-      "method": "get",
-      "route": "/namespaces/<namespace>",
-      "args": [
-        "namespace"
-      ],
-      "query": [
-        "continuationToken",
-        "limit"
-      ],
-      "output": "v1/list-namespaces-response.json#",
-      "scopes": "index:list-namespaces:<namespace>",
-      "stability": "stable",
-      "title": "List Namespaces"
+      name: 'listNamespaces',
+      method: 'get',
+      route: '/namespaces/<namespace>',
+      args: ['namespace'],
+      query: ['continuationToken', 'limit'],
+      output: 'v1/list-namespaces-response.json#',
+      scopes: 'index:list-namespaces:<namespace>',
+      stability: 'stable',
+      title: 'List Namespaces',
     },
     {
-      "name": "listTasks",
-      "method": "get",
-      "route": "/tasks/<namespace>",
-      "args": [
-        "namespace"
-      ],
-      "query": [
-        "continuationToken",
-        "limit"
-      ],
-      "output": "v1/list-tasks-response.json#",
-      "scopes": "index:list-tasks:<namespace>",
-      "stability": "stable",
-      "title": "List Tasks"
+      name: 'listTasks',
+      method: 'get',
+      route: '/tasks/<namespace>',
+      args: ['namespace'],
+      query: ['continuationToken', 'limit'],
+      output: 'v1/list-tasks-response.json#',
+      scopes: 'index:list-tasks:<namespace>',
+      stability: 'stable',
+      title: 'List Tasks',
     },
     {
-      "name": "ping",
-      "method": "get",
-      "route": "/ping",
-      "args": [],
-      "query": [],
-      "stability": "stable",
-      "title": "Ping Server"
+      name: 'ping',
+      method: 'get',
+      route: '/ping',
+      args: [],
+      query: [],
+      stability: 'stable',
+      title: 'Ping Server',
     },
     {
-      "name": "version",
-      "method": "get",
-      "route": "/__version__",
-      "args": [],
-      "query": [],
-      "stability": "stable",
-      "title": "Taskcluster Version"
-    }
-  ]
+      name: 'version',
+      method: 'get',
+      route: '/__version__',
+      args: [],
+      query: [],
+      stability: 'stable',
+      title: 'Taskcluster Version',
+    },
+  ],
 } as const satisfies ApiTable;
 
 /** Indexed Task Response */

@@ -33,33 +33,31 @@ export interface LoginMethods {
 
 /** The Login API as data: one entry per method, sorted by name. */
 export const loginTable = {
-  "serviceName": "login",
-  "apiVersion": "v1",
-  "title": "Login API",
-  "deprecated": "The login service was removed after Taskcluster 16; the web server issues credentials.",
-  "entries": [
+  serviceName: 'login',
+  apiVersion: 'v1',
+  title: 'Login API',
+  deprecated: 'The login service was removed after Taskcluster 16; the web server issues credentials.',
+  entries: [
     {
-      "name": "oidcCredentials",
-      "method": "get",
-      "route": "/oidc-credentials/<provider>",
-      "args": [
-        "provider"
-      ],
-      "query": [],
-      "output": "v1/oidc-credentials-response.json#",
-      "stability": "experimental",
-      "title": "Get Taskcluster credentials given a suitable `access_token`"
+      name: 'oidcCredentials',
+      method: 'get',
+      route: '/oidc-credentials/<provider>',
+      args: ['provider'],
+      query: [],
+      output: 'v1/oidc-credentials-response.json#',
+      stability: 'experimental',
+      title: 'Get Taskcluster credentials given a suitable `access_token`',
     },
     {
-      "name": "ping",
-      "method": "get",
-      "route": "/ping",
-      "args": [],
-      "query": [],
-      "stability": "stable",
-      "title": "Ping Server"
-    }
-  ]
+      name: 'ping',
+      method: 'get',
+      route: '/ping',
+      args: [],
+      query: [],
+      stability: 'stable',
+      title: 'Ping Server',
+    },
+  ],
 } as const satisfies ApiTable;
 
 /** Credentials Response */

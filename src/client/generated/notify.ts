@@ -172,143 +172,140 @@ export interface NotifyMethods {
 
 /** The Notification Service as data: one entry per method, sorted by name. */
 export const notifyTable = {
-  "serviceName": "notify",
-  "apiVersion": "v1",
-  "title": "Notification Service",
-  "entries": [
+  serviceName: 'notify',
+  apiVersion: 'v1',
+  title: 'Notification Service',
+  entries: [
     {
-      "name": "addDenylistAddress",
-      "method": "post",
-      "route": "/denylist/add",
-      "args": [],
-      "query": [],
-      "input": "v1/notification-address.json#",
-      "scopes": "notify:manage-denylist",
-      "stability": "experimental",
-      "title": "Denylist Given Address"
+      name: 'addDenylistAddress',
+      method: 'post',
+      route: '/denylist/add',
+      args: [],
+      query: [],
+      input: 'v1/notification-address.json#',
+      scopes: 'notify:manage-denylist',
+      stability: 'experimental',
+      title: 'Denylist Given Address',
     },
     {
-      "name": "deleteDenylistAddress",
-      "method": "delete",
-      "route": "/denylist/delete",
-      "args": [],
-      "query": [],
-      "input": "v1/notification-address.json#",
-      "scopes": "notify:manage-denylist",
-      "stability": "experimental",
-      "title": "Delete Denylisted Address"
+      name: 'deleteDenylistAddress',
+      method: 'delete',
+      route: '/denylist/delete',
+      args: [],
+      query: [],
+      input: 'v1/notification-address.json#',
+      scopes: 'notify:manage-denylist',
+      stability: 'experimental',
+      title: 'Delete Denylisted Address',
     },
     {
-      "name": "email",
-      "method": "post",
-      "route": "/email",
-      "args": [],
-      "query": [],
-      "input": "v1/email-request.json#",
-      "scopes": "notify:email:<address>",
-      "stability": "experimental",
-      "title": "Send an Email"
+      name: 'email',
+      method: 'post',
+      route: '/email',
+      args: [],
+      query: [],
+      input: 'v1/email-request.json#',
+      scopes: 'notify:email:<address>',
+      stability: 'experimental',
+      title: 'Send an Email',
     },
     {
-      "name": "heartbeat",
-      "method": "get",
-      "route": "/__heartbeat__",
-      "args": [],
-      "query": [],
-      "stability": "stable",
-      "title": "Heartbeat"
+      name: 'heartbeat',
+      method: 'get',
+      route: '/__heartbeat__',
+      args: [],
+      query: [],
+      stability: 'stable',
+      title: 'Heartbeat',
     },
     {
-      "name": "irc",
-      "method": "post",
-      "route": "/irc",
-      "args": [],
-      "query": [],
-      "input": "v1/irc-request.json#",
-      "scopes": {
-        "else": "notify:irc-user:<user>",
-        "if": "channelRequest",
-        "then": "notify:irc-channel:<channel>"
+      name: 'irc',
+      method: 'post',
+      route: '/irc',
+      args: [],
+      query: [],
+      input: 'v1/irc-request.json#',
+      scopes: {
+        else: 'notify:irc-user:<user>',
+        if: 'channelRequest',
+        then: 'notify:irc-channel:<channel>',
       },
-      "stability": "experimental",
-      "title": "Post IRC Message",
-      "deprecated": "Removed from Taskcluster after release 16; current deployments do not serve it. Use `matrix` or `slack` notifications."
+      stability: 'experimental',
+      title: 'Post IRC Message',
+      deprecated: 'Removed from Taskcluster after release 16; current deployments do not serve it. Use `matrix` or `slack` notifications.',
     },
     {
-      "name": "lbheartbeat",
-      "method": "get",
-      "route": "/__lbheartbeat__",
-      "args": [],
-      "query": [],
-      "stability": "stable",
-      "title": "Load Balancer Heartbeat"
+      name: 'lbheartbeat',
+      method: 'get',
+      route: '/__lbheartbeat__',
+      args: [],
+      query: [],
+      stability: 'stable',
+      title: 'Load Balancer Heartbeat',
     },
     {
-      "name": "listDenylist",
-      "method": "get",
-      "route": "/denylist/list",
-      "args": [],
-      "query": [
-        "continuationToken",
-        "limit"
-      ],
-      "output": "v1/notification-address-list.json#",
-      "scopes": "notify:manage-denylist",
-      "stability": "experimental",
-      "title": "List Denylisted Notifications"
+      name: 'listDenylist',
+      method: 'get',
+      route: '/denylist/list',
+      args: [],
+      query: ['continuationToken', 'limit'],
+      output: 'v1/notification-address-list.json#',
+      scopes: 'notify:manage-denylist',
+      stability: 'experimental',
+      title: 'List Denylisted Notifications',
     },
     {
-      "name": "matrix",
-      "method": "post",
-      "route": "/matrix",
-      "args": [],
-      "query": [],
-      "input": "v1/matrix-request.json#",
-      "scopes": "notify:matrix-room:<roomId>",
-      "stability": "experimental",
-      "title": "Post Matrix Message"
+      name: 'matrix',
+      method: 'post',
+      route: '/matrix',
+      args: [],
+      query: [],
+      input: 'v1/matrix-request.json#',
+      scopes: 'notify:matrix-room:<roomId>',
+      stability: 'experimental',
+      title: 'Post Matrix Message',
     },
     {
-      "name": "ping",
-      "method": "get",
-      "route": "/ping",
-      "args": [],
-      "query": [],
-      "stability": "stable",
-      "title": "Ping Server"
+      name: 'ping',
+      method: 'get',
+      route: '/ping',
+      args: [],
+      query: [],
+      stability: 'stable',
+      title: 'Ping Server',
     },
     {
-      "name": "pulse",
-      "method": "post",
-      "route": "/pulse",
-      "args": [],
-      "query": [],
-      "input": "v1/pulse-request.json#",
-      "scopes": "notify:pulse:<routingKey>",
-      "stability": "experimental",
-      "title": "Publish a Pulse Message"
+      name: 'pulse',
+      method: 'post',
+      route: '/pulse',
+      args: [],
+      query: [],
+      input: 'v1/pulse-request.json#',
+      scopes: 'notify:pulse:<routingKey>',
+      stability: 'experimental',
+      title: 'Publish a Pulse Message',
     },
     {
-      "name": "slack",
-      "method": "post",
-      "route": "/slack",
-      "args": [],
-      "query": [],
-      "input": "v1/slack-request.json#",
-      "scopes": "notify:slack-channel:<channelId>",
-      "stability": "experimental",
-      "title": "Post Slack Message"
+      name: 'slack',
+      method: 'post',
+      route: '/slack',
+      args: [],
+      query: [],
+      input: 'v1/slack-request.json#',
+      scopes: 'notify:slack-channel:<channelId>',
+      stability: 'experimental',
+      title: 'Post Slack Message',
     },
     {
-      "name": "version",
-      "method": "get",
-      "route": "/__version__",
-      "args": [],
-      "query": [],
-      "stability": "stable",
-      "title": "Taskcluster Version"
-    }
-  ]
+      name: 'version',
+      method: 'get',
+      route: '/__version__',
+      args: [],
+      query: [],
+      stability: 'stable',
+      title: 'Taskcluster Version',
+    },
+  ],
 } as const satisfies ApiTable;
 
 /** Send Email Request */
@@ -321,7 +318,7 @@ export type EmailRequest = {
   };
   replyTo?: string;
   subject: string;
-  template?: "simple" | "fullscreen";
+  template?: 'simple' | 'fullscreen';
 };
 
 /** Post IRC Message Request */
@@ -343,14 +340,14 @@ export type MatrixRequest = {
   body: string;
   format?: string;
   formattedBody?: string;
-  msgtype?: "m.notice" | "m.text" | "m.emote";
+  msgtype?: 'm.notice' | 'm.text' | 'm.emote';
   roomId: string;
 };
 
 /** Notification Type And Address */
 export type NotificationAddress = {
   notificationAddress: string;
-  notificationType: "email" | "pulse" | "matrix-room" | "slack-channel";
+  notificationType: 'email' | 'pulse' | 'matrix-room' | 'slack-channel';
 };
 
 /** List of notification adresses */

@@ -125,113 +125,103 @@ export interface ObjectServiceMethods {
 
 /** The Object Service as data: one entry per method, sorted by name. */
 export const objectServiceTable = {
-  "serviceName": "object",
-  "apiVersion": "v1",
-  "title": "Object Service",
-  "entries": [
+  serviceName: 'object',
+  apiVersion: 'v1',
+  title: 'Object Service',
+  entries: [
     {
-      "name": "createUpload",
-      "method": "put",
-      "route": "/upload/<name>",
-      "args": [
-        "name"
-      ],
-      "query": [],
-      "input": "v1/create-upload-request.json#",
-      "output": "v1/create-upload-response.json#",
-      "scopes": "object:upload:<projectId>:<name>",
-      "stability": "stable",
-      "title": "Begin upload of a new object"
+      name: 'createUpload',
+      method: 'put',
+      route: '/upload/<name>',
+      args: ['name'],
+      query: [],
+      input: 'v1/create-upload-request.json#',
+      output: 'v1/create-upload-response.json#',
+      scopes: 'object:upload:<projectId>:<name>',
+      stability: 'stable',
+      title: 'Begin upload of a new object',
     },
     {
-      "name": "download",
-      "method": "get",
-      "route": "/download/<name>",
-      "args": [
-        "name"
-      ],
-      "query": [],
-      "scopes": "object:download:<name>",
-      "stability": "stable",
-      "title": "Get an object's data"
+      name: 'download',
+      method: 'get',
+      route: '/download/<name>',
+      args: ['name'],
+      query: [],
+      scopes: 'object:download:<name>',
+      stability: 'stable',
+      title: 'Get an object\'s data',
     },
     {
-      "name": "finishUpload",
-      "method": "post",
-      "route": "/finish-upload/<name>",
-      "args": [
-        "name"
-      ],
-      "query": [],
-      "input": "v1/finish-upload-request.json#",
-      "scopes": "object:upload:<projectId>:<name>",
-      "stability": "stable",
-      "title": "Mark an upload as complete."
+      name: 'finishUpload',
+      method: 'post',
+      route: '/finish-upload/<name>',
+      args: ['name'],
+      query: [],
+      input: 'v1/finish-upload-request.json#',
+      scopes: 'object:upload:<projectId>:<name>',
+      stability: 'stable',
+      title: 'Mark an upload as complete.',
     },
     {
-      "name": "heartbeat",
-      "method": "get",
-      "route": "/__heartbeat__",
-      "args": [],
-      "query": [],
-      "stability": "stable",
-      "title": "Heartbeat"
+      name: 'heartbeat',
+      method: 'get',
+      route: '/__heartbeat__',
+      args: [],
+      query: [],
+      stability: 'stable',
+      title: 'Heartbeat',
     },
     {
-      "name": "lbheartbeat",
-      "method": "get",
-      "route": "/__lbheartbeat__",
-      "args": [],
-      "query": [],
-      "stability": "stable",
-      "title": "Load Balancer Heartbeat"
+      name: 'lbheartbeat',
+      method: 'get',
+      route: '/__lbheartbeat__',
+      args: [],
+      query: [],
+      stability: 'stable',
+      title: 'Load Balancer Heartbeat',
     },
     {
-      "name": "object",
-      "method": "get",
-      "route": "/metadata/<name>",
-      "args": [
-        "name"
-      ],
-      "query": [],
-      "output": "v1/get-object-response.json#",
-      "scopes": "object:download:<name>",
-      "stability": "stable",
-      "title": "Get an object's metadata"
+      name: 'object',
+      method: 'get',
+      route: '/metadata/<name>',
+      args: ['name'],
+      query: [],
+      output: 'v1/get-object-response.json#',
+      scopes: 'object:download:<name>',
+      stability: 'stable',
+      title: 'Get an object\'s metadata',
     },
     {
-      "name": "ping",
-      "method": "get",
-      "route": "/ping",
-      "args": [],
-      "query": [],
-      "stability": "stable",
-      "title": "Ping Server"
+      name: 'ping',
+      method: 'get',
+      route: '/ping',
+      args: [],
+      query: [],
+      stability: 'stable',
+      title: 'Ping Server',
     },
     {
-      "name": "startDownload",
-      "method": "put",
-      "route": "/start-download/<name>",
-      "args": [
-        "name"
-      ],
-      "query": [],
-      "input": "v1/download-object-request.json#",
-      "output": "v1/download-object-response.json#",
-      "scopes": "object:download:<name>",
-      "stability": "stable",
-      "title": "Download object data"
+      name: 'startDownload',
+      method: 'put',
+      route: '/start-download/<name>',
+      args: ['name'],
+      query: [],
+      input: 'v1/download-object-request.json#',
+      output: 'v1/download-object-response.json#',
+      scopes: 'object:download:<name>',
+      stability: 'stable',
+      title: 'Download object data',
     },
     {
-      "name": "version",
-      "method": "get",
-      "route": "/__version__",
-      "args": [],
-      "query": [],
-      "stability": "stable",
-      "title": "Taskcluster Version"
-    }
-  ]
+      name: 'version',
+      method: 'get',
+      route: '/__version__',
+      args: [],
+      query: [],
+      stability: 'stable',
+      title: 'Taskcluster Version',
+    },
+  ],
 } as const satisfies ApiTable;
 
 /** Create Upload Request */
@@ -273,7 +263,7 @@ export type DownloadMethodGeturlResponse = {
   /** Expiration */
   expires: string;
   hashes: HashesDownload;
-  method: "getUrl";
+  method: 'getUrl';
   url: string;
 };
 
@@ -282,7 +272,7 @@ export type DownloadMethodSimpleRequest = true;
 
 /** simple Download Response */
 export type DownloadMethodSimpleResponse = {
-  method: "simple";
+  method: 'simple';
   url: string;
 };
 

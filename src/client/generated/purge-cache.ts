@@ -97,89 +97,80 @@ export interface PurgeCacheMethods {
 
 /** The Purge Cache Service as data: one entry per method, sorted by name. */
 export const purgeCacheTable = {
-  "serviceName": "purge-cache",
-  "apiVersion": "v1",
-  "title": "Purge Cache Service",
-  "entries": [
+  serviceName: 'purge-cache',
+  apiVersion: 'v1',
+  title: 'Purge Cache Service',
+  entries: [
     {
-      "name": "allPurgeRequests",
-      "method": "get",
-      "route": "/purge-cache/list",
-      "args": [],
-      "query": [
-        "continuationToken",
-        "limit"
-      ],
-      "output": "v1/all-purge-cache-request-list.json#",
-      "scopes": "purge-cache:all-purge-requests",
-      "stability": "stable",
-      "title": "All Open Purge Requests"
+      name: 'allPurgeRequests',
+      method: 'get',
+      route: '/purge-cache/list',
+      args: [],
+      query: ['continuationToken', 'limit'],
+      output: 'v1/all-purge-cache-request-list.json#',
+      scopes: 'purge-cache:all-purge-requests',
+      stability: 'stable',
+      title: 'All Open Purge Requests',
     },
     {
-      "name": "heartbeat",
-      "method": "get",
-      "route": "/__heartbeat__",
-      "args": [],
-      "query": [],
-      "stability": "stable",
-      "title": "Heartbeat"
+      name: 'heartbeat',
+      method: 'get',
+      route: '/__heartbeat__',
+      args: [],
+      query: [],
+      stability: 'stable',
+      title: 'Heartbeat',
     },
     {
-      "name": "lbheartbeat",
-      "method": "get",
-      "route": "/__lbheartbeat__",
-      "args": [],
-      "query": [],
-      "stability": "stable",
-      "title": "Load Balancer Heartbeat"
+      name: 'lbheartbeat',
+      method: 'get',
+      route: '/__lbheartbeat__',
+      args: [],
+      query: [],
+      stability: 'stable',
+      title: 'Load Balancer Heartbeat',
     },
     {
-      "name": "ping",
-      "method": "get",
-      "route": "/ping",
-      "args": [],
-      "query": [],
-      "stability": "stable",
-      "title": "Ping Server"
+      name: 'ping',
+      method: 'get',
+      route: '/ping',
+      args: [],
+      query: [],
+      stability: 'stable',
+      title: 'Ping Server',
     },
     {
-      "name": "purgeCache",
-      "method": "post",
-      "route": "/purge-cache/<workerPoolId>",
-      "args": [
-        "workerPoolId"
-      ],
-      "query": [],
-      "input": "v1/purge-cache-request.json#",
-      "scopes": "purge-cache:<workerPoolId>:<cacheName>",
-      "stability": "stable",
-      "title": "Purge Worker Cache"
+      name: 'purgeCache',
+      method: 'post',
+      route: '/purge-cache/<workerPoolId>',
+      args: ['workerPoolId'],
+      query: [],
+      input: 'v1/purge-cache-request.json#',
+      scopes: 'purge-cache:<workerPoolId>:<cacheName>',
+      stability: 'stable',
+      title: 'Purge Worker Cache',
     },
     {
-      "name": "purgeRequests",
-      "method": "get",
-      "route": "/purge-cache/<workerPoolId>",
-      "args": [
-        "workerPoolId"
-      ],
-      "query": [
-        "since"
-      ],
-      "output": "v1/purge-cache-request-list.json#",
-      "scopes": "purge-cache:purge-requests::<workerPoolId>",
-      "stability": "stable",
-      "title": "Open Purge Requests for a worker pool"
+      name: 'purgeRequests',
+      method: 'get',
+      route: '/purge-cache/<workerPoolId>',
+      args: ['workerPoolId'],
+      query: ['since'],
+      output: 'v1/purge-cache-request-list.json#',
+      scopes: 'purge-cache:purge-requests::<workerPoolId>',
+      stability: 'stable',
+      title: 'Open Purge Requests for a worker pool',
     },
     {
-      "name": "version",
-      "method": "get",
-      "route": "/__version__",
-      "args": [],
-      "query": [],
-      "stability": "stable",
-      "title": "Taskcluster Version"
-    }
-  ]
+      name: 'version',
+      method: 'get',
+      route: '/__version__',
+      args: [],
+      query: [],
+      stability: 'stable',
+      title: 'Taskcluster Version',
+    },
+  ],
 } as const satisfies ApiTable;
 
 /** Open All Purge Requests List */

@@ -822,991 +822,813 @@ export interface QueueMethods {
 
 /** The Queue Service as data: one entry per method, sorted by name. */
 export const queueTable = {
-  "serviceName": "queue",
-  "apiVersion": "v1",
-  "title": "Queue Service",
-  "entries": [
+  serviceName: 'queue',
+  apiVersion: 'v1',
+  title: 'Queue Service',
+  entries: [
     {
-      "name": "artifact",
-      "method": "get",
-      "route": "/task/<taskId>/runs/<runId>/artifact-content/<name>",
-      "args": [
-        "taskId",
-        "runId",
-        "name"
-      ],
-      "query": [],
-      "output": "v1/artifact-content-response.json#",
-      "scopes": {
-        "AllOf": [
+      name: 'artifact',
+      method: 'get',
+      route: '/task/<taskId>/runs/<runId>/artifact-content/<name>',
+      args: ['taskId', 'runId', 'name'],
+      query: [],
+      output: 'v1/artifact-content-response.json#',
+      scopes: {
+        AllOf: [
           {
-            "each": "queue:get-artifact:<name>",
-            "for": "name",
-            "in": "names"
-          }
-        ]
+            each: 'queue:get-artifact:<name>',
+            for: 'name',
+            in: 'names',
+          },
+        ],
       },
-      "stability": "stable",
-      "title": "Get Artifact Content From Run"
+      stability: 'stable',
+      title: 'Get Artifact Content From Run',
     },
     {
-      "name": "artifactInfo",
-      "method": "get",
-      "route": "/task/<taskId>/runs/<runId>/artifact-info/<name>",
-      "args": [
-        "taskId",
-        "runId",
-        "name"
-      ],
-      "query": [],
-      "output": "v1/artifact-response.json#",
-      "scopes": "queue:list-artifacts:<taskId>:<runId>",
-      "stability": "stable",
-      "title": "Get Artifact Information From Run"
+      name: 'artifactInfo',
+      method: 'get',
+      route: '/task/<taskId>/runs/<runId>/artifact-info/<name>',
+      args: ['taskId', 'runId', 'name'],
+      query: [],
+      output: 'v1/artifact-response.json#',
+      scopes: 'queue:list-artifacts:<taskId>:<runId>',
+      stability: 'stable',
+      title: 'Get Artifact Information From Run',
     },
     {
-      "name": "cancelTask",
-      "method": "post",
-      "route": "/task/<taskId>/cancel",
-      "args": [
-        "taskId"
-      ],
-      "query": [],
-      "output": "v1/task-status-response.json#",
-      "scopes": {
-        "AnyOf": [
-          "queue:cancel-task:<schedulerId>/<taskGroupId>/<taskId>",
-          "queue:cancel-task-in-project:<projectId>",
+      name: 'cancelTask',
+      method: 'post',
+      route: '/task/<taskId>/cancel',
+      args: ['taskId'],
+      query: [],
+      output: 'v1/task-status-response.json#',
+      scopes: {
+        AnyOf: [
+          'queue:cancel-task:<schedulerId>/<taskGroupId>/<taskId>',
+          'queue:cancel-task-in-project:<projectId>',
           {
-            "AllOf": [
-              "queue:cancel-task",
-              "assume:scheduler-id:<schedulerId>/<taskGroupId>"
-            ]
-          }
-        ]
+            AllOf: ['queue:cancel-task', 'assume:scheduler-id:<schedulerId>/<taskGroupId>'],
+          },
+        ],
       },
-      "stability": "stable",
-      "title": "Cancel Task"
+      stability: 'stable',
+      title: 'Cancel Task',
     },
     {
-      "name": "cancelTaskGroup",
-      "method": "post",
-      "route": "/task-group/<taskGroupId>/cancel",
-      "args": [
-        "taskGroupId"
-      ],
-      "query": [],
-      "output": "v1/cancel-task-group-response.json#",
-      "scopes": "queue:cancel-task-group:<schedulerId>/<taskGroupId>",
-      "stability": "experimental",
-      "title": "Cancel Task Group"
+      name: 'cancelTaskGroup',
+      method: 'post',
+      route: '/task-group/<taskGroupId>/cancel',
+      args: ['taskGroupId'],
+      query: [],
+      output: 'v1/cancel-task-group-response.json#',
+      scopes: 'queue:cancel-task-group:<schedulerId>/<taskGroupId>',
+      stability: 'experimental',
+      title: 'Cancel Task Group',
     },
     {
-      "name": "changeTaskGroupPriority",
-      "method": "post",
-      "route": "/task-group/<taskGroupId>/priority",
-      "args": [
-        "taskGroupId"
-      ],
-      "query": [],
-      "input": "v1/change-task-priority-request.json#",
-      "output": "v1/task-group-priority-change-response.json#",
-      "scopes": "queue:change-task-group-priority:<schedulerId>/<taskGroupId>",
-      "stability": "experimental",
-      "title": "Change Task Group Priority"
+      name: 'changeTaskGroupPriority',
+      method: 'post',
+      route: '/task-group/<taskGroupId>/priority',
+      args: ['taskGroupId'],
+      query: [],
+      input: 'v1/change-task-priority-request.json#',
+      output: 'v1/task-group-priority-change-response.json#',
+      scopes: 'queue:change-task-group-priority:<schedulerId>/<taskGroupId>',
+      stability: 'experimental',
+      title: 'Change Task Group Priority',
     },
     {
-      "name": "changeTaskPriority",
-      "method": "post",
-      "route": "/task/<taskId>/priority",
-      "args": [
-        "taskId"
-      ],
-      "query": [],
-      "input": "v1/change-task-priority-request.json#",
-      "output": "v1/task-status-response.json#",
-      "scopes": {
-        "AnyOf": [
-          "queue:change-task-priority:<taskId>",
-          "queue:change-task-priority-in-queue:<taskQueueId>"
-        ]
+      name: 'changeTaskPriority',
+      method: 'post',
+      route: '/task/<taskId>/priority',
+      args: ['taskId'],
+      query: [],
+      input: 'v1/change-task-priority-request.json#',
+      output: 'v1/task-status-response.json#',
+      scopes: {
+        AnyOf: [
+          'queue:change-task-priority:<taskId>',
+          'queue:change-task-priority-in-queue:<taskQueueId>',
+        ],
       },
-      "stability": "experimental",
-      "title": "Change Task Priority"
+      stability: 'experimental',
+      title: 'Change Task Priority',
     },
     {
-      "name": "claimTask",
-      "method": "post",
-      "route": "/task/<taskId>/runs/<runId>/claim",
-      "args": [
-        "taskId",
-        "runId"
-      ],
-      "query": [],
-      "input": "v1/task-claim-request.json#",
-      "output": "v1/task-claim-response.json#",
-      "scopes": {
-        "AllOf": [
-          "queue:claim-task:<provisionerId>/<workerType>",
-          "queue:worker-id:<workerGroup>/<workerId>"
-        ]
+      name: 'claimTask',
+      method: 'post',
+      route: '/task/<taskId>/runs/<runId>/claim',
+      args: ['taskId', 'runId'],
+      query: [],
+      input: 'v1/task-claim-request.json#',
+      output: 'v1/task-claim-response.json#',
+      scopes: {
+        AllOf: [
+          'queue:claim-task:<provisionerId>/<workerType>',
+          'queue:worker-id:<workerGroup>/<workerId>',
+        ],
       },
-      "stability": "deprecated",
-      "title": "Claim Task",
-      "deprecated": "Marked deprecated by the current Taskcluster reference; it may be removed."
+      stability: 'deprecated',
+      title: 'Claim Task',
+      deprecated: 'Marked deprecated by the current Taskcluster reference; it may be removed.',
     },
     {
-      "name": "claimWork",
-      "method": "post",
-      "route": "/claim-work/<taskQueueId>",
-      "args": [
-        "taskQueueId"
-      ],
-      "query": [],
-      "input": "v1/claim-work-request.json#",
-      "output": "v1/claim-work-response.json#",
-      "scopes": {
-        "AllOf": [
-          "queue:claim-work:<taskQueueId>",
-          "queue:worker-id:<workerGroup>/<workerId>"
-        ]
+      name: 'claimWork',
+      method: 'post',
+      route: '/claim-work/<taskQueueId>',
+      args: ['taskQueueId'],
+      query: [],
+      input: 'v1/claim-work-request.json#',
+      output: 'v1/claim-work-response.json#',
+      scopes: {
+        AllOf: ['queue:claim-work:<taskQueueId>', 'queue:worker-id:<workerGroup>/<workerId>'],
       },
-      "stability": "stable",
-      "title": "Claim Work"
+      stability: 'stable',
+      title: 'Claim Work',
     },
     {
-      "name": "completeArtifact",
-      "method": "put",
-      "route": "/task/<taskId>/runs/<runId>/artifacts/<name>",
-      "args": [
-        "taskId",
-        "runId",
-        "name"
-      ],
-      "query": [],
-      "input": "v1/put-artifact-request.json#",
-      "scopes": {
-        "AnyOf": [
-          "queue:create-artifact:<taskId>/<runId>",
+      name: 'completeArtifact',
+      method: 'put',
+      route: '/task/<taskId>/runs/<runId>/artifacts/<name>',
+      args: ['taskId', 'runId', 'name'],
+      query: [],
+      input: 'v1/put-artifact-request.json#',
+      scopes: {
+        AnyOf: [
+          'queue:create-artifact:<taskId>/<runId>',
           {
-            "AllOf": [
-              "queue:create-artifact:<name>",
-              "assume:worker-id:<workerGroup>/<workerId>"
-            ]
-          }
-        ]
+            AllOf: ['queue:create-artifact:<name>', 'assume:worker-id:<workerGroup>/<workerId>'],
+          },
+        ],
       },
-      "stability": "experimental",
-      "title": "Complete Artifact",
-      "deprecated": "Removed from Taskcluster after release 16; current deployments do not serve it. Use `finishArtifact` for object artifacts."
+      stability: 'experimental',
+      title: 'Complete Artifact',
+      deprecated: 'Removed from Taskcluster after release 16; current deployments do not serve it. Use `finishArtifact` for object artifacts.',
     },
     {
-      "name": "createArtifact",
-      "method": "post",
-      "route": "/task/<taskId>/runs/<runId>/artifacts/<name>",
-      "args": [
-        "taskId",
-        "runId",
-        "name"
-      ],
-      "query": [],
-      "input": "v1/post-artifact-request.json#",
-      "output": "v1/post-artifact-response.json#",
-      "scopes": "queue:create-artifact:<taskId>/<runId>",
-      "stability": "stable",
-      "title": "Create Artifact"
+      name: 'createArtifact',
+      method: 'post',
+      route: '/task/<taskId>/runs/<runId>/artifacts/<name>',
+      args: ['taskId', 'runId', 'name'],
+      query: [],
+      input: 'v1/post-artifact-request.json#',
+      output: 'v1/post-artifact-response.json#',
+      scopes: 'queue:create-artifact:<taskId>/<runId>',
+      stability: 'stable',
+      title: 'Create Artifact',
     },
     {
-      "name": "createTask",
-      "method": "put",
-      "route": "/task/<taskId>",
-      "args": [
-        "taskId"
-      ],
-      "query": [],
-      "input": "v1/create-task-request.json#",
-      "output": "v1/task-status-response.json#",
-      "scopes": {
-        "AllOf": [
+      name: 'createTask',
+      method: 'put',
+      route: '/task/<taskId>',
+      args: ['taskId'],
+      query: [],
+      input: 'v1/create-task-request.json#',
+      output: 'v1/task-status-response.json#',
+      scopes: {
+        AllOf: [
           {
-            "each": "<scope>",
-            "for": "scope",
-            "in": "scopes"
+            each: '<scope>',
+            for: 'scope',
+            in: 'scopes',
           },
           {
-            "each": "queue:route:<route>",
-            "for": "route",
-            "in": "routes"
+            each: 'queue:route:<route>',
+            for: 'route',
+            in: 'routes',
           },
-          "queue:create-task:project:<projectId>",
-          "queue:scheduler-id:<schedulerId>",
+          'queue:create-task:project:<projectId>',
+          'queue:scheduler-id:<schedulerId>',
           {
-            "AnyOf": [
+            AnyOf: [
               {
-                "each": "queue:create-task:<priority>:<provisionerId>/<workerType>",
-                "for": "priority",
-                "in": "priorities"
-              }
-            ]
-          }
-        ]
+                each: 'queue:create-task:<priority>:<provisionerId>/<workerType>',
+                for: 'priority',
+                in: 'priorities',
+              },
+            ],
+          },
+        ],
       },
-      "stability": "stable",
-      "title": "Create New Task"
+      stability: 'stable',
+      title: 'Create New Task',
     },
     {
-      "name": "declareProvisioner",
-      "method": "put",
-      "route": "/provisioners/<provisionerId>",
-      "args": [
-        "provisionerId"
-      ],
-      "query": [],
-      "input": "v1/update-provisioner-request.json#",
-      "output": "v1/provisioner-response.json#",
-      "scopes": {
-        "AllOf": [
+      name: 'declareProvisioner',
+      method: 'put',
+      route: '/provisioners/<provisionerId>',
+      args: ['provisionerId'],
+      query: [],
+      input: 'v1/update-provisioner-request.json#',
+      output: 'v1/provisioner-response.json#',
+      scopes: {
+        AllOf: [
           {
-            "each": "queue:declare-provisioner:<provisionerId>#<property>",
-            "for": "property",
-            "in": "properties"
-          }
-        ]
+            each: 'queue:declare-provisioner:<provisionerId>#<property>',
+            for: 'property',
+            in: 'properties',
+          },
+        ],
       },
-      "stability": "experimental",
-      "title": "Update a provisioner",
-      "deprecated": "Removed from Taskcluster after release 16; current deployments do not serve it. Provisioners are managed by the worker-manager service."
+      stability: 'experimental',
+      title: 'Update a provisioner',
+      deprecated: 'Removed from Taskcluster after release 16; current deployments do not serve it. Provisioners are managed by the worker-manager service.',
     },
     {
-      "name": "declareWorker",
-      "method": "put",
-      "route": "/provisioners/<provisionerId>/worker-types/<workerType>/<workerGroup>/<workerId>",
-      "args": [
-        "provisionerId",
-        "workerType",
-        "workerGroup",
-        "workerId"
-      ],
-      "query": [],
-      "input": "v1/update-worker-request.json#",
-      "output": "v1/worker-response.json#",
-      "scopes": {
-        "AllOf": [
+      name: 'declareWorker',
+      method: 'put',
+      route: '/provisioners/<provisionerId>/worker-types/<workerType>/<workerGroup>/<workerId>',
+      args: ['provisionerId', 'workerType', 'workerGroup', 'workerId'],
+      query: [],
+      input: 'v1/update-worker-request.json#',
+      output: 'v1/worker-response.json#',
+      scopes: {
+        AllOf: [
           {
-            "each": "queue:declare-worker:<provisionerId>/<workerType>/<workerGroup>/<workerId>#<property>",
-            "for": "property",
-            "in": "properties"
-          }
-        ]
+            each: 'queue:declare-worker:<provisionerId>/<workerType>/<workerGroup>/<workerId>#<property>',
+            for: 'property',
+            in: 'properties',
+          },
+        ],
       },
-      "stability": "experimental",
-      "title": "Declare a worker"
+      stability: 'experimental',
+      title: 'Declare a worker',
     },
     {
-      "name": "declareWorkerType",
-      "method": "put",
-      "route": "/provisioners/<provisionerId>/worker-types/<workerType>",
-      "args": [
-        "provisionerId",
-        "workerType"
-      ],
-      "query": [],
-      "input": "v1/update-workertype-request.json#",
-      "output": "v1/workertype-response.json#",
-      "scopes": {
-        "AllOf": [
+      name: 'declareWorkerType',
+      method: 'put',
+      route: '/provisioners/<provisionerId>/worker-types/<workerType>',
+      args: ['provisionerId', 'workerType'],
+      query: [],
+      input: 'v1/update-workertype-request.json#',
+      output: 'v1/workertype-response.json#',
+      scopes: {
+        AllOf: [
           {
-            "each": "queue:declare-worker-type:<provisionerId>/<workerType>#<property>",
-            "for": "property",
-            "in": "properties"
-          }
-        ]
+            each: 'queue:declare-worker-type:<provisionerId>/<workerType>#<property>',
+            for: 'property',
+            in: 'properties',
+          },
+        ],
       },
-      "stability": "experimental",
-      "title": "Update a worker-type",
-      "deprecated": "Removed from Taskcluster after release 16; current deployments do not serve it. Worker types are worker pools of the worker-manager service."
+      stability: 'experimental',
+      title: 'Update a worker-type',
+      deprecated: 'Removed from Taskcluster after release 16; current deployments do not serve it. Worker types are worker pools of the worker-manager service.',
     },
     {
-      "name": "defineTask",
-      "method": "post",
-      "route": "/task/<taskId>/define",
-      "args": [
-        "taskId"
-      ],
-      "query": [],
-      "input": "v1/create-task-request.json#",
-      "output": "v1/task-status-response.json#",
-      "scopes": {
-        "AllOf": [
+      name: 'defineTask',
+      method: 'post',
+      route: '/task/<taskId>/define',
+      args: ['taskId'],
+      query: [],
+      input: 'v1/create-task-request.json#',
+      output: 'v1/task-status-response.json#',
+      scopes: {
+        AllOf: [
           {
-            "each": "<scope>",
-            "for": "scope",
-            "in": "scopes"
+            each: '<scope>',
+            for: 'scope',
+            in: 'scopes',
           },
           {
-            "each": "queue:route:<route>",
-            "for": "route",
-            "in": "routes"
+            each: 'queue:route:<route>',
+            for: 'route',
+            in: 'routes',
           },
           {
-            "AnyOf": [
+            AnyOf: [
               {
-                "AllOf": [
-                  "queue:scheduler-id:<schedulerId>",
+                AllOf: [
+                  'queue:scheduler-id:<schedulerId>',
                   {
-                    "AnyOf": [
+                    AnyOf: [
                       {
-                        "each": "queue:create-task:<priority>:<provisionerId>/<workerType>",
-                        "for": "priority",
-                        "in": "priorities"
-                      }
-                    ]
-                  }
-                ]
+                        each: 'queue:create-task:<priority>:<provisionerId>/<workerType>',
+                        for: 'priority',
+                        in: 'priorities',
+                      },
+                    ],
+                  },
+                ],
               },
               {
-                "if": "legacyScopes",
-                "then": {
-                  "AnyOf": [
-                    "queue:define-task:<provisionerId>/<workerType>",
-                    "queue:create-task:<provisionerId>/<workerType>",
+                if: 'legacyScopes',
+                then: {
+                  AnyOf: [
+                    'queue:define-task:<provisionerId>/<workerType>',
+                    'queue:create-task:<provisionerId>/<workerType>',
                     {
-                      "AllOf": [
-                        "queue:define-task:<provisionerId>/<workerType>",
-                        "queue:task-group-id:<schedulerId>/<taskGroupId>"
-                      ]
-                    }
-                  ]
-                }
-              }
-            ]
-          }
-        ]
+                      AllOf: [
+                        'queue:define-task:<provisionerId>/<workerType>',
+                        'queue:task-group-id:<schedulerId>/<taskGroupId>',
+                      ],
+                    },
+                  ],
+                },
+              },
+            ],
+          },
+        ],
       },
-      "stability": "deprecated",
-      "title": "Define Task",
-      "deprecated": "Removed from Taskcluster after release 16; current deployments do not serve it. Use `createTask`; a task is scheduled once its dependencies resolve."
+      stability: 'deprecated',
+      title: 'Define Task',
+      deprecated: 'Removed from Taskcluster after release 16; current deployments do not serve it. Use `createTask`; a task is scheduled once its dependencies resolve.',
     },
     {
-      "name": "finishArtifact",
-      "method": "put",
-      "route": "/task/<taskId>/runs/<runId>/artifacts/<name>",
-      "args": [
-        "taskId",
-        "runId",
-        "name"
-      ],
-      "query": [],
-      "input": "v1/finish-artifact-request.json#",
-      "scopes": "queue:create-artifact:<taskId>/<runId>",
-      "stability": "stable",
-      "title": "Finish Artifact"
+      name: 'finishArtifact',
+      method: 'put',
+      route: '/task/<taskId>/runs/<runId>/artifacts/<name>',
+      args: ['taskId', 'runId', 'name'],
+      query: [],
+      input: 'v1/finish-artifact-request.json#',
+      scopes: 'queue:create-artifact:<taskId>/<runId>',
+      stability: 'stable',
+      title: 'Finish Artifact',
     },
     {
-      "name": "getArtifact",
-      "method": "get",
-      "route": "/task/<taskId>/runs/<runId>/artifacts/<name>",
-      "args": [
-        "taskId",
-        "runId",
-        "name"
-      ],
-      "query": [],
-      "output": "v1/get-artifact-response.json#",
-      "scopes": {
-        "AllOf": [
+      name: 'getArtifact',
+      method: 'get',
+      route: '/task/<taskId>/runs/<runId>/artifacts/<name>',
+      args: ['taskId', 'runId', 'name'],
+      query: [],
+      output: 'v1/get-artifact-response.json#',
+      scopes: {
+        AllOf: [
           {
-            "each": "queue:get-artifact:<name>",
-            "for": "name",
-            "in": "names"
-          }
-        ]
+            each: 'queue:get-artifact:<name>',
+            for: 'name',
+            in: 'names',
+          },
+        ],
       },
-      "stability": "stable",
-      "title": "Get Artifact Data from Run"
+      stability: 'stable',
+      title: 'Get Artifact Data from Run',
     },
     {
-      "name": "getLatestArtifact",
-      "method": "get",
-      "route": "/task/<taskId>/artifacts/<name>",
-      "args": [
-        "taskId",
-        "name"
-      ],
-      "query": [],
-      "output": "v1/get-artifact-response.json#",
-      "scopes": {
-        "AllOf": [
+      name: 'getLatestArtifact',
+      method: 'get',
+      route: '/task/<taskId>/artifacts/<name>',
+      args: ['taskId', 'name'],
+      query: [],
+      output: 'v1/get-artifact-response.json#',
+      scopes: {
+        AllOf: [
           {
-            "each": "queue:get-artifact:<name>",
-            "for": "name",
-            "in": "names"
-          }
-        ]
+            each: 'queue:get-artifact:<name>',
+            for: 'name',
+            in: 'names',
+          },
+        ],
       },
-      "stability": "stable",
-      "title": "Get Artifact Data from Latest Run"
+      stability: 'stable',
+      title: 'Get Artifact Data from Latest Run',
     },
     {
-      "name": "getProvisioner",
-      "method": "get",
-      "route": "/provisioners/<provisionerId>",
-      "args": [
-        "provisionerId"
-      ],
-      "query": [],
-      "output": "v1/provisioner-response.json#",
-      "scopes": "queue:get-provisioner:<provisionerId>",
-      "stability": "deprecated",
-      "title": "Get an active provisioner",
-      "deprecated": "Marked deprecated by the current Taskcluster reference; it may be removed."
+      name: 'getProvisioner',
+      method: 'get',
+      route: '/provisioners/<provisionerId>',
+      args: ['provisionerId'],
+      query: [],
+      output: 'v1/provisioner-response.json#',
+      scopes: 'queue:get-provisioner:<provisionerId>',
+      stability: 'deprecated',
+      title: 'Get an active provisioner',
+      deprecated: 'Marked deprecated by the current Taskcluster reference; it may be removed.',
     },
     {
-      "name": "getTaskGroup",
-      "method": "get",
-      "route": "/task-group/<taskGroupId>",
-      "args": [
-        "taskGroupId"
-      ],
-      "query": [],
-      "output": "v1/task-group-response.json#",
-      "scopes": "queue:list-task-group:<taskGroupId>",
-      "stability": "stable",
-      "title": "Get Task Group"
+      name: 'getTaskGroup',
+      method: 'get',
+      route: '/task-group/<taskGroupId>',
+      args: ['taskGroupId'],
+      query: [],
+      output: 'v1/task-group-response.json#',
+      scopes: 'queue:list-task-group:<taskGroupId>',
+      stability: 'stable',
+      title: 'Get Task Group',
     },
     {
-      "name": "getTaskQueue",
-      "method": "get",
-      "route": "/task-queues/<taskQueueId>",
-      "args": [
-        "taskQueueId"
-      ],
-      "query": [],
-      "output": "v1/taskqueue-response.json#",
-      "scopes": "queue:get-task-queue:<taskQueueId>",
-      "stability": "stable",
-      "title": "Get a task queue"
+      name: 'getTaskQueue',
+      method: 'get',
+      route: '/task-queues/<taskQueueId>',
+      args: ['taskQueueId'],
+      query: [],
+      output: 'v1/taskqueue-response.json#',
+      scopes: 'queue:get-task-queue:<taskQueueId>',
+      stability: 'stable',
+      title: 'Get a task queue',
     },
     {
-      "name": "getWorker",
-      "method": "get",
-      "route": "/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>",
-      "args": [
-        "provisionerId",
-        "workerType",
-        "workerGroup",
-        "workerId"
-      ],
-      "query": [],
-      "output": "v1/worker-response.json#",
-      "scopes": "queue:get-worker:<provisionerId>/<workerType>/<workerGroup>/<workerId>",
-      "stability": "deprecated",
-      "title": "Get a worker from worker-type",
-      "deprecated": "Marked deprecated by the current Taskcluster reference; it may be removed."
+      name: 'getWorker',
+      method: 'get',
+      route: '/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>',
+      args: ['provisionerId', 'workerType', 'workerGroup', 'workerId'],
+      query: [],
+      output: 'v1/worker-response.json#',
+      scopes: 'queue:get-worker:<provisionerId>/<workerType>/<workerGroup>/<workerId>',
+      stability: 'deprecated',
+      title: 'Get a worker from worker-type',
+      deprecated: 'Marked deprecated by the current Taskcluster reference; it may be removed.',
     },
     {
-      "name": "getWorkerType",
-      "method": "get",
-      "route": "/provisioners/<provisionerId>/worker-types/<workerType>",
-      "args": [
-        "provisionerId",
-        "workerType"
-      ],
-      "query": [],
-      "output": "v1/workertype-response.json#",
-      "scopes": "queue:get-worker-type:<provisionerId>/<workerType>",
-      "stability": "deprecated",
-      "title": "Get a worker-type",
-      "deprecated": "Marked deprecated by the current Taskcluster reference; it may be removed."
+      name: 'getWorkerType',
+      method: 'get',
+      route: '/provisioners/<provisionerId>/worker-types/<workerType>',
+      args: ['provisionerId', 'workerType'],
+      query: [],
+      output: 'v1/workertype-response.json#',
+      scopes: 'queue:get-worker-type:<provisionerId>/<workerType>',
+      stability: 'deprecated',
+      title: 'Get a worker-type',
+      deprecated: 'Marked deprecated by the current Taskcluster reference; it may be removed.',
     },
     {
-      "name": "heartbeat",
-      "method": "get",
-      "route": "/__heartbeat__",
-      "args": [],
-      "query": [],
-      "stability": "stable",
-      "title": "Heartbeat"
+      name: 'heartbeat',
+      method: 'get',
+      route: '/__heartbeat__',
+      args: [],
+      query: [],
+      stability: 'stable',
+      title: 'Heartbeat',
     },
     {
-      "name": "latestArtifact",
-      "method": "get",
-      "route": "/task/<taskId>/artifact-content/<name>",
-      "args": [
-        "taskId",
-        "name"
-      ],
-      "query": [],
-      "output": "v1/artifact-content-response.json#",
-      "scopes": {
-        "AllOf": [
+      name: 'latestArtifact',
+      method: 'get',
+      route: '/task/<taskId>/artifact-content/<name>',
+      args: ['taskId', 'name'],
+      query: [],
+      output: 'v1/artifact-content-response.json#',
+      scopes: {
+        AllOf: [
           {
-            "each": "queue:get-artifact:<name>",
-            "for": "name",
-            "in": "names"
-          }
-        ]
+            each: 'queue:get-artifact:<name>',
+            for: 'name',
+            in: 'names',
+          },
+        ],
       },
-      "stability": "stable",
-      "title": "Get Artifact Content From Latest Run"
+      stability: 'stable',
+      title: 'Get Artifact Content From Latest Run',
     },
     {
-      "name": "latestArtifactInfo",
-      "method": "get",
-      "route": "/task/<taskId>/artifact-info/<name>",
-      "args": [
-        "taskId",
-        "name"
-      ],
-      "query": [],
-      "output": "v1/artifact-response.json#",
-      "scopes": "queue:list-artifacts:<taskId>",
-      "stability": "stable",
-      "title": "Get Artifact Information From Latest Run"
+      name: 'latestArtifactInfo',
+      method: 'get',
+      route: '/task/<taskId>/artifact-info/<name>',
+      args: ['taskId', 'name'],
+      query: [],
+      output: 'v1/artifact-response.json#',
+      scopes: 'queue:list-artifacts:<taskId>',
+      stability: 'stable',
+      title: 'Get Artifact Information From Latest Run',
     },
     {
-      "name": "lbheartbeat",
-      "method": "get",
-      "route": "/__lbheartbeat__",
-      "args": [],
-      "query": [],
-      "stability": "stable",
-      "title": "Load Balancer Heartbeat"
+      name: 'lbheartbeat',
+      method: 'get',
+      route: '/__lbheartbeat__',
+      args: [],
+      query: [],
+      stability: 'stable',
+      title: 'Load Balancer Heartbeat',
     },
     {
-      "name": "listArtifacts",
-      "method": "get",
-      "route": "/task/<taskId>/runs/<runId>/artifacts",
-      "args": [
-        "taskId",
-        "runId"
-      ],
-      "query": [
-        "continuationToken",
-        "limit"
-      ],
-      "output": "v1/list-artifacts-response.json#",
-      "scopes": "queue:list-artifacts:<taskId>:<runId>",
-      "stability": "stable",
-      "title": "Get Artifacts from Run"
+      name: 'listArtifacts',
+      method: 'get',
+      route: '/task/<taskId>/runs/<runId>/artifacts',
+      args: ['taskId', 'runId'],
+      query: ['continuationToken', 'limit'],
+      output: 'v1/list-artifacts-response.json#',
+      scopes: 'queue:list-artifacts:<taskId>:<runId>',
+      stability: 'stable',
+      title: 'Get Artifacts from Run',
     },
     {
-      "name": "listClaimedTasks",
-      "method": "get",
-      "route": "/task-queues/<taskQueueId>/claimed",
-      "args": [
-        "taskQueueId"
-      ],
-      "query": [
-        "continuationToken",
-        "limit"
-      ],
-      "output": "v1/list-claimed-tasks-response.json#",
-      "scopes": "queue:claimed-list:<taskQueueId>",
-      "stability": "experimental",
-      "title": "List claimed Tasks"
+      name: 'listClaimedTasks',
+      method: 'get',
+      route: '/task-queues/<taskQueueId>/claimed',
+      args: ['taskQueueId'],
+      query: ['continuationToken', 'limit'],
+      output: 'v1/list-claimed-tasks-response.json#',
+      scopes: 'queue:claimed-list:<taskQueueId>',
+      stability: 'experimental',
+      title: 'List claimed Tasks',
     },
     {
-      "name": "listDependentTasks",
-      "method": "get",
-      "route": "/task/<taskId>/dependents",
-      "args": [
-        "taskId"
-      ],
-      "query": [
-        "continuationToken",
-        "limit"
-      ],
-      "output": "v1/list-dependent-tasks-response.json#",
-      "scopes": "queue:list-dependent-tasks:<taskId>",
-      "stability": "stable",
-      "title": "List Dependent Tasks"
+      name: 'listDependentTasks',
+      method: 'get',
+      route: '/task/<taskId>/dependents',
+      args: ['taskId'],
+      query: ['continuationToken', 'limit'],
+      output: 'v1/list-dependent-tasks-response.json#',
+      scopes: 'queue:list-dependent-tasks:<taskId>',
+      stability: 'stable',
+      title: 'List Dependent Tasks',
     },
     {
-      "name": "listLatestArtifacts",
-      "method": "get",
-      "route": "/task/<taskId>/artifacts",
-      "args": [
-        "taskId"
-      ],
-      "query": [
-        "continuationToken",
-        "limit"
-      ],
-      "output": "v1/list-artifacts-response.json#",
-      "scopes": "queue:list-artifacts:<taskId>",
-      "stability": "stable",
-      "title": "Get Artifacts from Latest Run"
+      name: 'listLatestArtifacts',
+      method: 'get',
+      route: '/task/<taskId>/artifacts',
+      args: ['taskId'],
+      query: ['continuationToken', 'limit'],
+      output: 'v1/list-artifacts-response.json#',
+      scopes: 'queue:list-artifacts:<taskId>',
+      stability: 'stable',
+      title: 'Get Artifacts from Latest Run',
     },
     {
-      "name": "listPendingTasks",
-      "method": "get",
-      "route": "/task-queues/<taskQueueId>/pending",
-      "args": [
-        "taskQueueId"
-      ],
-      "query": [
-        "continuationToken",
-        "limit"
-      ],
-      "output": "v1/list-pending-tasks-response.json#",
-      "scopes": "queue:pending-list:<taskQueueId>",
-      "stability": "experimental",
-      "title": "List Pending Tasks"
+      name: 'listPendingTasks',
+      method: 'get',
+      route: '/task-queues/<taskQueueId>/pending',
+      args: ['taskQueueId'],
+      query: ['continuationToken', 'limit'],
+      output: 'v1/list-pending-tasks-response.json#',
+      scopes: 'queue:pending-list:<taskQueueId>',
+      stability: 'experimental',
+      title: 'List Pending Tasks',
     },
     {
-      "name": "listProvisioners",
-      "method": "get",
-      "route": "/provisioners",
-      "args": [],
-      "query": [
-        "continuationToken",
-        "limit"
-      ],
-      "output": "v1/list-provisioners-response.json#",
-      "scopes": "queue:list-provisioners",
-      "stability": "deprecated",
-      "title": "Get a list of all active provisioners",
-      "deprecated": "Marked deprecated by the current Taskcluster reference; it may be removed."
+      name: 'listProvisioners',
+      method: 'get',
+      route: '/provisioners',
+      args: [],
+      query: ['continuationToken', 'limit'],
+      output: 'v1/list-provisioners-response.json#',
+      scopes: 'queue:list-provisioners',
+      stability: 'deprecated',
+      title: 'Get a list of all active provisioners',
+      deprecated: 'Marked deprecated by the current Taskcluster reference; it may be removed.',
     },
     {
-      "name": "listTaskGroup",
-      "method": "get",
-      "route": "/task-group/<taskGroupId>/list",
-      "args": [
-        "taskGroupId"
-      ],
-      "query": [
-        "continuationToken",
-        "limit"
-      ],
-      "output": "v1/list-task-group-response.json#",
-      "scopes": "queue:list-task-group:<taskGroupId>",
-      "stability": "stable",
-      "title": "List Task Group"
+      name: 'listTaskGroup',
+      method: 'get',
+      route: '/task-group/<taskGroupId>/list',
+      args: ['taskGroupId'],
+      query: ['continuationToken', 'limit'],
+      output: 'v1/list-task-group-response.json#',
+      scopes: 'queue:list-task-group:<taskGroupId>',
+      stability: 'stable',
+      title: 'List Task Group',
     },
     {
-      "name": "listTaskQueues",
-      "method": "get",
-      "route": "/task-queues",
-      "args": [],
-      "query": [
-        "continuationToken",
-        "limit"
-      ],
-      "output": "v1/list-taskqueues-response.json#",
-      "scopes": "queue:list-task-queues",
-      "stability": "stable",
-      "title": "Get a list of all active task queues"
+      name: 'listTaskQueues',
+      method: 'get',
+      route: '/task-queues',
+      args: [],
+      query: ['continuationToken', 'limit'],
+      output: 'v1/list-taskqueues-response.json#',
+      scopes: 'queue:list-task-queues',
+      stability: 'stable',
+      title: 'Get a list of all active task queues',
     },
     {
-      "name": "listWorkerTypes",
-      "method": "get",
-      "route": "/provisioners/<provisionerId>/worker-types",
-      "args": [
-        "provisionerId"
-      ],
-      "query": [
-        "continuationToken",
-        "limit"
-      ],
-      "output": "v1/list-workertypes-response.json#",
-      "scopes": "queue:list-worker-types:<provisionerId>",
-      "stability": "deprecated",
-      "title": "Get a list of all active worker-types",
-      "deprecated": "Marked deprecated by the current Taskcluster reference; it may be removed."
+      name: 'listWorkerTypes',
+      method: 'get',
+      route: '/provisioners/<provisionerId>/worker-types',
+      args: ['provisionerId'],
+      query: ['continuationToken', 'limit'],
+      output: 'v1/list-workertypes-response.json#',
+      scopes: 'queue:list-worker-types:<provisionerId>',
+      stability: 'deprecated',
+      title: 'Get a list of all active worker-types',
+      deprecated: 'Marked deprecated by the current Taskcluster reference; it may be removed.',
     },
     {
-      "name": "listWorkers",
-      "method": "get",
-      "route": "/provisioners/<provisionerId>/worker-types/<workerType>/workers",
-      "args": [
-        "provisionerId",
-        "workerType"
-      ],
-      "query": [
-        "continuationToken",
-        "limit",
-        "quarantined"
-      ],
-      "output": "v1/list-workers-response.json#",
-      "scopes": "queue:list-workers:<provisionerId>/<workerType>",
-      "stability": "deprecated",
-      "title": "Get a list of all active workers of a workerType",
-      "deprecated": "Marked deprecated by the current Taskcluster reference; it may be removed."
+      name: 'listWorkers',
+      method: 'get',
+      route: '/provisioners/<provisionerId>/worker-types/<workerType>/workers',
+      args: ['provisionerId', 'workerType'],
+      query: ['continuationToken', 'limit', 'quarantined'],
+      output: 'v1/list-workers-response.json#',
+      scopes: 'queue:list-workers:<provisionerId>/<workerType>',
+      stability: 'deprecated',
+      title: 'Get a list of all active workers of a workerType',
+      deprecated: 'Marked deprecated by the current Taskcluster reference; it may be removed.',
     },
     {
-      "name": "pendingTasks",
-      "method": "get",
-      "route": "/pending/<taskQueueId>",
-      "args": [
-        "taskQueueId"
-      ],
-      "query": [],
-      "output": "v1/pending-tasks-response.json#",
-      "scopes": "queue:pending-count:<taskQueueId>",
-      "stability": "deprecated",
-      "title": "Get Number of Pending Tasks",
-      "deprecated": "Marked deprecated by the current Taskcluster reference; it may be removed."
+      name: 'pendingTasks',
+      method: 'get',
+      route: '/pending/<taskQueueId>',
+      args: ['taskQueueId'],
+      query: [],
+      output: 'v1/pending-tasks-response.json#',
+      scopes: 'queue:pending-count:<taskQueueId>',
+      stability: 'deprecated',
+      title: 'Get Number of Pending Tasks',
+      deprecated: 'Marked deprecated by the current Taskcluster reference; it may be removed.',
     },
     {
-      "name": "ping",
-      "method": "get",
-      "route": "/ping",
-      "args": [],
-      "query": [],
-      "stability": "stable",
-      "title": "Ping Server"
+      name: 'ping',
+      method: 'get',
+      route: '/ping',
+      args: [],
+      query: [],
+      stability: 'stable',
+      title: 'Ping Server',
     },
     {
-      "name": "quarantineWorker",
-      "method": "put",
-      "route": "/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>",
-      "args": [
-        "provisionerId",
-        "workerType",
-        "workerGroup",
-        "workerId"
-      ],
-      "query": [],
-      "input": "v1/quarantine-worker-request.json#",
-      "output": "v1/worker-response.json#",
-      "scopes": {
-        "AllOf": [
-          "queue:quarantine-worker:<provisionerId>/<workerType>/<workerGroup>/<workerId>"
-        ]
+      name: 'quarantineWorker',
+      method: 'put',
+      route: '/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>',
+      args: ['provisionerId', 'workerType', 'workerGroup', 'workerId'],
+      query: [],
+      input: 'v1/quarantine-worker-request.json#',
+      output: 'v1/worker-response.json#',
+      scopes: {
+        AllOf: [
+          'queue:quarantine-worker:<provisionerId>/<workerType>/<workerGroup>/<workerId>',
+        ],
       },
-      "stability": "experimental",
-      "title": "Quarantine a worker"
+      stability: 'experimental',
+      title: 'Quarantine a worker',
     },
     {
-      "name": "reclaimTask",
-      "method": "post",
-      "route": "/task/<taskId>/runs/<runId>/reclaim",
-      "args": [
-        "taskId",
-        "runId"
-      ],
-      "query": [],
-      "output": "v1/task-reclaim-response.json#",
-      "scopes": "queue:reclaim-task:<taskId>/<runId>",
-      "stability": "stable",
-      "title": "Reclaim task"
+      name: 'reclaimTask',
+      method: 'post',
+      route: '/task/<taskId>/runs/<runId>/reclaim',
+      args: ['taskId', 'runId'],
+      query: [],
+      output: 'v1/task-reclaim-response.json#',
+      scopes: 'queue:reclaim-task:<taskId>/<runId>',
+      stability: 'stable',
+      title: 'Reclaim task',
     },
     {
-      "name": "reportCompleted",
-      "method": "post",
-      "route": "/task/<taskId>/runs/<runId>/completed",
-      "args": [
-        "taskId",
-        "runId"
-      ],
-      "query": [],
-      "output": "v1/task-status-response.json#",
-      "scopes": "queue:resolve-task:<taskId>/<runId>",
-      "stability": "stable",
-      "title": "Report Run Completed"
+      name: 'reportCompleted',
+      method: 'post',
+      route: '/task/<taskId>/runs/<runId>/completed',
+      args: ['taskId', 'runId'],
+      query: [],
+      output: 'v1/task-status-response.json#',
+      scopes: 'queue:resolve-task:<taskId>/<runId>',
+      stability: 'stable',
+      title: 'Report Run Completed',
     },
     {
-      "name": "reportException",
-      "method": "post",
-      "route": "/task/<taskId>/runs/<runId>/exception",
-      "args": [
-        "taskId",
-        "runId"
-      ],
-      "query": [],
-      "input": "v1/task-exception-request.json#",
-      "output": "v1/task-status-response.json#",
-      "scopes": "queue:resolve-task:<taskId>/<runId>",
-      "stability": "stable",
-      "title": "Report Task Exception"
+      name: 'reportException',
+      method: 'post',
+      route: '/task/<taskId>/runs/<runId>/exception',
+      args: ['taskId', 'runId'],
+      query: [],
+      input: 'v1/task-exception-request.json#',
+      output: 'v1/task-status-response.json#',
+      scopes: 'queue:resolve-task:<taskId>/<runId>',
+      stability: 'stable',
+      title: 'Report Task Exception',
     },
     {
-      "name": "reportFailed",
-      "method": "post",
-      "route": "/task/<taskId>/runs/<runId>/failed",
-      "args": [
-        "taskId",
-        "runId"
-      ],
-      "query": [],
-      "output": "v1/task-status-response.json#",
-      "scopes": "queue:resolve-task:<taskId>/<runId>",
-      "stability": "stable",
-      "title": "Report Run Failed"
+      name: 'reportFailed',
+      method: 'post',
+      route: '/task/<taskId>/runs/<runId>/failed',
+      args: ['taskId', 'runId'],
+      query: [],
+      output: 'v1/task-status-response.json#',
+      scopes: 'queue:resolve-task:<taskId>/<runId>',
+      stability: 'stable',
+      title: 'Report Run Failed',
     },
     {
-      "name": "rerunTask",
-      "method": "post",
-      "route": "/task/<taskId>/rerun",
-      "args": [
-        "taskId"
-      ],
-      "query": [],
-      "output": "v1/task-status-response.json#",
-      "scopes": {
-        "AnyOf": [
-          "queue:rerun-task:<schedulerId>/<taskGroupId>/<taskId>",
-          "queue:rerun-task-in-project:<projectId>",
+      name: 'rerunTask',
+      method: 'post',
+      route: '/task/<taskId>/rerun',
+      args: ['taskId'],
+      query: [],
+      output: 'v1/task-status-response.json#',
+      scopes: {
+        AnyOf: [
+          'queue:rerun-task:<schedulerId>/<taskGroupId>/<taskId>',
+          'queue:rerun-task-in-project:<projectId>',
           {
-            "AllOf": [
-              "queue:rerun-task",
-              "assume:scheduler-id:<schedulerId>/<taskGroupId>"
-            ]
-          }
-        ]
+            AllOf: ['queue:rerun-task', 'assume:scheduler-id:<schedulerId>/<taskGroupId>'],
+          },
+        ],
       },
-      "stability": "stable",
-      "title": "Rerun a Resolved Task"
+      stability: 'stable',
+      title: 'Rerun a Resolved Task',
     },
     {
-      "name": "scheduleTask",
-      "method": "post",
-      "route": "/task/<taskId>/schedule",
-      "args": [
-        "taskId"
-      ],
-      "query": [],
-      "output": "v1/task-status-response.json#",
-      "scopes": {
-        "AnyOf": [
-          "queue:schedule-task:<schedulerId>/<taskGroupId>/<taskId>",
-          "queue:schedule-task-in-project:<projectId>",
+      name: 'scheduleTask',
+      method: 'post',
+      route: '/task/<taskId>/schedule',
+      args: ['taskId'],
+      query: [],
+      output: 'v1/task-status-response.json#',
+      scopes: {
+        AnyOf: [
+          'queue:schedule-task:<schedulerId>/<taskGroupId>/<taskId>',
+          'queue:schedule-task-in-project:<projectId>',
           {
-            "AllOf": [
-              "queue:schedule-task",
-              "assume:scheduler-id:<schedulerId>/<taskGroupId>"
-            ]
-          }
-        ]
+            AllOf: ['queue:schedule-task', 'assume:scheduler-id:<schedulerId>/<taskGroupId>'],
+          },
+        ],
       },
-      "stability": "stable",
-      "title": "Schedule Defined Task"
+      stability: 'stable',
+      title: 'Schedule Defined Task',
     },
     {
-      "name": "sealTaskGroup",
-      "method": "post",
-      "route": "/task-group/<taskGroupId>/seal",
-      "args": [
-        "taskGroupId"
-      ],
-      "query": [],
-      "output": "v1/task-group-response.json#",
-      "scopes": "queue:seal-task-group:<schedulerId>/<taskGroupId>",
-      "stability": "experimental",
-      "title": "Seal Task Group"
+      name: 'sealTaskGroup',
+      method: 'post',
+      route: '/task-group/<taskGroupId>/seal',
+      args: ['taskGroupId'],
+      query: [],
+      output: 'v1/task-group-response.json#',
+      scopes: 'queue:seal-task-group:<schedulerId>/<taskGroupId>',
+      stability: 'experimental',
+      title: 'Seal Task Group',
     },
     {
-      "name": "status",
-      "method": "get",
-      "route": "/task/<taskId>/status",
-      "args": [
-        "taskId"
-      ],
-      "query": [],
-      "output": "v1/task-status-response.json#",
-      "scopes": "queue:status:<taskId>",
-      "stability": "stable",
-      "title": "Get task status"
+      name: 'status',
+      method: 'get',
+      route: '/task/<taskId>/status',
+      args: ['taskId'],
+      query: [],
+      output: 'v1/task-status-response.json#',
+      scopes: 'queue:status:<taskId>',
+      stability: 'stable',
+      title: 'Get task status',
     },
     {
-      "name": "statuses",
-      "method": "post",
-      "route": "/tasks/status",
-      "args": [],
-      "query": [
-        "continuationToken",
-        "limit"
-      ],
-      "input": "v1/tasks-request.json#",
-      "output": "v1/tasks-statuses-response.json#",
-      "scopes": {
-        "AllOf": [
+      name: 'statuses',
+      method: 'post',
+      route: '/tasks/status',
+      args: [],
+      query: ['continuationToken', 'limit'],
+      input: 'v1/tasks-request.json#',
+      output: 'v1/tasks-statuses-response.json#',
+      scopes: {
+        AllOf: [
           {
-            "each": "queue:status:<taskId>",
-            "for": "taskId",
-            "in": "taskIds"
-          }
-        ]
+            each: 'queue:status:<taskId>',
+            for: 'taskId',
+            in: 'taskIds',
+          },
+        ],
       },
-      "stability": "experimental",
-      "title": "Get multiple task definitions"
+      stability: 'experimental',
+      title: 'Get multiple task definitions',
     },
     {
-      "name": "task",
-      "method": "get",
-      "route": "/task/<taskId>",
-      "args": [
-        "taskId"
-      ],
-      "query": [],
-      "output": "v1/task.json#",
-      "scopes": "queue:get-task:<taskId>",
-      "stability": "stable",
-      "title": "Get Task Definition"
+      name: 'task',
+      method: 'get',
+      route: '/task/<taskId>',
+      args: ['taskId'],
+      query: [],
+      output: 'v1/task.json#',
+      scopes: 'queue:get-task:<taskId>',
+      stability: 'stable',
+      title: 'Get Task Definition',
     },
     {
-      "name": "taskQueueCounts",
-      "method": "get",
-      "route": "/task-queues/<taskQueueId>/counts",
-      "args": [
-        "taskQueueId"
-      ],
-      "query": [],
-      "output": "v1/task-queue-counts-response.json#",
-      "scopes": {
-        "AllOf": [
-          "queue:pending-count:<taskQueueId>",
-          "queue:claimed-count:<taskQueueId>"
-        ]
+      name: 'taskQueueCounts',
+      method: 'get',
+      route: '/task-queues/<taskQueueId>/counts',
+      args: ['taskQueueId'],
+      query: [],
+      output: 'v1/task-queue-counts-response.json#',
+      scopes: {
+        AllOf: ['queue:pending-count:<taskQueueId>', 'queue:claimed-count:<taskQueueId>'],
       },
-      "stability": "stable",
-      "title": "Get Number of Pending and Claimed Tasks"
+      stability: 'stable',
+      title: 'Get Number of Pending and Claimed Tasks',
     },
     {
-      "name": "tasks",
-      "method": "post",
-      "route": "/tasks",
-      "args": [],
-      "query": [
-        "continuationToken",
-        "limit"
-      ],
-      "input": "v1/tasks-request.json#",
-      "output": "v1/tasks-response.json#",
-      "scopes": {
-        "AllOf": [
+      name: 'tasks',
+      method: 'post',
+      route: '/tasks',
+      args: [],
+      query: ['continuationToken', 'limit'],
+      input: 'v1/tasks-request.json#',
+      output: 'v1/tasks-response.json#',
+      scopes: {
+        AllOf: [
           {
-            "each": "queue:get-task:<taskId>",
-            "for": "taskId",
-            "in": "taskIds"
-          }
-        ]
+            each: 'queue:get-task:<taskId>',
+            for: 'taskId',
+            in: 'taskIds',
+          },
+        ],
       },
-      "stability": "experimental",
-      "title": "Get multiple task definitions"
+      stability: 'experimental',
+      title: 'Get multiple task definitions',
     },
     {
-      "name": "version",
-      "method": "get",
-      "route": "/__version__",
-      "args": [],
-      "query": [],
-      "stability": "stable",
-      "title": "Taskcluster Version"
-    }
-  ]
+      name: 'version',
+      method: 'get',
+      route: '/__version__',
+      args: [],
+      query: [],
+      stability: 'stable',
+      title: 'Taskcluster Version',
+    },
+  ],
 } as const satisfies ApiTable;
 
 /** Actions */
 export type Actions = Array<{
   /** Context */
-  context: "provisioner" | "worker-type" | "worker";
+  context: 'provisioner' | 'worker-type' | 'worker';
   /** Description */
   description: string;
   /** Method */
-  method: "POST" | "PUT" | "DELETE" | "PATCH";
+  method: 'POST' | 'PUT' | 'DELETE' | 'PATCH';
   /** Name */
   name: string;
   /** Title */
@@ -1817,19 +1639,19 @@ export type Actions = Array<{
 
 /** Get Artifact Content Response */
 export type ArtifactContentResponse = ({
-  storageType: "s3";
+  storageType: 's3';
   url: string;
 } | {
   credentials: ObjectCredentials;
   name: string;
-  storageType: "object";
+  storageType: 'object';
 } | {
-  storageType: "reference";
+  storageType: 'reference';
   url: string;
 } | {
   message: string;
   reason: string;
-  storageType: "error";
+  storageType: 'error';
 });
 
 /** Artifact */
@@ -1843,7 +1665,7 @@ export type ArtifactResponse = {
   /** Artifact Name */
   name: string;
   /** Artifact Storage-Type */
-  storageType: "s3" | "object" | "reference" | "link" | "error";
+  storageType: 's3' | 'object' | 'reference' | 'link' | 'error';
 };
 
 /** Cancel Task-Group Response */
@@ -1860,7 +1682,7 @@ export type CancelTaskGroupResponse = {
 
 /** Change Task Priority Request */
 export type ChangeTaskPriorityRequest = {
-  newPriority: "highest" | "very-high" | "high" | "medium" | "low" | "very-low" | "lowest";
+  newPriority: 'highest' | 'very-high' | 'high' | 'medium' | 'low' | 'very-low' | 'lowest';
 };
 
 /** Claim Work Request */
@@ -1984,7 +1806,7 @@ export type ListProvisionersResponse = {
     lastDateActive: string;
     provisionerId: TaskProvisionerId;
     /** Stability */
-    stability: "experimental" | "stable" | "deprecated";
+    stability: 'experimental' | 'stable' | 'deprecated';
   }>;
 };
 
@@ -2013,7 +1835,7 @@ export type ListTaskqueuesResponse = {
     /** Task queue Last Date Active */
     lastDateActive: string;
     /** Stability */
-    stability: "experimental" | "stable" | "deprecated";
+    stability: 'experimental' | 'stable' | 'deprecated';
     taskQueueId: TaskTaskQueueId;
   }>;
 };
@@ -2051,7 +1873,7 @@ export type ListWorkertypesResponse = {
     lastDateActive: string;
     provisionerId: TaskProvisionerId;
     /** Stability */
-    stability: "experimental" | "stable" | "deprecated";
+    stability: 'experimental' | 'stable' | 'deprecated';
     taskQueueId: TaskTaskQueueId;
     workerType: TaskWorkerType;
   }>;
@@ -2078,27 +1900,27 @@ export type PostArtifactRequest = ({
   contentLength?: number;
   contentType: string;
   expires: string;
-  storageType: "s3";
+  storageType: 's3';
 } | {
   contentLength?: number;
   contentType: string;
   expires: string;
-  storageType: "object";
+  storageType: 'object';
 } | {
   contentType: string;
   expires: string;
-  storageType: "reference";
+  storageType: 'reference';
   url: string;
 } | {
   artifact: string;
   contentType?: string;
   expires: string;
-  storageType: "link";
+  storageType: 'link';
 } | {
   expires: string;
   message: string;
-  reason: "file-missing-on-worker" | "invalid-resource-on-worker" | "too-large-file-on-worker" | "file-not-readable-on-worker";
-  storageType: "error";
+  reason: 'file-missing-on-worker' | 'invalid-resource-on-worker' | 'too-large-file-on-worker' | 'file-not-readable-on-worker';
+  storageType: 'error';
 });
 
 /** Post Artifact Response */
@@ -2106,22 +1928,22 @@ export type PostArtifactResponse = ({
   contentType: string;
   expires: string;
   putUrl: string;
-  storageType: "s3";
+  storageType: 's3';
 } | {
   credentials: ObjectCredentials;
   expires: string;
   name: string;
   /** Project Identifier */
   projectId: string;
-  storageType: "object";
+  storageType: 'object';
   /** Upload ID */
   uploadId: string;
 } | {
-  storageType: "reference";
+  storageType: 'reference';
 } | {
-  storageType: "link";
+  storageType: 'link';
 } | {
-  storageType: "error";
+  storageType: 'error';
 });
 
 /** Provisioner Response */
@@ -2134,7 +1956,7 @@ export type ProvisionerResponse = {
   lastDateActive: string;
   provisionerId: TaskProvisionerId;
   /** Stability */
-  stability: "experimental" | "stable" | "deprecated";
+  stability: 'experimental' | 'stable' | 'deprecated';
 };
 
 /** Complete Artifact Request */
@@ -2170,13 +1992,13 @@ export type Task = {
     [key: string]: JsonValue;
   };
   /** Task Priority */
-  priority: "highest" | "very-high" | "high" | "medium" | "low" | "very-low" | "lowest";
+  priority: 'highest' | 'very-high' | 'high' | 'medium' | 'low' | 'very-low' | 'lowest';
   /** Project Identifier */
   projectId?: string;
   /** Provisioner Id */
   provisionerId: string;
   /** Dependency Requirement Semantics */
-  requires: "all-completed" | "all-resolved";
+  requires: 'all-completed' | 'all-resolved';
   /** Retries */
   retries: number;
   /** Task Specific Routes */
@@ -2232,7 +2054,7 @@ export type TaskDependencies = string[];
 
 /** Task Exception Request */
 export type TaskExceptionRequest = {
-  reason: "worker-shutdown" | "malformed-payload" | "resource-unavailable" | "internal-error" | "intermittent-task";
+  reason: 'worker-shutdown' | 'malformed-payload' | 'resource-unavailable' | 'internal-error' | 'intermittent-task';
 };
 
 /** Expiration */
@@ -2245,7 +2067,7 @@ export type TaskExtra = {
 
 /** Task Group Priority Change Response */
 export type TaskGroupPriorityChangeResponse = {
-  newPriority: "highest" | "very-high" | "high" | "medium" | "low" | "very-low" | "lowest";
+  newPriority: 'highest' | 'very-high' | 'high' | 'medium' | 'low' | 'very-low' | 'lowest';
   schedulerId: TaskGroupResponseSchedulerId;
   /** Task-Group Identifier */
   taskGroupId: string;
@@ -2294,7 +2116,7 @@ export type TaskPayload = {
 };
 
 /** Task Priority */
-export type TaskPriority = "highest" | "very-high" | "high" | "medium" | "low" | "very-low" | "lowest";
+export type TaskPriority = 'highest' | 'very-high' | 'high' | 'medium' | 'low' | 'very-low' | 'lowest';
 
 /** Project Identifier */
 export type TaskProjectId = string;
@@ -2324,7 +2146,7 @@ export type TaskReclaimResponse = {
 };
 
 /** Dependency Requirement Semantics */
-export type TaskRequires = "all-completed" | "all-resolved";
+export type TaskRequires = 'all-completed' | 'all-resolved';
 
 /** Retries */
 export type TaskRetries = number;
@@ -2360,9 +2182,9 @@ export type TaskStatus = {
   /** List of Runs */
   runs: Array<{
     /** Reason Created */
-    reasonCreated: "scheduled" | "retry" | "task-retry" | "rerun" | "exception";
+    reasonCreated: 'scheduled' | 'retry' | 'task-retry' | 'rerun' | 'exception';
     /** Reason Resolved */
-    reasonResolved?: "completed" | "failed" | "deadline-exceeded" | "canceled" | "claim-expired" | "worker-shutdown" | "malformed-payload" | "resource-unavailable" | "internal-error" | "intermittent-task" | "superseded";
+    reasonResolved?: 'completed' | 'failed' | 'deadline-exceeded' | 'canceled' | 'claim-expired' | 'worker-shutdown' | 'malformed-payload' | 'resource-unavailable' | 'internal-error' | 'intermittent-task' | 'superseded';
     /** Resolved */
     resolved?: string;
     /** Run Identifier */
@@ -2372,7 +2194,7 @@ export type TaskStatus = {
     /** Started */
     started?: string;
     /** Run State */
-    state: "pending" | "running" | "completed" | "failed" | "exception";
+    state: 'pending' | 'running' | 'completed' | 'failed' | 'exception';
     /** Taken Until */
     takenUntil?: string;
     /** Worker Group */
@@ -2382,7 +2204,7 @@ export type TaskStatus = {
   }>;
   schedulerId: TaskSchedulerId;
   /** State */
-  state: "unscheduled" | "pending" | "running" | "completed" | "failed" | "exception";
+  state: 'unscheduled' | 'pending' | 'running' | 'completed' | 'failed' | 'exception';
   taskGroupId: TaskTaskGroupId;
   /** Task Identifier */
   taskId: string;
@@ -2418,7 +2240,7 @@ export type TaskqueueResponse = {
   /** Task queue Last Date Active */
   lastDateActive: string;
   /** Stability */
-  stability: "experimental" | "stable" | "deprecated";
+  stability: 'experimental' | 'stable' | 'deprecated';
   taskQueueId: TaskTaskQueueId;
 };
 
@@ -2455,7 +2277,7 @@ export type UpdateProvisionerRequest = {
   /** Provisioner Expiration */
   expires?: string;
   /** Stability */
-  stability?: "experimental" | "stable" | "deprecated";
+  stability?: 'experimental' | 'stable' | 'deprecated';
 };
 
 /** Worker Request */
@@ -2471,7 +2293,7 @@ export type UpdateWorkertypeRequest = {
   /** Worker-type Expiration */
   expires?: string;
   /** Stability */
-  stability?: "experimental" | "stable" | "deprecated";
+  stability?: 'experimental' | 'stable' | 'deprecated';
 };
 
 /** Worker Response */
@@ -2516,7 +2338,7 @@ export type WorkertypeResponse = {
   lastDateActive: string;
   provisionerId: TaskProvisionerId;
   /** Stability */
-  stability: "experimental" | "stable" | "deprecated";
+  stability: 'experimental' | 'stable' | 'deprecated';
   taskQueueId: TaskTaskQueueId;
   workerType: TaskWorkerType;
 };

@@ -111,99 +111,90 @@ export interface SecretsMethods {
 
 /** The Secrets Service as data: one entry per method, sorted by name. */
 export const secretsTable = {
-  "serviceName": "secrets",
-  "apiVersion": "v1",
-  "title": "Secrets Service",
-  "entries": [
+  serviceName: 'secrets',
+  apiVersion: 'v1',
+  title: 'Secrets Service',
+  entries: [
     {
-      "name": "get",
-      "method": "get",
-      "route": "/secret/<name>",
-      "args": [
-        "name"
-      ],
-      "query": [],
-      "output": "v1/secret.json#",
-      "scopes": "secrets:get:<name>",
-      "stability": "stable",
-      "title": "Read Secret"
+      name: 'get',
+      method: 'get',
+      route: '/secret/<name>',
+      args: ['name'],
+      query: [],
+      output: 'v1/secret.json#',
+      scopes: 'secrets:get:<name>',
+      stability: 'stable',
+      title: 'Read Secret',
     },
     {
-      "name": "heartbeat",
-      "method": "get",
-      "route": "/__heartbeat__",
-      "args": [],
-      "query": [],
-      "stability": "stable",
-      "title": "Heartbeat"
+      name: 'heartbeat',
+      method: 'get',
+      route: '/__heartbeat__',
+      args: [],
+      query: [],
+      stability: 'stable',
+      title: 'Heartbeat',
     },
     {
-      "name": "lbheartbeat",
-      "method": "get",
-      "route": "/__lbheartbeat__",
-      "args": [],
-      "query": [],
-      "stability": "stable",
-      "title": "Load Balancer Heartbeat"
+      name: 'lbheartbeat',
+      method: 'get',
+      route: '/__lbheartbeat__',
+      args: [],
+      query: [],
+      stability: 'stable',
+      title: 'Load Balancer Heartbeat',
     },
     {
-      "name": "list",
-      "method": "get",
-      "route": "/secrets",
-      "args": [],
-      "query": [
-        "continuationToken",
-        "limit"
-      ],
-      "output": "v1/secret-list.json#",
-      "scopes": "secrets:list-secrets",
-      "stability": "stable",
-      "title": "List Secrets"
+      name: 'list',
+      method: 'get',
+      route: '/secrets',
+      args: [],
+      query: ['continuationToken', 'limit'],
+      output: 'v1/secret-list.json#',
+      scopes: 'secrets:list-secrets',
+      stability: 'stable',
+      title: 'List Secrets',
     },
     {
-      "name": "ping",
-      "method": "get",
-      "route": "/ping",
-      "args": [],
-      "query": [],
-      "stability": "stable",
-      "title": "Ping Server"
+      name: 'ping',
+      method: 'get',
+      route: '/ping',
+      args: [],
+      query: [],
+      stability: 'stable',
+      title: 'Ping Server',
     },
     {
-      "name": "remove",
-      "method": "delete",
-      "route": "/secret/<name>",
-      "args": [
-        "name"
-      ],
-      "query": [],
-      "scopes": "secrets:set:<name>",
-      "stability": "stable",
-      "title": "Delete Secret"
+      name: 'remove',
+      method: 'delete',
+      route: '/secret/<name>',
+      args: ['name'],
+      query: [],
+      scopes: 'secrets:set:<name>',
+      stability: 'stable',
+      title: 'Delete Secret',
     },
     {
-      "name": "set",
-      "method": "put",
-      "route": "/secret/<name>",
-      "args": [
-        "name"
-      ],
-      "query": [],
-      "input": "v1/secret.json#",
-      "scopes": "secrets:set:<name>",
-      "stability": "stable",
-      "title": "Set Secret"
+      name: 'set',
+      method: 'put',
+      route: '/secret/<name>',
+      args: ['name'],
+      query: [],
+      input: 'v1/secret.json#',
+      scopes: 'secrets:set:<name>',
+      stability: 'stable',
+      title: 'Set Secret',
     },
     {
-      "name": "version",
-      "method": "get",
-      "route": "/__version__",
-      "args": [],
-      "query": [],
-      "stability": "stable",
-      "title": "Taskcluster Version"
-    }
-  ]
+      name: 'version',
+      method: 'get',
+      route: '/__version__',
+      args: [],
+      query: [],
+      stability: 'stable',
+      title: 'Taskcluster Version',
+    },
+  ],
 } as const satisfies ApiTable;
 
 /** Secret */

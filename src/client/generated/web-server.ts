@@ -77,69 +77,65 @@ export interface WebServerMethods {
 
 /** The Web Server Service as data: one entry per method, sorted by name. */
 export const webServerTable = {
-  "serviceName": "web-server",
-  "apiVersion": "v1",
-  "title": "Web Server Service",
-  "entries": [
+  serviceName: 'web-server',
+  apiVersion: 'v1',
+  title: 'Web Server Service',
+  entries: [
     {
-      "name": "heartbeat",
-      "method": "get",
-      "route": "/__heartbeat__",
-      "args": [],
-      "query": [],
-      "stability": "stable",
-      "title": "Heartbeat"
+      name: 'heartbeat',
+      method: 'get',
+      route: '/__heartbeat__',
+      args: [],
+      query: [],
+      stability: 'stable',
+      title: 'Heartbeat',
     },
     {
-      "name": "lbheartbeat",
-      "method": "get",
-      "route": "/__lbheartbeat__",
-      "args": [],
-      "query": [],
-      "stability": "stable",
-      "title": "Load Balancer Heartbeat"
+      name: 'lbheartbeat',
+      method: 'get',
+      route: '/__lbheartbeat__',
+      args: [],
+      query: [],
+      stability: 'stable',
+      title: 'Load Balancer Heartbeat',
     },
     {
-      "name": "ping",
-      "method": "get",
-      "route": "/ping",
-      "args": [],
-      "query": [],
-      "stability": "stable",
-      "title": "Ping Server"
+      name: 'ping',
+      method: 'get',
+      route: '/ping',
+      args: [],
+      query: [],
+      stability: 'stable',
+      title: 'Ping Server',
     },
     {
-      "name": "taskGroupProfile",
-      "method": "get",
-      "route": "/task-group/<taskGroupId>/profile",
-      "args": [
-        "taskGroupId"
-      ],
-      "query": [],
-      "stability": "experimental",
-      "title": "Task Group Profile"
+      name: 'taskGroupProfile',
+      method: 'get',
+      route: '/task-group/<taskGroupId>/profile',
+      args: ['taskGroupId'],
+      query: [],
+      stability: 'experimental',
+      title: 'Task Group Profile',
     },
     {
-      "name": "taskProfile",
-      "method": "get",
-      "route": "/task/<taskId>/profile",
-      "args": [
-        "taskId"
-      ],
-      "query": [],
-      "stability": "experimental",
-      "title": "Task Log Profile"
+      name: 'taskProfile',
+      method: 'get',
+      route: '/task/<taskId>/profile',
+      args: ['taskId'],
+      query: [],
+      stability: 'experimental',
+      title: 'Task Log Profile',
     },
     {
-      "name": "version",
-      "method": "get",
-      "route": "/__version__",
-      "args": [],
-      "query": [],
-      "stability": "stable",
-      "title": "Taskcluster Version"
-    }
-  ]
+      name: 'version',
+      method: 'get',
+      route: '/__version__',
+      args: [],
+      query: [],
+      stability: 'stable',
+      title: 'Taskcluster Version',
+    },
+  ],
 } as const satisfies ApiTable;
 
 /** Client of the Web Server Service (`web-server` v1): `new WebServer({ rootUrl, credentials })`. */

@@ -380,403 +380,320 @@ export interface WorkerManagerMethods {
 
 /** The Worker Manager Service as data: one entry per method, sorted by name. */
 export const workerManagerTable = {
-  "serviceName": "worker-manager",
-  "apiVersion": "v1",
-  "title": "Worker Manager Service",
-  "entries": [
+  serviceName: 'worker-manager',
+  apiVersion: 'v1',
+  title: 'Worker Manager Service',
+  entries: [
     {
-      "name": "createWorker",
-      "method": "put",
-      "route": "/workers/<workerPoolId>/<workerGroup>/<workerId>",
-      "args": [
-        "workerPoolId",
-        "workerGroup",
-        "workerId"
-      ],
-      "query": [],
-      "input": "v1/create-worker-request.json#",
-      "output": "v1/worker-full.json#",
-      "scopes": "worker-manager:create-worker:<workerPoolId>/<workerGroup>/<workerId>",
-      "stability": "stable",
-      "title": "Create a Worker"
+      name: 'createWorker',
+      method: 'put',
+      route: '/workers/<workerPoolId>/<workerGroup>/<workerId>',
+      args: ['workerPoolId', 'workerGroup', 'workerId'],
+      query: [],
+      input: 'v1/create-worker-request.json#',
+      output: 'v1/worker-full.json#',
+      scopes: 'worker-manager:create-worker:<workerPoolId>/<workerGroup>/<workerId>',
+      stability: 'stable',
+      title: 'Create a Worker',
     },
     {
-      "name": "createWorkerPool",
-      "method": "put",
-      "route": "/worker-pool/<workerPoolId>",
-      "args": [
-        "workerPoolId"
-      ],
-      "query": [],
-      "input": "v1/create-worker-pool-request.json#",
-      "output": "v1/worker-pool-full.json#",
-      "scopes": {
-        "AllOf": [
-          "worker-manager:manage-worker-pool:<workerPoolId>",
-          "worker-manager:provider:<providerId>"
-        ]
+      name: 'createWorkerPool',
+      method: 'put',
+      route: '/worker-pool/<workerPoolId>',
+      args: ['workerPoolId'],
+      query: [],
+      input: 'v1/create-worker-pool-request.json#',
+      output: 'v1/worker-pool-full.json#',
+      scopes: {
+        AllOf: [
+          'worker-manager:manage-worker-pool:<workerPoolId>',
+          'worker-manager:provider:<providerId>',
+        ],
       },
-      "stability": "stable",
-      "title": "Create Worker Pool"
+      stability: 'stable',
+      title: 'Create Worker Pool',
     },
     {
-      "name": "deleteWorkerPool",
-      "method": "delete",
-      "route": "/worker-pool/<workerPoolId>",
-      "args": [
-        "workerPoolId"
-      ],
-      "query": [],
-      "output": "v1/worker-pool-full.json#",
-      "scopes": "worker-manager:manage-worker-pool:<workerPoolId>",
-      "stability": "stable",
-      "title": "Delete Worker Pool"
+      name: 'deleteWorkerPool',
+      method: 'delete',
+      route: '/worker-pool/<workerPoolId>',
+      args: ['workerPoolId'],
+      query: [],
+      output: 'v1/worker-pool-full.json#',
+      scopes: 'worker-manager:manage-worker-pool:<workerPoolId>',
+      stability: 'stable',
+      title: 'Delete Worker Pool',
     },
     {
-      "name": "getWorker",
-      "method": "get",
-      "route": "/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>",
-      "args": [
-        "provisionerId",
-        "workerType",
-        "workerGroup",
-        "workerId"
-      ],
-      "query": [],
-      "output": "v1/worker-response.json#",
-      "scopes": "worker-manager:get-worker:<provisionerId>/<workerType>/<workerGroup>/<workerId>",
-      "stability": "experimental",
-      "title": "Get a worker"
+      name: 'getWorker',
+      method: 'get',
+      route: '/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>',
+      args: ['provisionerId', 'workerType', 'workerGroup', 'workerId'],
+      query: [],
+      output: 'v1/worker-response.json#',
+      scopes: 'worker-manager:get-worker:<provisionerId>/<workerType>/<workerGroup>/<workerId>',
+      stability: 'experimental',
+      title: 'Get a worker',
     },
     {
-      "name": "heartbeat",
-      "method": "get",
-      "route": "/__heartbeat__",
-      "args": [],
-      "query": [],
-      "stability": "stable",
-      "title": "Heartbeat"
+      name: 'heartbeat',
+      method: 'get',
+      route: '/__heartbeat__',
+      args: [],
+      query: [],
+      stability: 'stable',
+      title: 'Heartbeat',
     },
     {
-      "name": "lbheartbeat",
-      "method": "get",
-      "route": "/__lbheartbeat__",
-      "args": [],
-      "query": [],
-      "stability": "stable",
-      "title": "Load Balancer Heartbeat"
+      name: 'lbheartbeat',
+      method: 'get',
+      route: '/__lbheartbeat__',
+      args: [],
+      query: [],
+      stability: 'stable',
+      title: 'Load Balancer Heartbeat',
     },
     {
-      "name": "listProviders",
-      "method": "get",
-      "route": "/providers",
-      "args": [],
-      "query": [
-        "continuationToken",
-        "limit"
-      ],
-      "output": "v1/provider-list.json#",
-      "scopes": "worker-manager:list-providers",
-      "stability": "stable",
-      "title": "List Providers"
+      name: 'listProviders',
+      method: 'get',
+      route: '/providers',
+      args: [],
+      query: ['continuationToken', 'limit'],
+      output: 'v1/provider-list.json#',
+      scopes: 'worker-manager:list-providers',
+      stability: 'stable',
+      title: 'List Providers',
     },
     {
-      "name": "listWorkerPoolErrors",
-      "method": "get",
-      "route": "/worker-pool-errors/<workerPoolId>",
-      "args": [
-        "workerPoolId"
-      ],
-      "query": [
-        "continuationToken",
-        "limit",
-        "launchConfigId",
-        "errorId"
-      ],
-      "output": "v1/worker-pool-error-list.json#",
-      "scopes": "worker-manager:list-worker-pool-errors:<workerPoolId>",
-      "stability": "stable",
-      "title": "List Worker Pool Errors"
+      name: 'listWorkerPoolErrors',
+      method: 'get',
+      route: '/worker-pool-errors/<workerPoolId>',
+      args: ['workerPoolId'],
+      query: ['continuationToken', 'limit', 'launchConfigId', 'errorId'],
+      output: 'v1/worker-pool-error-list.json#',
+      scopes: 'worker-manager:list-worker-pool-errors:<workerPoolId>',
+      stability: 'stable',
+      title: 'List Worker Pool Errors',
     },
     {
-      "name": "listWorkerPoolLaunchConfigs",
-      "method": "get",
-      "route": "/worker-pool/<workerPoolId>/launch-configs",
-      "args": [
-        "workerPoolId"
-      ],
-      "query": [
-        "continuationToken",
-        "limit",
-        "includeArchived"
-      ],
-      "output": "v1/worker-pool-launch-config-list.json#",
-      "scopes": "worker-manager:get-worker-pool:<workerPoolId>",
-      "stability": "experimental",
-      "title": "List Worker Pool Launch Configs"
+      name: 'listWorkerPoolLaunchConfigs',
+      method: 'get',
+      route: '/worker-pool/<workerPoolId>/launch-configs',
+      args: ['workerPoolId'],
+      query: ['continuationToken', 'limit', 'includeArchived'],
+      output: 'v1/worker-pool-launch-config-list.json#',
+      scopes: 'worker-manager:get-worker-pool:<workerPoolId>',
+      stability: 'experimental',
+      title: 'List Worker Pool Launch Configs',
     },
     {
-      "name": "listWorkerPools",
-      "method": "get",
-      "route": "/worker-pools",
-      "args": [],
-      "query": [
-        "continuationToken",
-        "limit"
-      ],
-      "output": "v1/worker-pool-list.json#",
-      "scopes": "worker-manager:list-worker-pools",
-      "stability": "stable",
-      "title": "List All Worker Pools"
+      name: 'listWorkerPools',
+      method: 'get',
+      route: '/worker-pools',
+      args: [],
+      query: ['continuationToken', 'limit'],
+      output: 'v1/worker-pool-list.json#',
+      scopes: 'worker-manager:list-worker-pools',
+      stability: 'stable',
+      title: 'List All Worker Pools',
     },
     {
-      "name": "listWorkerPoolsStats",
-      "method": "get",
-      "route": "/worker-pools/stats",
-      "args": [],
-      "query": [
-        "continuationToken",
-        "limit"
-      ],
-      "output": "v1/worker-pool-list-stats.json#",
-      "scopes": "worker-manager:list-worker-pools",
-      "stability": "experimental",
-      "title": "List All Worker Pools Stats"
+      name: 'listWorkerPoolsStats',
+      method: 'get',
+      route: '/worker-pools/stats',
+      args: [],
+      query: ['continuationToken', 'limit'],
+      output: 'v1/worker-pool-list-stats.json#',
+      scopes: 'worker-manager:list-worker-pools',
+      stability: 'experimental',
+      title: 'List All Worker Pools Stats',
     },
     {
-      "name": "listWorkers",
-      "method": "get",
-      "route": "/provisioners/<provisionerId>/worker-types/<workerType>/workers",
-      "args": [
-        "provisionerId",
-        "workerType"
-      ],
-      "query": [
-        "continuationToken",
-        "limit",
-        "launchConfigId",
-        "quarantined",
-        "workerState"
-      ],
-      "output": "v1/list-workers-response.json#",
-      "scopes": "worker-manager:list-workers:<provisionerId>/<workerType>",
-      "stability": "experimental",
-      "title": "Get a list of all active workers of a workerType"
+      name: 'listWorkers',
+      method: 'get',
+      route: '/provisioners/<provisionerId>/worker-types/<workerType>/workers',
+      args: ['provisionerId', 'workerType'],
+      query: ['continuationToken', 'limit', 'launchConfigId', 'quarantined', 'workerState'],
+      output: 'v1/list-workers-response.json#',
+      scopes: 'worker-manager:list-workers:<provisionerId>/<workerType>',
+      stability: 'experimental',
+      title: 'Get a list of all active workers of a workerType',
     },
     {
-      "name": "listWorkersForWorkerGroup",
-      "method": "get",
-      "route": "/workers/<workerPoolId>/<workerGroup>",
-      "args": [
-        "workerPoolId",
-        "workerGroup"
-      ],
-      "query": [
-        "continuationToken",
-        "limit"
-      ],
-      "output": "v1/worker-list.json#",
-      "scopes": "worker-manager:list-workers:<workerPoolId>/<workerGroup>",
-      "stability": "stable",
-      "title": "Workers in a specific Worker Group in a Worker Pool"
+      name: 'listWorkersForWorkerGroup',
+      method: 'get',
+      route: '/workers/<workerPoolId>/<workerGroup>',
+      args: ['workerPoolId', 'workerGroup'],
+      query: ['continuationToken', 'limit'],
+      output: 'v1/worker-list.json#',
+      scopes: 'worker-manager:list-workers:<workerPoolId>/<workerGroup>',
+      stability: 'stable',
+      title: 'Workers in a specific Worker Group in a Worker Pool',
     },
     {
-      "name": "listWorkersForWorkerPool",
-      "method": "get",
-      "route": "/workers/<workerPoolId>",
-      "args": [
-        "workerPoolId"
-      ],
-      "query": [
-        "continuationToken",
-        "limit",
-        "launchConfigId",
-        "state"
-      ],
-      "output": "v1/worker-list.json#",
-      "scopes": "worker-manager:list-workers:<workerPoolId>",
-      "stability": "stable",
-      "title": "Workers in a Worker Pool"
+      name: 'listWorkersForWorkerPool',
+      method: 'get',
+      route: '/workers/<workerPoolId>',
+      args: ['workerPoolId'],
+      query: ['continuationToken', 'limit', 'launchConfigId', 'state'],
+      output: 'v1/worker-list.json#',
+      scopes: 'worker-manager:list-workers:<workerPoolId>',
+      stability: 'stable',
+      title: 'Workers in a Worker Pool',
     },
     {
-      "name": "ping",
-      "method": "get",
-      "route": "/ping",
-      "args": [],
-      "query": [],
-      "stability": "stable",
-      "title": "Ping Server"
+      name: 'ping',
+      method: 'get',
+      route: '/ping',
+      args: [],
+      query: [],
+      stability: 'stable',
+      title: 'Ping Server',
     },
     {
-      "name": "registerWorker",
-      "method": "post",
-      "route": "/worker/register",
-      "args": [],
-      "query": [],
-      "input": "v1/register-worker-request.json#",
-      "output": "v1/register-worker-response.json#",
-      "stability": "stable",
-      "title": "Register a running worker"
+      name: 'registerWorker',
+      method: 'post',
+      route: '/worker/register',
+      args: [],
+      query: [],
+      input: 'v1/register-worker-request.json#',
+      output: 'v1/register-worker-response.json#',
+      stability: 'stable',
+      title: 'Register a running worker',
     },
     {
-      "name": "removeWorker",
-      "method": "delete",
-      "route": "/workers/<workerPoolId>/<workerGroup>/<workerId>",
-      "args": [
-        "workerPoolId",
-        "workerGroup",
-        "workerId"
-      ],
-      "query": [],
-      "scopes": "worker-manager:remove-worker:<workerPoolId>/<workerGroup>/<workerId>",
-      "stability": "stable",
-      "title": "Remove a Worker"
+      name: 'removeWorker',
+      method: 'delete',
+      route: '/workers/<workerPoolId>/<workerGroup>/<workerId>',
+      args: ['workerPoolId', 'workerGroup', 'workerId'],
+      query: [],
+      scopes: 'worker-manager:remove-worker:<workerPoolId>/<workerGroup>/<workerId>',
+      stability: 'stable',
+      title: 'Remove a Worker',
     },
     {
-      "name": "reportWorkerError",
-      "method": "post",
-      "route": "/worker-pool-errors/<workerPoolId>",
-      "args": [
-        "workerPoolId"
-      ],
-      "query": [],
-      "input": "v1/report-worker-error-request.json#",
-      "output": "v1/worker-pool-error.json#",
-      "scopes": {
-        "AllOf": [
-          "assume:worker-pool:<workerPoolId>",
-          "assume:worker-id:<workerGroup>/<workerId>"
-        ]
+      name: 'reportWorkerError',
+      method: 'post',
+      route: '/worker-pool-errors/<workerPoolId>',
+      args: ['workerPoolId'],
+      query: [],
+      input: 'v1/report-worker-error-request.json#',
+      output: 'v1/worker-pool-error.json#',
+      scopes: {
+        AllOf: [
+          'assume:worker-pool:<workerPoolId>',
+          'assume:worker-id:<workerGroup>/<workerId>',
+        ],
       },
-      "stability": "stable",
-      "title": "Report an error from a worker"
+      stability: 'stable',
+      title: 'Report an error from a worker',
     },
     {
-      "name": "reregisterWorker",
-      "method": "post",
-      "route": "/worker/reregister",
-      "args": [],
-      "query": [],
-      "input": "v1/reregister-worker-request.json#",
-      "output": "v1/reregister-worker-response.json#",
-      "scopes": "worker-manager:reregister-worker:<workerPoolId>/<workerGroup>/<workerId>",
-      "stability": "experimental",
-      "title": "Reregister a Worker"
+      name: 'reregisterWorker',
+      method: 'post',
+      route: '/worker/reregister',
+      args: [],
+      query: [],
+      input: 'v1/reregister-worker-request.json#',
+      output: 'v1/reregister-worker-response.json#',
+      scopes: 'worker-manager:reregister-worker:<workerPoolId>/<workerGroup>/<workerId>',
+      stability: 'experimental',
+      title: 'Reregister a Worker',
     },
     {
-      "name": "shouldWorkerTerminate",
-      "method": "get",
-      "route": "/workers/<workerPoolId>/<workerGroup>/<workerId>/should-terminate",
-      "args": [
-        "workerPoolId",
-        "workerGroup",
-        "workerId"
-      ],
-      "query": [],
-      "output": "v1/should-worker-terminate-response.json#",
-      "scopes": "worker-manager:should-worker-terminate:<workerPoolId>/<workerGroup>/<workerId>",
-      "stability": "experimental",
-      "title": "Should worker terminate"
+      name: 'shouldWorkerTerminate',
+      method: 'get',
+      route: '/workers/<workerPoolId>/<workerGroup>/<workerId>/should-terminate',
+      args: ['workerPoolId', 'workerGroup', 'workerId'],
+      query: [],
+      output: 'v1/should-worker-terminate-response.json#',
+      scopes: 'worker-manager:should-worker-terminate:<workerPoolId>/<workerGroup>/<workerId>',
+      stability: 'experimental',
+      title: 'Should worker terminate',
     },
     {
-      "name": "updateWorker",
-      "method": "post",
-      "route": "/workers/<workerPoolId>/<workerGroup>/<workerId>",
-      "args": [
-        "workerPoolId",
-        "workerGroup",
-        "workerId"
-      ],
-      "query": [],
-      "input": "v1/create-worker-request.json#",
-      "output": "v1/worker-full.json#",
-      "scopes": "worker-manager:update-worker:<workerPoolId>/<workerGroup>/<workerId>",
-      "stability": "stable",
-      "title": "Update an existing Worker"
+      name: 'updateWorker',
+      method: 'post',
+      route: '/workers/<workerPoolId>/<workerGroup>/<workerId>',
+      args: ['workerPoolId', 'workerGroup', 'workerId'],
+      query: [],
+      input: 'v1/create-worker-request.json#',
+      output: 'v1/worker-full.json#',
+      scopes: 'worker-manager:update-worker:<workerPoolId>/<workerGroup>/<workerId>',
+      stability: 'stable',
+      title: 'Update an existing Worker',
     },
     {
-      "name": "updateWorkerPool",
-      "method": "post",
-      "route": "/worker-pool/<workerPoolId>",
-      "args": [
-        "workerPoolId"
-      ],
-      "query": [],
-      "input": "v1/update-worker-pool-request.json#",
-      "output": "v1/worker-pool-full.json#",
-      "scopes": {
-        "AllOf": [
-          "worker-manager:manage-worker-pool:<workerPoolId>",
-          "worker-manager:provider:<providerId>"
-        ]
+      name: 'updateWorkerPool',
+      method: 'post',
+      route: '/worker-pool/<workerPoolId>',
+      args: ['workerPoolId'],
+      query: [],
+      input: 'v1/update-worker-pool-request.json#',
+      output: 'v1/worker-pool-full.json#',
+      scopes: {
+        AllOf: [
+          'worker-manager:manage-worker-pool:<workerPoolId>',
+          'worker-manager:provider:<providerId>',
+        ],
       },
-      "stability": "experimental",
-      "title": "Update Worker Pool"
+      stability: 'experimental',
+      title: 'Update Worker Pool',
     },
     {
-      "name": "version",
-      "method": "get",
-      "route": "/__version__",
-      "args": [],
-      "query": [],
-      "stability": "stable",
-      "title": "Taskcluster Version"
+      name: 'version',
+      method: 'get',
+      route: '/__version__',
+      args: [],
+      query: [],
+      stability: 'stable',
+      title: 'Taskcluster Version',
     },
     {
-      "name": "worker",
-      "method": "get",
-      "route": "/workers/<workerPoolId>/<workerGroup>/<workerId>",
-      "args": [
-        "workerPoolId",
-        "workerGroup",
-        "workerId"
-      ],
-      "query": [],
-      "output": "v1/worker-full.json#",
-      "scopes": "worker-manager:get-worker:<workerPoolId>/<workerGroup>/<workerId>",
-      "stability": "stable",
-      "title": "Get a Worker"
+      name: 'worker',
+      method: 'get',
+      route: '/workers/<workerPoolId>/<workerGroup>/<workerId>',
+      args: ['workerPoolId', 'workerGroup', 'workerId'],
+      query: [],
+      output: 'v1/worker-full.json#',
+      scopes: 'worker-manager:get-worker:<workerPoolId>/<workerGroup>/<workerId>',
+      stability: 'stable',
+      title: 'Get a Worker',
     },
     {
-      "name": "workerPool",
-      "method": "get",
-      "route": "/worker-pool/<workerPoolId>",
-      "args": [
-        "workerPoolId"
-      ],
-      "query": [],
-      "output": "v1/worker-pool-full.json#",
-      "scopes": "worker-manager:get-worker-pool:<workerPoolId>",
-      "stability": "stable",
-      "title": "Get Worker Pool"
+      name: 'workerPool',
+      method: 'get',
+      route: '/worker-pool/<workerPoolId>',
+      args: ['workerPoolId'],
+      query: [],
+      output: 'v1/worker-pool-full.json#',
+      scopes: 'worker-manager:get-worker-pool:<workerPoolId>',
+      stability: 'stable',
+      title: 'Get Worker Pool',
     },
     {
-      "name": "workerPoolErrorStats",
-      "method": "get",
-      "route": "/worker-pool-errors/stats",
-      "args": [],
-      "query": [
-        "workerPoolId"
-      ],
-      "output": "v1/worker-pool-error-stats.json#",
-      "scopes": "worker-manager:list-worker-pool-errors:<workerPoolId>",
-      "stability": "experimental",
-      "title": "List Worker Pool Errors Count"
+      name: 'workerPoolErrorStats',
+      method: 'get',
+      route: '/worker-pool-errors/stats',
+      args: [],
+      query: ['workerPoolId'],
+      output: 'v1/worker-pool-error-stats.json#',
+      scopes: 'worker-manager:list-worker-pool-errors:<workerPoolId>',
+      stability: 'experimental',
+      title: 'List Worker Pool Errors Count',
     },
     {
-      "name": "workerPoolStats",
-      "method": "get",
-      "route": "/worker-pool/<workerPoolId>/stats",
-      "args": [
-        "workerPoolId"
-      ],
-      "query": [],
-      "output": "v1/worker-pool-stats.json#",
-      "scopes": "worker-manager:get-worker-pool:<workerPoolId>",
-      "stability": "experimental",
-      "title": "Get Worker Pool Statistics"
-    }
-  ]
+      name: 'workerPoolStats',
+      method: 'get',
+      route: '/worker-pool/<workerPoolId>/stats',
+      args: ['workerPoolId'],
+      query: [],
+      output: 'v1/worker-pool-stats.json#',
+      scopes: 'worker-manager:get-worker-pool:<workerPoolId>',
+      stability: 'experimental',
+      title: 'Get Worker Pool Statistics',
+    },
+  ],
 } as const satisfies ApiTable;
 
 /** Worker Pool Definition */
@@ -821,7 +738,7 @@ export type ListWorkersResponse = {
     /** Worker Quarantine */
     quarantineUntil?: string;
     /** State */
-    state?: "requested" | "running" | "stopping" | "stopped" | "standalone";
+    state?: 'requested' | 'running' | 'stopping' | 'stopped' | 'standalone';
     workerGroup: string;
     workerId: string;
     workerPoolId?: TaskWorkerPoolId;
@@ -973,7 +890,7 @@ export type WorkerFull = {
   /** Provider */
   providerId: string;
   /** State */
-  state: "requested" | "running" | "stopping" | "stopped";
+  state: 'requested' | 'running' | 'stopping' | 'stopped';
   /** Worker group */
   workerGroup: string;
   /** Worker ID */
@@ -1071,7 +988,7 @@ export type WorkerPoolErrorStats = {
       [key: string]: JsonValue;
     };
   };
-  workerPoolId: (WorkerPoolFullWorkerPoolId | "");
+  workerPoolId: (WorkerPoolFullWorkerPoolId | '');
 };
 
 /** Title */
@@ -1250,7 +1167,7 @@ export type WorkerResponse = {
   /** Most Recent Tasks */
   recentTasks: TaskRun[];
   /** State */
-  state?: "requested" | "running" | "stopping" | "stopped" | "standalone";
+  state?: 'requested' | 'running' | 'stopping' | 'stopped' | 'standalone';
   /** Worker Group */
   workerGroup: string;
   /** Worker Identifier */

@@ -75,90 +75,90 @@ export interface AuthEventsMethods {
 
 /** The Auth Pulse Exchanges as data: one entry per exchange, sorted by name. */
 export const authEventsTable = {
-  "serviceName": "auth",
-  "apiVersion": "v1",
-  "title": "Auth Pulse Exchanges",
-  "exchangePrefix": "exchange/taskcluster-auth/v1/",
-  "entries": [
+  serviceName: 'auth',
+  apiVersion: 'v1',
+  title: 'Auth Pulse Exchanges',
+  exchangePrefix: 'exchange/taskcluster-auth/v1/',
+  entries: [
     {
-      "name": "clientCreated",
-      "exchange": "client-created",
-      "routingKey": [
+      name: 'clientCreated',
+      exchange: 'client-created',
+      routingKey: [
         {
-          "name": "reserved",
-          "multipleWords": true,
-          "required": false
-        }
+          name: 'reserved',
+          multipleWords: true,
+          required: false,
+        },
       ],
-      "schema": "v1/client-message.json#",
-      "title": "Client Created Messages"
+      schema: 'v1/client-message.json#',
+      title: 'Client Created Messages',
     },
     {
-      "name": "clientDeleted",
-      "exchange": "client-deleted",
-      "routingKey": [
+      name: 'clientDeleted',
+      exchange: 'client-deleted',
+      routingKey: [
         {
-          "name": "reserved",
-          "multipleWords": true,
-          "required": false
-        }
+          name: 'reserved',
+          multipleWords: true,
+          required: false,
+        },
       ],
-      "schema": "v1/client-message.json#",
-      "title": "Client Deleted Messages"
+      schema: 'v1/client-message.json#',
+      title: 'Client Deleted Messages',
     },
     {
-      "name": "clientUpdated",
-      "exchange": "client-updated",
-      "routingKey": [
+      name: 'clientUpdated',
+      exchange: 'client-updated',
+      routingKey: [
         {
-          "name": "reserved",
-          "multipleWords": true,
-          "required": false
-        }
+          name: 'reserved',
+          multipleWords: true,
+          required: false,
+        },
       ],
-      "schema": "v1/client-message.json#",
-      "title": "Client Updated Messages"
+      schema: 'v1/client-message.json#',
+      title: 'Client Updated Messages',
     },
     {
-      "name": "roleCreated",
-      "exchange": "role-created",
-      "routingKey": [
+      name: 'roleCreated',
+      exchange: 'role-created',
+      routingKey: [
         {
-          "name": "reserved",
-          "multipleWords": true,
-          "required": false
-        }
+          name: 'reserved',
+          multipleWords: true,
+          required: false,
+        },
       ],
-      "schema": "v1/role-message.json#",
-      "title": "Role Created Messages"
+      schema: 'v1/role-message.json#',
+      title: 'Role Created Messages',
     },
     {
-      "name": "roleDeleted",
-      "exchange": "role-deleted",
-      "routingKey": [
+      name: 'roleDeleted',
+      exchange: 'role-deleted',
+      routingKey: [
         {
-          "name": "reserved",
-          "multipleWords": true,
-          "required": false
-        }
+          name: 'reserved',
+          multipleWords: true,
+          required: false,
+        },
       ],
-      "schema": "v1/role-message.json#",
-      "title": "Role Deleted Messages"
+      schema: 'v1/role-message.json#',
+      title: 'Role Deleted Messages',
     },
     {
-      "name": "roleUpdated",
-      "exchange": "role-updated",
-      "routingKey": [
+      name: 'roleUpdated',
+      exchange: 'role-updated',
+      routingKey: [
         {
-          "name": "reserved",
-          "multipleWords": true,
-          "required": false
-        }
+          name: 'reserved',
+          multipleWords: true,
+          required: false,
+        },
       ],
-      "schema": "v1/role-message.json#",
-      "title": "Role Updated Messages"
-    }
-  ]
+      schema: 'v1/role-message.json#',
+      title: 'Role Updated Messages',
+    },
+  ],
 } as const satisfies ExchangeTable;
 
 /** Client Message */

@@ -14,7 +14,7 @@ export interface GithubEventsMethods {
   pullRequest: ExchangeMethod<
     GithubPullRequestMessage,
     {
-      routingKeyKind: "primary";
+      routingKeyKind: 'primary';
       organization: string;
       repository: string;
       action: string;
@@ -28,7 +28,7 @@ export interface GithubEventsMethods {
   push: ExchangeMethod<
     GithubPushMessage,
     {
-      routingKeyKind: "primary";
+      routingKeyKind: 'primary';
       organization: string;
       repository: string;
     }
@@ -41,7 +41,7 @@ export interface GithubEventsMethods {
   release: ExchangeMethod<
     GithubReleaseMessage,
     {
-      routingKeyKind: "primary";
+      routingKeyKind: 'primary';
       organization: string;
       repository: string;
     }
@@ -54,7 +54,7 @@ export interface GithubEventsMethods {
   rerun: ExchangeMethod<
     GithubRerunMessage,
     {
-      routingKeyKind: "primary";
+      routingKeyKind: 'primary';
       organization: string;
       repository: string;
     }
@@ -67,7 +67,7 @@ export interface GithubEventsMethods {
   taskGroupCreationRequested: ExchangeMethod<
     TaskGroupCreationRequested,
     {
-      routingKeyKind: "primary";
+      routingKeyKind: 'primary';
       organization: string;
       repository: string;
     }
@@ -76,137 +76,137 @@ export interface GithubEventsMethods {
 
 /** The Taskcluster-Github Exchanges as data: one entry per exchange, sorted by name. */
 export const githubEventsTable = {
-  "serviceName": "github",
-  "apiVersion": "v1",
-  "title": "Taskcluster-Github Exchanges",
-  "exchangePrefix": "exchange/taskcluster-github/v1/",
-  "entries": [
+  serviceName: 'github',
+  apiVersion: 'v1',
+  title: 'Taskcluster-Github Exchanges',
+  exchangePrefix: 'exchange/taskcluster-github/v1/',
+  entries: [
     {
-      "name": "pullRequest",
-      "exchange": "pull-request",
-      "routingKey": [
+      name: 'pullRequest',
+      exchange: 'pull-request',
+      routingKey: [
         {
-          "name": "routingKeyKind",
-          "multipleWords": false,
-          "required": true,
-          "constant": "primary"
+          name: 'routingKeyKind',
+          multipleWords: false,
+          required: true,
+          constant: 'primary',
         },
         {
-          "name": "organization",
-          "multipleWords": false,
-          "required": true
+          name: 'organization',
+          multipleWords: false,
+          required: true,
         },
         {
-          "name": "repository",
-          "multipleWords": false,
-          "required": true
+          name: 'repository',
+          multipleWords: false,
+          required: true,
         },
         {
-          "name": "action",
-          "multipleWords": false,
-          "required": true
-        }
+          name: 'action',
+          multipleWords: false,
+          required: true,
+        },
       ],
-      "schema": "v1/github-pull-request-message.json#",
-      "title": "GitHub Pull Request Event"
+      schema: 'v1/github-pull-request-message.json#',
+      title: 'GitHub Pull Request Event',
     },
     {
-      "name": "push",
-      "exchange": "push",
-      "routingKey": [
+      name: 'push',
+      exchange: 'push',
+      routingKey: [
         {
-          "name": "routingKeyKind",
-          "multipleWords": false,
-          "required": true,
-          "constant": "primary"
+          name: 'routingKeyKind',
+          multipleWords: false,
+          required: true,
+          constant: 'primary',
         },
         {
-          "name": "organization",
-          "multipleWords": false,
-          "required": true
+          name: 'organization',
+          multipleWords: false,
+          required: true,
         },
         {
-          "name": "repository",
-          "multipleWords": false,
-          "required": true
-        }
+          name: 'repository',
+          multipleWords: false,
+          required: true,
+        },
       ],
-      "schema": "v1/github-push-message.json#",
-      "title": "GitHub push Event"
+      schema: 'v1/github-push-message.json#',
+      title: 'GitHub push Event',
     },
     {
-      "name": "release",
-      "exchange": "release",
-      "routingKey": [
+      name: 'release',
+      exchange: 'release',
+      routingKey: [
         {
-          "name": "routingKeyKind",
-          "multipleWords": false,
-          "required": true,
-          "constant": "primary"
+          name: 'routingKeyKind',
+          multipleWords: false,
+          required: true,
+          constant: 'primary',
         },
         {
-          "name": "organization",
-          "multipleWords": false,
-          "required": true
+          name: 'organization',
+          multipleWords: false,
+          required: true,
         },
         {
-          "name": "repository",
-          "multipleWords": false,
-          "required": true
-        }
+          name: 'repository',
+          multipleWords: false,
+          required: true,
+        },
       ],
-      "schema": "v1/github-release-message.json#",
-      "title": "GitHub release Event"
+      schema: 'v1/github-release-message.json#',
+      title: 'GitHub release Event',
     },
     {
-      "name": "rerun",
-      "exchange": "rerun",
-      "routingKey": [
+      name: 'rerun',
+      exchange: 'rerun',
+      routingKey: [
         {
-          "name": "routingKeyKind",
-          "multipleWords": false,
-          "required": true,
-          "constant": "primary"
+          name: 'routingKeyKind',
+          multipleWords: false,
+          required: true,
+          constant: 'primary',
         },
         {
-          "name": "organization",
-          "multipleWords": false,
-          "required": true
+          name: 'organization',
+          multipleWords: false,
+          required: true,
         },
         {
-          "name": "repository",
-          "multipleWords": false,
-          "required": true
-        }
+          name: 'repository',
+          multipleWords: false,
+          required: true,
+        },
       ],
-      "schema": "v1/github-rerun-message.json#",
-      "title": "GitHub re-run task Event"
+      schema: 'v1/github-rerun-message.json#',
+      title: 'GitHub re-run task Event',
     },
     {
-      "name": "taskGroupCreationRequested",
-      "exchange": "task-group-creation-requested",
-      "routingKey": [
+      name: 'taskGroupCreationRequested',
+      exchange: 'task-group-creation-requested',
+      routingKey: [
         {
-          "name": "routingKeyKind",
-          "multipleWords": false,
-          "required": true,
-          "constant": "primary"
+          name: 'routingKeyKind',
+          multipleWords: false,
+          required: true,
+          constant: 'primary',
         },
         {
-          "name": "organization",
-          "multipleWords": false,
-          "required": true
+          name: 'organization',
+          multipleWords: false,
+          required: true,
         },
         {
-          "name": "repository",
-          "multipleWords": false,
-          "required": true
-        }
+          name: 'repository',
+          multipleWords: false,
+          required: true,
+        },
       ],
-      "schema": "v1/task-group-creation-requested.json#",
-      "title": "tc-gh requested the Queue service to create all the tasks in a group"
-    }
-  ]
+      schema: 'v1/task-group-creation-requested.json#',
+      title: 'tc-gh requested the Queue service to create all the tasks in a group',
+    },
+  ],
 } as const satisfies ExchangeTable;
 
 /** GitHub Pull Request Message */

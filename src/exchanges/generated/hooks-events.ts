@@ -43,51 +43,51 @@ export interface HooksEventsMethods {
 
 /** The Exchanges to manage hooks as data: one entry per exchange, sorted by name. */
 export const hooksEventsTable = {
-  "serviceName": "hooks",
-  "apiVersion": "v1",
-  "title": "Exchanges to manage hooks",
-  "exchangePrefix": "exchange/taskcluster-hooks/v1/",
-  "entries": [
+  serviceName: 'hooks',
+  apiVersion: 'v1',
+  title: 'Exchanges to manage hooks',
+  exchangePrefix: 'exchange/taskcluster-hooks/v1/',
+  entries: [
     {
-      "name": "hookCreated",
-      "exchange": "hook-created",
-      "routingKey": [
+      name: 'hookCreated',
+      exchange: 'hook-created',
+      routingKey: [
         {
-          "name": "reserved",
-          "multipleWords": true,
-          "required": false
-        }
+          name: 'reserved',
+          multipleWords: true,
+          required: false,
+        },
       ],
-      "schema": "v1/pulse-hook-changed-message.json#",
-      "title": "Hook Created Messages"
+      schema: 'v1/pulse-hook-changed-message.json#',
+      title: 'Hook Created Messages',
     },
     {
-      "name": "hookDeleted",
-      "exchange": "hook-deleted",
-      "routingKey": [
+      name: 'hookDeleted',
+      exchange: 'hook-deleted',
+      routingKey: [
         {
-          "name": "reserved",
-          "multipleWords": true,
-          "required": false
-        }
+          name: 'reserved',
+          multipleWords: true,
+          required: false,
+        },
       ],
-      "schema": "v1/pulse-hook-changed-message.json#",
-      "title": "Hook Deleted Messages"
+      schema: 'v1/pulse-hook-changed-message.json#',
+      title: 'Hook Deleted Messages',
     },
     {
-      "name": "hookUpdated",
-      "exchange": "hook-updated",
-      "routingKey": [
+      name: 'hookUpdated',
+      exchange: 'hook-updated',
+      routingKey: [
         {
-          "name": "reserved",
-          "multipleWords": true,
-          "required": false
-        }
+          name: 'reserved',
+          multipleWords: true,
+          required: false,
+        },
       ],
-      "schema": "v1/pulse-hook-changed-message.json#",
-      "title": "Hook Updated Messages"
-    }
-  ]
+      schema: 'v1/pulse-hook-changed-message.json#',
+      title: 'Hook Updated Messages',
+    },
+  ],
 } as const satisfies ExchangeTable;
 
 /** Hook Changed Message */

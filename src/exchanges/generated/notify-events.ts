@@ -17,7 +17,7 @@ export interface NotifyEventsMethods {
   ircRequest: ExchangeMethod<
     IrcRequest,
     {
-      routingKeyKind: "primary";
+      routingKeyKind: 'primary';
       reserved: string | undefined;
     }
   >;
@@ -29,7 +29,7 @@ export interface NotifyEventsMethods {
   notify: ExchangeMethod<
     NotificationMessage,
     {
-      routingKeyKind: "primary";
+      routingKeyKind: 'primary';
       topic: string;
     }
   >;
@@ -37,51 +37,51 @@ export interface NotifyEventsMethods {
 
 /** The Notify AMQP Exchanges as data: one entry per exchange, sorted by name. */
 export const notifyEventsTable = {
-  "serviceName": "notify",
-  "apiVersion": "v1",
-  "title": "Notify AMQP Exchanges",
-  "exchangePrefix": "exchange/taskcluster-notify/v1/",
-  "entries": [
+  serviceName: 'notify',
+  apiVersion: 'v1',
+  title: 'Notify AMQP Exchanges',
+  exchangePrefix: 'exchange/taskcluster-notify/v1/',
+  entries: [
     {
-      "name": "ircRequest",
-      "exchange": "irc-request",
-      "routingKey": [
+      name: 'ircRequest',
+      exchange: 'irc-request',
+      routingKey: [
         {
-          "name": "routingKeyKind",
-          "multipleWords": false,
-          "required": true,
-          "constant": "primary"
+          name: 'routingKeyKind',
+          multipleWords: false,
+          required: true,
+          constant: 'primary',
         },
         {
-          "name": "reserved",
-          "multipleWords": true,
-          "required": false
-        }
+          name: 'reserved',
+          multipleWords: true,
+          required: false,
+        },
       ],
-      "schema": "v1/irc-request.json#",
-      "title": "Request for irc notification",
-      "deprecated": "Removed from Taskcluster after release 16; current deployments do not serve it. Listen to `notify` messages instead."
+      schema: 'v1/irc-request.json#',
+      title: 'Request for irc notification',
+      deprecated: 'Removed from Taskcluster after release 16; current deployments do not serve it. Listen to `notify` messages instead.',
     },
     {
-      "name": "notify",
-      "exchange": "notification",
-      "routingKey": [
+      name: 'notify',
+      exchange: 'notification',
+      routingKey: [
         {
-          "name": "routingKeyKind",
-          "multipleWords": false,
-          "required": true,
-          "constant": "primary"
+          name: 'routingKeyKind',
+          multipleWords: false,
+          required: true,
+          constant: 'primary',
         },
         {
-          "name": "topic",
-          "multipleWords": true,
-          "required": true
-        }
+          name: 'topic',
+          multipleWords: true,
+          required: true,
+        },
       ],
-      "schema": "v1/notification-message.json#",
-      "title": "Notification Messages"
-    }
-  ]
+      schema: 'v1/notification-message.json#',
+      title: 'Notification Messages',
+    },
+  ],
 } as const satisfies ExchangeTable;
 
 /** Notification Message */

@@ -23,36 +23,36 @@ export interface TreeherderEventsMethods {
 
 /** The Taskcluster-treeherder Pulse Exchange as data: one entry per exchange, sorted by name. */
 export const treeherderEventsTable = {
-  "serviceName": "treeherder",
-  "apiVersion": "v1",
-  "title": "Taskcluster-treeherder Pulse Exchange",
-  "exchangePrefix": "exchange/taskcluster-treeherder/v1/",
-  "deprecated": "The treeherder exchanges were removed after Taskcluster 16; Treeherder reads the queue exchanges.",
-  "entries": [
+  serviceName: 'treeherder',
+  apiVersion: 'v1',
+  title: 'Taskcluster-treeherder Pulse Exchange',
+  exchangePrefix: 'exchange/taskcluster-treeherder/v1/',
+  deprecated: 'The treeherder exchanges were removed after Taskcluster 16; Treeherder reads the queue exchanges.',
+  entries: [
     {
-      "name": "jobs",
-      "exchange": "jobs",
-      "routingKey": [
+      name: 'jobs',
+      exchange: 'jobs',
+      routingKey: [
         {
-          "name": "destination",
-          "multipleWords": false,
-          "required": true
+          name: 'destination',
+          multipleWords: false,
+          required: true,
         },
         {
-          "name": "project",
-          "multipleWords": false,
-          "required": true
+          name: 'project',
+          multipleWords: false,
+          required: true,
         },
         {
-          "name": "reserved",
-          "multipleWords": true,
-          "required": false
-        }
+          name: 'reserved',
+          multipleWords: true,
+          required: false,
+        },
       ],
-      "schema": "v1/pulse-job.json#",
-      "title": "Job Messages"
-    }
-  ]
+      schema: 'v1/pulse-job.json#',
+      title: 'Job Messages',
+    },
+  ],
 } as const satisfies ExchangeTable;
 
 /** Job Definition */
@@ -87,7 +87,7 @@ export type PulseJob = {
     }>;
     summary: string;
   };
-  jobKind: "build" | "test" | "other";
+  jobKind: 'build' | 'test' | 'other';
   /** Labels */
   labels?: string[];
   logs?: Array<{
@@ -101,19 +101,19 @@ export type PulseJob = {
       lineFinished: number;
       lineStarted: number;
       name: string;
-      result: "success" | "fail" | "exception" | "canceled" | "unknown";
+      result: 'success' | 'fail' | 'exception' | 'canceled' | 'unknown';
       timeFinished: string;
       timeStarted: string;
     }>;
     url: string;
   }>;
   origin: ({
-    kind: "hg.mozilla.org";
+    kind: 'hg.mozilla.org';
     project: string;
     pushLogID?: number;
     revision: string;
   } | {
-    kind: "github.com";
+    kind: 'github.com';
     owner?: string;
     project: string;
     pullRequestID?: number;
@@ -124,12 +124,12 @@ export type PulseJob = {
   productName?: string;
   reason?: string;
   /** Result */
-  result?: "success" | "fail" | "exception" | "canceled" | "superseded" | "unknown";
+  result?: 'success' | 'fail' | 'exception' | 'canceled' | 'superseded' | 'unknown';
   /** Retry ID */
   retryId?: number;
   runMachine?: PulseJobMachine;
   /** State */
-  state: "unscheduled" | "pending" | "running" | "completed";
+  state: 'unscheduled' | 'pending' | 'running' | 'completed';
   /** Task ID */
   taskId: string;
   tier?: number;
