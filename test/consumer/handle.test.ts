@@ -1,0 +1,176 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  ATTEMPTS_HEADER,
+  DEAD_ERROR_HEADER,
+  DEAD_REASON_HEADER,
+  EXCHANGE_HEADER,
+  ROUTING_KEY_HEADER,
+} from '../../src/consumer/message.js';
+import { queueDepth, unique, waitFor, withRawChannel } from '../support/rabbitmq.js';
+import { type Fixture, fixture, nextStatus, TASK_FIELDS } from './fixtures.js';
+
+let current: Fixture | undefined;
+let queues: string[] = [];
+afterEach(async () => {
+  await current?.cleanup(...queues);
+  current = undefined;
+  queues = [];
+});
+
+/** Reads (and acks) every message of a queue with a raw channel. */
+async function drain(queue: string) {
+  return withRawChannel(async (channel) => {
+    const messages = [];
+    for (;;) {
+      const message = await channel.get(queue);
+      if (message === false) return messages;
+      channel.ack(message);
+      messages.push(message);
+    }
+  });
+}
+
+describe('handle', () => {
+  it('handles 10,000 messages with concurrency 16, acks each, leaves the queue empty', async () => {
+    const f = (current = await fixture());
+    const name = unique('bulk');
+    const queue = `queue/${f.namespace}/${name}`;
+    queues.push(queue);
+    const total = 10_000;
+    const seen = new Uint8Array(total);
+    let running = 0;
+    let maxRunning = 0;
+    const consuming = nextStatus(f.pulse, 'consuming');
+    const runner = f.pulse.handle(
+      { queueName: name, bindings: [f.taskBinding({})], concurrency: 16, prefetch: 64 },
+      async (message) => {
+        running++;
+        maxRunning = Math.max(maxRunning, running);
+        await new Promise((resolve) => setImmediate(resolve));
+        seen[message.payload.n]! += 1;
+        running--;
+      },
+    );
+    await consuming;
+    const publisher = f.pulse.publisher();
+    await Promise.all(
+      Array.from({ length: total }, (_, n) =>
+        publisher.publish(f.tasks, {
+          payload: { kind: 'task', n },
+          routing: { taskId: `t${n % 50}` },
+        }),
+      ),
+    );
+    await waitFor(() => f.pulse.metrics.counts.acked >= total, 'every message acked', 120_000);
+    await runner.close();
+    expect(seen.every((count) => count === 1)).toBe(true);
+    expect(maxRunning).toBeLessThanOrEqual(16);
+    expect(maxRunning).toBeGreaterThan(1);
+    expect(f.pulse.metrics.counts.handled).toBe(total);
+    expect(await queueDepth(queue)).toBe(0);
+  }, 180_000);
+
+  it('retries failures after the delay, dead-letters after maxAttempts and poison at once', async () => {
+    const f = (current = await fixture());
+    const name = unique('retries');
+    const queue = `queue/${f.namespace}/${name}`;
+    queues.push(queue);
+    const retryDelay = 300;
+    const maxAttempts = 3;
+    const total = 60;
+    // n % 3 === 0 fails twice then succeeds; n % 5 === 0 (and not the former) always fails.
+    const failsTwice = (n: number) => n % 3 === 0;
+    const alwaysFails = (n: number) => n % 5 === 0 && !failsTwice(n);
+    const attempts = new Map<number, number[]>();
+    const handled = new Set<number>();
+    const consuming = nextStatus(f.pulse, 'consuming');
+    const runner = f.pulse.handle(
+      {
+        queueName: name,
+        // The second binding lets a routing key through that the exchange's fields reject.
+        bindings: [
+          f.taskBinding({}),
+          {
+            exchange: f.tasks.exchange,
+            routingKeyPattern: '#.bad',
+            routingKeyReference: TASK_FIELDS,
+          },
+        ],
+        concurrency: 4,
+        maxAttempts,
+        retryDelay,
+      },
+      async (message) => {
+        const n = message.payload.n;
+        const times = attempts.get(n) ?? [];
+        times.push(Date.now());
+        attempts.set(n, times);
+        expect(message.attempt).toBe(times.length);
+        expect(message.routing.taskId).toBe(`t${n}`);
+        if (alwaysFails(n)) throw new Error(`always fails ${n}`);
+        if (failsTwice(n) && message.attempt <= 2) throw new Error(`fails ${n}`);
+        handled.add(n);
+      },
+    );
+    await consuming;
+    const publisher = f.pulse.publisher();
+    await Promise.all(
+      Array.from({ length: total }, (_, n) =>
+        publisher.publish(f.tasks, { payload: { kind: 'task', n }, routing: { taskId: `t${n}` } }),
+      ),
+    );
+    // Poison: not JSON, and a routing key that does not parse; published raw.
+    await withRawChannel(async (channel) => {
+      channel.publish(f.tasks.exchange, 'primary.bad', Buffer.from('{"kind":"task","n":-1}'));
+      channel.publish(f.tasks.exchange, 'primary.t-1._._', Buffer.from('not json'), {
+        contentType: 'application/json',
+      });
+      await channel.close();
+    });
+    const alwaysFailing = Array.from({ length: total }, (_, n) => n).filter(alwaysFails);
+    const expectedDead = alwaysFailing.length + 2;
+    await waitFor(
+      () =>
+        handled.size === total - alwaysFailing.length &&
+        f.pulse.metrics.counts.deadLettered === expectedDead,
+      'every message handled or dead-lettered',
+      120_000,
+    );
+    await runner.close();
+
+    for (let n = 0; n < total; n++) {
+      const times = attempts.get(n)!;
+      const expectedAttempts = alwaysFails(n) ? maxAttempts : failsTwice(n) ? 3 : 1;
+      expect(times.length, `attempts of ${n}`).toBe(expectedAttempts);
+      for (let i = 1; i < times.length; i++) {
+        // Timers may fire a little early; the broker's TTL does not.
+        expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(retryDelay - 20);
+      }
+    }
+    const dead = await drain(`${queue}/dead`);
+    expect(dead.length).toBe(expectedDead);
+    const byReason = new Map<string, unknown[]>();
+    for (const message of dead) {
+      const headers = message.properties.headers ?? {};
+      const reason = String(headers[DEAD_REASON_HEADER]);
+      byReason.set(reason, [...(byReason.get(reason) ?? []), headers]);
+      expect(headers[EXCHANGE_HEADER]).toBe(f.tasks.exchange);
+      if (reason === 'handler-failed') {
+        const n = JSON.parse(message.content.toString()).n as number;
+        expect(alwaysFails(n)).toBe(true);
+        expect(headers[ATTEMPTS_HEADER]).toBe(maxAttempts);
+        expect(headers[DEAD_ERROR_HEADER]).toBe(`always fails ${n}`);
+        expect(headers[ROUTING_KEY_HEADER]).toBe(`primary.t${n}._._`);
+      } else {
+        expect(headers[ATTEMPTS_HEADER]).toBe(0);
+      }
+    }
+    expect(byReason.get('handler-failed')?.length).toBe(alwaysFailing.length);
+    expect(byReason.get('bad-routing-key')?.length).toBe(1);
+    expect(byReason.get('not-json')?.length).toBe(1);
+    // Handled + dead-lettered = published, and nothing is left anywhere.
+    expect(handled.size + dead.length).toBe(total + 2);
+    expect(await queueDepth(queue)).toBe(0);
+    expect(await queueDepth(`${queue}/retry`)).toBe(0);
+  }, 180_000);
+});
