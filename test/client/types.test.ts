@@ -1,0 +1,60 @@
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { Queue } from '../../src/client/generated/queue.js';
+import type { Pages } from '../../src/client/pagination.js';
+import type { ListTaskGroupResponse } from '../../src/index.js';
+import { Fake, type Thing, type ThingPage } from '../fixtures/fake-service.js';
+
+// Compile-time checks of the typed surface; the runtime assertions only keep vitest honest.
+describe('typed service clients', () => {
+  const fake = new Fake({ rootUrl: 'https://tc.example.com' });
+
+  it('types pages and items of paginated methods only', () => {
+    expectTypeOf(fake.paginate('listThings', 'g')).toEqualTypeOf<Pages<ThingPage>>();
+    expectTypeOf<Parameters<typeof fake.paginate<'listThings'>>[0]>().toEqualTypeOf<'listThings'>();
+    const items = fake.paginate('listThings', 'g').items();
+    expectTypeOf(items).toEqualTypeOf<AsyncIterable<Thing>>();
+    // @ts-expect-error searchThings has query options but no continuationToken
+    expect(() => fake.paginate('searchThings', 'k')).toThrow();
+  });
+
+  it('types buildUrl arguments from the method', () => {
+    expectTypeOf(fake.buildUrl('getThing', 'a', 1)).toBeString();
+    expectTypeOf(fake.buildUrl(fake.searchThings, 'k', { query: { color: 'red' } })).toBeString();
+    // @ts-expect-error a missing route parameter
+    expect(() => fake.buildUrl('getThing', 'a')).toThrow();
+    // @ts-expect-error an unknown query option
+    expect(() => fake.buildUrl('searchThings', 'k', { query: { nope: 1 } })).toThrow();
+  });
+
+  it('types the calling conventions and the paginationHandler page', () => {
+    // Never called: these would send requests; they only need to compile.
+    const compileOnly = () => {
+      expectTypeOf(fake.getThing('a', 1)).resolves.toEqualTypeOf<{
+        thingId: string;
+        version: string;
+      }>();
+      fake.listThings('g', {
+        paginationHandler: (page) => expectTypeOf(page).toEqualTypeOf<ThingPage>(),
+      });
+      fake.updateThing({ name: 'n' }, { thingId: 't' });
+      fake.updateThing({ params: { thingId: 't' }, payload: { name: 'n' } });
+      // @ts-expect-error a payload is required
+      fake.updateThing('t');
+      // @ts-expect-error the payload must match its type
+      fake.createThing({ nom: 'n' });
+    };
+    expect(typeof compileOnly).toBe('function');
+  });
+});
+
+describe('a generated client', () => {
+  it('gets the same typed helpers', () => {
+    const queue = new Queue({ rootUrl: 'https://tc.example.com' });
+    expectTypeOf(queue.paginate('listTaskGroup', 'g')).toEqualTypeOf<
+      Pages<ListTaskGroupResponse>
+    >();
+    expect(queue.buildUrl('task', 'te/st')).toBe(
+      'https://tc.example.com/api/queue/v1/task/te%2Fst',
+    );
+  });
+});
