@@ -41,6 +41,7 @@ export const Method = {
   basicAck: { name: 'BasicAck', classId: 60, methodId: 80 },
   basicNack: { name: 'BasicNack', classId: 60, methodId: 120 },
   exchangeDeclare: { name: 'ExchangeDeclare', classId: 40, methodId: 10 },
+  exchangeDelete: { name: 'ExchangeDelete', classId: 40, methodId: 20 },
   queueDeclare: { name: 'QueueDeclare', classId: 50, methodId: 10 },
   queueBind: { name: 'QueueBind', classId: 50, methodId: 20 },
   queuePurge: { name: 'QueuePurge', classId: 50, methodId: 30 },

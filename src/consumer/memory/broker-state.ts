@@ -184,6 +184,22 @@ export class BrokerState implements QueueHost {
     return { exchange: name };
   }
 
+  deleteExchange(name: string, ifUnused: boolean): Record<string, never> {
+    if (name === '') throw defaultExchangeRefusal(Method.exchangeDelete);
+    const exchange = this.exchanges.get(name);
+    // Deleting an exchange that does not exist succeeds, as in RabbitMQ.
+    if (exchange === undefined) return {};
+    if (ifUnused && !exchange.unbound) {
+      throw refusal(
+        ReplyCode.preconditionFailed,
+        `exchange '${name}' in vhost '/' in use`,
+        Method.exchangeDelete,
+      );
+    }
+    this.exchanges.delete(name);
+    return {};
+  }
+
   checkExchange(name: string): Record<string, never> {
     if (name !== '') this.exchange(name, Method.exchangeDeclare);
     return {};

@@ -127,6 +127,16 @@ export abstract class ChannelCore extends EventEmitter implements DeliveryTarget
     );
   }
 
+  /** Deletes an exchange and its bindings (amqplib's, beyond the transport contract). */
+  deleteExchange(
+    exchange: string,
+    options: { ifUnused?: boolean } = {},
+  ): Promise<Record<string, never>> {
+    return this.#rpc(Method.exchangeDelete, () =>
+      this.host.broker.deleteExchange(exchange, options.ifUnused === true),
+    );
+  }
+
   checkExchange(exchange: string): Promise<Record<string, never>> {
     return this.#rpc(Method.exchangeDeclare, () => this.host.broker.checkExchange(exchange));
   }
@@ -178,10 +188,11 @@ export abstract class ChannelCore extends EventEmitter implements DeliveryTarget
         return { consumerTag: tag };
       },
       () => {
-        // Deliveries start only once the client knows its consumer, as after basic.consume-ok.
+        // Deliveries start with basic.consume-ok and, as with amqplib reading both from one
+        // socket chunk, the first ones may run before the code awaiting `consume` resumes.
         if (started && this.#consumers.has(started.tag)) {
           started.active = true;
-          target?.scheduleDispatch();
+          target?.dispatchNow();
         }
       },
     );
@@ -416,8 +427,8 @@ export abstract class ChannelCore extends EventEmitter implements DeliveryTarget
             return;
           }
           this.#pending.delete(fail);
-          onReply?.();
           resolve(value);
+          onReply?.();
         });
       });
     });

@@ -184,6 +184,11 @@ export class MemoryQueue {
     this.host.scheduler.defer(this.#dispatch);
   }
 
+  /** Delivers now (the caller is already running on a broker turn). */
+  dispatchNow(): void {
+    this.#dispatch();
+  }
+
   readonly #dispatch = (): void => {
     this.#dispatchScheduled = false;
     const now = Date.now();
