@@ -14,7 +14,7 @@ import {
   generateFiles,
 } from './generator/generate-files.js';
 import type { ReferenceSet } from './generator/model.js';
-import { loadDeployment, loadReferenceFolder } from './generator/sources.js';
+import { addSeedEra, loadDeployment, loadReferenceFolder } from './generator/sources.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** The references beside the checkout. */
@@ -31,15 +31,20 @@ async function main(): Promise<void> {
     .name('generate')
     .description('Generate the typed service clients and exchange definitions')
     .option('--references <dir>', 'folder of reference files', DEFAULT_REFERENCES)
-    .option('--root-url <url>', "read a deployment's references instead of a folder")
+    .option(
+      '--root-url <url>',
+      "read the current API from a deployment's references (the seed-era ones from the folder)",
+    )
     .option('--check', 'write nothing; fail when the generated files differ')
     .parse()
     .opts<Options>();
 
+  // A deployment's references replace the current API; the seed-era and legacy services still
+  // come from the folder, so that the package keeps every class it exports.
   const references: ReferenceSet =
     options.rootUrl === undefined
       ? await loadReferenceFolder(options.references)
-      : await loadDeployment(options.rootUrl);
+      : await addSeedEra(await loadDeployment(options.rootUrl), options.references);
   const files = generateFiles(references);
 
   if (options.check === true) {

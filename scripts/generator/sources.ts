@@ -43,18 +43,26 @@ interface ParsedFiles {
  * (entries, services, schemas), plus the legacy services, each marked deprecated with its reason.
  */
 export async function loadReferenceFolder(folder: string): Promise<ReferenceSet> {
-  const current = parseFileList(
+  const current = parseReferenceFiles(
     await readJson(join(folder, CURRENT_REFERENCES)),
     CURRENT_REFERENCES,
   );
+  return addSeedEra(current, folder);
+}
+
+/**
+ * Adds to a current reference set (a folder's or a deployment's) the seed-era entries and
+ * services and the legacy services that the folder's other files hold.
+ */
+export async function addSeedEra(current: ReferenceSet, folder: string): Promise<ReferenceSet> {
   const seed = parseFileList(await readJson(join(folder, SEED_REFERENCES)), SEED_REFERENCES);
   const legacy = await readJson(join(folder, LEGACY_SERVICES));
 
-  const apis = new Map(current.apis);
+  const apis = new Map(current.apis.map((api) => [api.serviceName, api]));
   for (const [name, service] of seed.apis) {
     apis.set(name, mergeSeed(apis.get(name), service, 'api'));
   }
-  const exchanges = new Map(current.exchanges);
+  const exchanges = new Map(current.exchanges.map((service) => [service.serviceName, service]));
   for (const [name, service] of seed.exchanges) {
     exchanges.set(name, mergeSeed(exchanges.get(name), service, 'exchanges'));
   }
