@@ -42,6 +42,9 @@ export interface Collector {
   bodies(): string[];
 }
 
+/** A plain or confirm channel: both declare and consume the same way. */
+export type AnyChannel = TransportChannel | TransportConfirmChannel;
+
 /** Errors a channel reported through its `error` event. */
 export type ChannelErrors = Error[];
 
@@ -87,7 +90,7 @@ export class Session {
   }
 
   /** Declares a topic exchange that is removed at cleanup. */
-  async topicExchange(channel: TransportChannel, prefix: string): Promise<string> {
+  async topicExchange(channel: AnyChannel, prefix: string): Promise<string> {
     const name = uniqueName(prefix);
     await channel.assertExchange(name, 'topic', { durable: false, autoDelete: false });
     this.#exchanges.add(name);
@@ -96,7 +99,7 @@ export class Session {
 
   /** Consumes `queue` into a collector. */
   async collect(
-    channel: TransportChannel,
+    channel: AnyChannel,
     queue: string,
     onMessage: (message: Delivery) => void = () => {},
     options: { noAck?: boolean } = {},
