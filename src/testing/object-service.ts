@@ -108,7 +108,11 @@ export class SimulatedObjectService {
     this.#storage.put(storageKey(name), served, stored.contentType);
   }
 
-  /** The download URL of an object's data. */
+  /** The URL of an object's data, as the `simple` download method gives it. */
+  simpleUrl(name: string): string {
+    return this.#url(name);
+  }
+
   #url(name: string): string {
     return this.#storage.url(storageKey(name));
   }

@@ -1,7 +1,8 @@
 /**
  * The simulated Taskcluster deployment: the Hawk-verifying API server with the auth service's
- * reporting routes, the object service and plain storage.
+ * reporting routes, the queue, the object service and plain storage.
  */
+import { randomBytes } from 'node:crypto';
 import {
   type ApiServer,
   type ApiServerOptions,
@@ -10,7 +11,13 @@ import {
 } from './api-server.js';
 import { registerAuthService } from './auth-service.js';
 import { SimulatedObjectService } from './object-service.js';
+import { SimulatedQueue } from './queue.js';
+import { QueueArtifacts } from './queue-artifacts.js';
+import { registerQueueService } from './queue-service.js';
 import { SimulatedStorage } from './storage.js';
+
+/** The queue's own client, which issues the temporary credentials of object artifacts. */
+export const QUEUE_CLIENT_ID = 'static/taskcluster/queue';
 
 export type { RecordedRequest };
 
@@ -19,6 +26,8 @@ export interface TaskclusterServerOptions extends ApiServerOptions {}
 
 /** A running simulated deployment: the API server and its services' state. */
 export interface TaskclusterServer extends ApiServer {
+  /** The queue's tasks, task groups and artifacts, and the lifecycle methods that drive them. */
+  readonly queue: SimulatedQueue;
   /** The object service's objects and uploads. */
   readonly objects: SimulatedObjectService;
   /** Plain blob storage (the role S3 plays), served by the same server without Hawk. */
@@ -39,5 +48,15 @@ export async function startTaskclusterServer(
   storage.register(api);
   const objects = new SimulatedObjectService(storage, now);
   objects.register(api);
-  return Object.assign(api, { objects, storage });
+  const queueClient = {
+    clientId: QUEUE_CLIENT_ID,
+    accessToken: randomBytes(32).toString('base64url'),
+  };
+  api.addClient(QUEUE_CLIENT_ID, {
+    accessToken: queueClient.accessToken,
+    scopes: ['object:upload:*', 'object:download:*'],
+  });
+  const queue = new SimulatedQueue(new QueueArtifacts(storage, objects, now, queueClient), now);
+  registerQueueService(api, queue);
+  return Object.assign(api, { queue, objects, storage });
 }

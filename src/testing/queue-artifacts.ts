@@ -1,0 +1,319 @@
+/**
+ * The artifacts of the simulated queue: where each one's data lives (storage for `s3`, the
+ * object service for `object`, a URL for `reference`, a reason for `error`), and the answers
+ * of the queue's artifact methods for each storage type, in the shapes of its schemas.
+ */
+import slugid from 'slugid';
+import { inputError, notFound, requestConflict } from './api-error.js';
+import { type IssuedCredentials, issueTemporaryCredentials } from './certificate.js';
+import type { SimulatedObjectService } from './object-service.js';
+import { dateField, invalidInput, payloadObject, stringField } from './payload-checks.js';
+import type { ArtifactErrorReason, ArtifactInfo, JsonObject } from './queue-types.js';
+import type { RouteResponse } from './routes.js';
+import type { SimulatedStorage } from './storage.js';
+
+/** How long the object credentials the queue hands out stay valid: 1 hour. */
+export const OBJECT_CREDENTIALS_LIFETIME_MS = 60 * 60 * 1000;
+/** How long an artifact added without `expires` is kept: 30 days. */
+const DEFAULT_ARTIFACT_LIFETIME_MS = 30 * 24 * 60 * 60 * 1000;
+/** The reasons an error artifact may give. */
+const ERROR_REASONS: readonly ArtifactErrorReason[] = [
+  'file-missing-on-worker',
+  'invalid-resource-on-worker',
+  'too-large-file-on-worker',
+  'file-not-readable-on-worker',
+];
+
+/** An artifact to add to a run directly (the simulation's driving methods). */
+export type ArtifactInput =
+  | {
+      storageType: 's3' | 'object';
+      name: string;
+      content: Buffer | string;
+      contentType?: string;
+      expires?: string;
+    }
+  | { storageType: 'reference'; name: string; url: string; contentType?: string; expires?: string }
+  | {
+      storageType: 'error';
+      name: string;
+      reason: ArtifactErrorReason;
+      message: string;
+      expires?: string;
+    };
+
+/** Where an artifact's data is. */
+type ArtifactLocation =
+  | { type: 's3'; key: string }
+  | { type: 'object'; objectName: string; uploadId: string | undefined }
+  | { type: 'reference'; url: string }
+  | { type: 'error'; reason: string; message: string };
+
+/** An artifact of a run. */
+export interface StoredArtifact {
+  info: ArtifactInfo;
+  location: ArtifactLocation;
+  /** Whether the data is in place (object artifacts are not until `finishArtifact`). */
+  present: boolean;
+}
+
+/** The run an artifact belongs to. */
+export interface ArtifactRunRef {
+  taskId: string;
+  runId: number;
+  projectId: string;
+}
+
+/** The object name the queue uses for an artifact's data. */
+export function artifactObjectName(run: ArtifactRunRef, name: string): string {
+  return `t/${run.taskId}/${run.runId}/${name}`;
+}
+
+/** Artifact data placement and the answers of the artifact methods. */
+export class QueueArtifacts {
+  readonly #storage: SimulatedStorage;
+  readonly #objects: SimulatedObjectService;
+  readonly #now: () => number;
+  readonly #issuer: { clientId: string; accessToken: string };
+
+  /** @param issuer the queue's own client, which issues object credentials. */
+  constructor(
+    storage: SimulatedStorage,
+    objects: SimulatedObjectService,
+    now: () => number,
+    issuer: { clientId: string; accessToken: string },
+  ) {
+    this.#storage = storage;
+    this.#objects = objects;
+    this.#now = now;
+    this.#issuer = issuer;
+  }
+
+  #defaultExpires(): string {
+    return new Date(this.#now() + DEFAULT_ARTIFACT_LIFETIME_MS).toISOString();
+  }
+
+  #credentials(scope: string): IssuedCredentials {
+    const now = this.#now();
+    return issueTemporaryCredentials(
+      this.#issuer,
+      [scope],
+      now,
+      now + OBJECT_CREDENTIALS_LIFETIME_MS,
+    );
+  }
+
+  /** Stores an artifact's data and returns the present artifact. */
+  add(run: ArtifactRunRef, input: ArtifactInput): StoredArtifact {
+    const expires = input.expires ?? this.#defaultExpires();
+    switch (input.storageType) {
+      case 's3':
+      case 'object': {
+        const content = Buffer.from(input.content);
+        const contentType = input.contentType ?? 'application/octet-stream';
+        const info = {
+          storageType: input.storageType,
+          name: input.name,
+          expires,
+          contentType,
+          contentLength: content.length,
+        };
+        if (input.storageType === 's3') {
+          const key = `s3/${run.taskId}/${run.runId}/${input.name}`;
+          this.#storage.put(key, content, contentType);
+          return { info, location: { type: 's3', key }, present: true };
+        }
+        const objectName = artifactObjectName(run, input.name);
+        this.#objects.addObject(objectName, content, {
+          projectId: run.projectId,
+          contentType,
+          expires,
+        });
+        return {
+          info,
+          location: { type: 'object', objectName, uploadId: undefined },
+          present: true,
+        };
+      }
+      case 'reference':
+        return {
+          info: {
+            storageType: 'reference',
+            name: input.name,
+            expires,
+            contentType: input.contentType ?? 'application/octet-stream',
+          },
+          location: { type: 'reference', url: input.url },
+          present: true,
+        };
+      case 'error':
+        return {
+          info: {
+            storageType: 'error',
+            name: input.name,
+            expires,
+            contentType: 'application/json',
+          },
+          location: { type: 'error', reason: input.reason, message: input.message },
+          present: true,
+        };
+    }
+  }
+
+  /**
+   * `createArtifact`: the artifact (not yet present for `object`) and the answer
+   * (`post-artifact-response.json`).
+   */
+  create(
+    run: ArtifactRunRef,
+    name: string,
+    body: unknown,
+    existing: StoredArtifact | undefined,
+  ): { artifact: StoredArtifact; response: JsonObject } {
+    const request = payloadObject(body);
+    const storageType = stringField(request, 'storageType');
+    const expires = dateField(request, 'expires');
+    if (existing && existing.info.storageType !== storageType) {
+      throw requestConflict(`Artifact \`${name}\` already exists with another storage type`);
+    }
+    switch (storageType) {
+      case 's3': {
+        const contentType = stringField(request, 'contentType');
+        const key = `s3/${run.taskId}/${run.runId}/${name}`;
+        const contentLength = typeof request.contentLength === 'number' ? request.contentLength : 0;
+        this.#storage.expectUpload(key, contentType, contentLength);
+        return {
+          artifact: {
+            info: { storageType, name, expires, contentType, contentLength },
+            location: { type: 's3', key },
+            present: true,
+          },
+          response: { storageType, putUrl: this.#storage.url(key), expires, contentType },
+        };
+      }
+      case 'object': {
+        const contentType = stringField(request, 'contentType');
+        const objectName = artifactObjectName(run, name);
+        const uploadId =
+          existing?.location.type === 'object' && existing.location.uploadId
+            ? existing.location.uploadId
+            : slugid.nice();
+        const info: ArtifactInfo = { storageType, name, expires, contentType };
+        if (typeof request.contentLength === 'number') {
+          info.contentLength = request.contentLength;
+        }
+        return {
+          artifact: { info, location: { type: 'object', objectName, uploadId }, present: false },
+          response: {
+            storageType,
+            name: objectName,
+            projectId: run.projectId,
+            uploadId,
+            expires,
+            credentials: this.#credentials(`object:upload:${run.projectId}:${objectName}`),
+          },
+        };
+      }
+      case 'reference':
+        return {
+          artifact: {
+            info: {
+              storageType,
+              name,
+              expires,
+              contentType: stringField(request, 'contentType'),
+            },
+            location: { type: 'reference', url: stringField(request, 'url') },
+            present: true,
+          },
+          response: { storageType },
+        };
+      case 'error': {
+        const reason = stringField(request, 'reason');
+        if (!ERROR_REASONS.includes(reason as ArtifactErrorReason)) {
+          throw invalidInput('`reason` is not a known error reason');
+        }
+        return {
+          artifact: {
+            info: { storageType, name, expires, contentType: 'application/json' },
+            location: { type: 'error', reason, message: stringField(request, 'message') },
+            present: true,
+          },
+          response: { storageType },
+        };
+      }
+      default:
+        throw invalidInput(`Unsupported storageType \`${storageType}\``);
+    }
+  }
+
+  /** `finishArtifact`: checks the upload and marks an object artifact present. */
+  finish(artifact: StoredArtifact, body: unknown): void {
+    const uploadId = stringField(payloadObject(body), 'uploadId');
+    if (artifact.location.type !== 'object') {
+      throw inputError(`Artifacts of storage type ${artifact.info.storageType} cannot be finished`);
+    }
+    if (artifact.location.uploadId !== uploadId) {
+      throw requestConflict('uploadId does not match the artifact');
+    }
+    const object = this.#objects.get(artifact.location.objectName);
+    if (!object?.finished) {
+      throw requestConflict('The object upload is not finished');
+    }
+    if (object.hashes.sha256 === undefined) {
+      throw requestConflict('The object has no hashes');
+    }
+    artifact.present = true;
+  }
+
+  /** The URL an artifact's data is downloaded from (s3, object or reference). */
+  #downloadUrl(artifact: StoredArtifact): string | undefined {
+    switch (artifact.location.type) {
+      case 's3':
+        return this.#storage.url(artifact.location.key);
+      case 'object':
+        return this.#objects.simpleUrl(artifact.location.objectName);
+      case 'reference':
+        return artifact.location.url;
+      case 'error':
+        return undefined;
+    }
+  }
+
+  /**
+   * `getArtifact`/`getLatestArtifact`: a 303 to the data with `{storageType, url}`, or for an
+   * error artifact a 424 with `{reason, message}`.
+   */
+  download(artifact: StoredArtifact): RouteResponse {
+    const storageType = artifact.info.storageType;
+    const headers = { 'x-taskcluster-artifact-storage-type': storageType };
+    const url = this.#downloadUrl(artifact);
+    if (artifact.location.type === 'error' || url === undefined) {
+      const { reason, message } = artifact.location as { reason: string; message: string };
+      return { status: 424, json: { reason, message }, headers };
+    }
+    return { status: 303, json: { storageType, url }, headers: { ...headers, location: url } };
+  }
+
+  /** `artifact`/`latestArtifact` (`artifact-content-response.json`). */
+  content(artifact: StoredArtifact): JsonObject {
+    const location = artifact.location;
+    switch (location.type) {
+      case 'object':
+        return {
+          storageType: 'object',
+          name: location.objectName,
+          credentials: this.#credentials(`object:download:${location.objectName}`),
+        };
+      case 'error':
+        return { storageType: 'error', reason: location.reason, message: location.message };
+      default:
+        return { storageType: artifact.info.storageType, url: this.#downloadUrl(artifact) };
+    }
+  }
+
+  /** A 404 for an artifact that does not exist (or is not present yet). */
+  static notFound(name: string) {
+    return notFound(`Artifact \`${name}\` not found`);
+  }
+}

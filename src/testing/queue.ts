@@ -1,0 +1,406 @@
+/**
+ * The simulated queue's state: tasks, task groups, runs and artifacts, and the lifecycle
+ * methods that move them on (define, claim, resolve, add artifacts). Every transition
+ * produces the queue's Pulse messages, returned and passed to listeners.
+ */
+import slugid from 'slugid';
+import { notFound, requestConflict } from './api-error.js';
+import {
+  artifactCreatedMessage,
+  type QueueMessage,
+  taskDefinedMessage,
+  taskExceptionMessage,
+  taskGroupResolvedMessage,
+  taskPendingMessage,
+  taskResolvedMessage,
+  taskRunningMessage,
+} from './pulse-messages.js';
+import { type ArtifactInput, QueueArtifacts, type StoredArtifact } from './queue-artifacts.js';
+import type {
+  ArtifactInfo,
+  ReasonResolved,
+  TaskDefinition,
+  TaskRun,
+  TaskStatus,
+} from './queue-types.js';
+import { simulatedTaskDefinition } from './task-definition.js';
+
+/** How long a claim lasts: 20 minutes, as the queue's default. */
+export const CLAIM_DURATION_MS = 20 * 60 * 1000;
+/** The worker that claims tasks when none is named. */
+export const DEFAULT_WORKER = { workerGroup: 'simulated', workerId: 'worker-1' } as const;
+
+/** A worker, by group and id. */
+export interface WorkerRef {
+  workerGroup: string;
+  workerId: string;
+}
+
+/** How a run ends. */
+export type TaskOutcome =
+  | { type: 'completed' }
+  | { type: 'failed' }
+  | { type: 'exception'; reason: ReasonResolved };
+
+/** A task, its status and its artifacts by run. */
+interface TaskRecord {
+  task: TaskDefinition;
+  status: TaskStatus;
+  artifacts: Map<number, Map<string, StoredArtifact>>;
+}
+
+/** A task group. */
+interface TaskGroupRecord {
+  taskGroupId: string;
+  schedulerId: string;
+  expires: string;
+  taskIds: string[];
+  resolvedAnnounced: boolean;
+}
+
+/** A listener of the queue's messages. */
+export type QueueMessageListener = (message: QueueMessage) => void;
+
+const RESOLVED_STATES = new Set(['completed', 'failed', 'exception']);
+
+/** The simulated queue. */
+export class SimulatedQueue {
+  readonly #tasks = new Map<string, TaskRecord>();
+  readonly #groups = new Map<string, TaskGroupRecord>();
+  readonly #listeners = new Set<QueueMessageListener>();
+  readonly #now: () => number;
+  /** Artifact data placement and answers. */
+  readonly artifacts: QueueArtifacts;
+  /** Every message produced, in order. */
+  readonly messages: QueueMessage[] = [];
+
+  constructor(artifacts: QueueArtifacts, now: () => number) {
+    this.artifacts = artifacts;
+    this.#now = now;
+  }
+
+  /** Calls `listener` with every message from now on; returns the unsubscribe function. */
+  onMessage(listener: QueueMessageListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #emit(messages: QueueMessage[]): QueueMessage[] {
+    for (const message of messages) {
+      this.messages.push(message);
+      for (const listener of this.#listeners) {
+        listener(message);
+      }
+    }
+    return messages;
+  }
+
+  #iso(offsetMs = 0): string {
+    return new Date(this.#now() + offsetMs).toISOString();
+  }
+
+  /** A task's record, or a 404. */
+  #record(taskId: string): TaskRecord {
+    const record = this.#tasks.get(taskId);
+    if (!record) {
+      throw notFound(`Task \`${taskId}\` not found`);
+    }
+    return record;
+  }
+
+  /** A task's definition, or a 404. */
+  task(taskId: string): TaskDefinition {
+    return this.#record(taskId).task;
+  }
+
+  /** A task's status, or a 404. */
+  status(taskId: string): TaskStatus {
+    return this.#record(taskId).status;
+  }
+
+  /** A task group and its tasks in creation order, or a 404. */
+  taskGroup(taskGroupId: string): {
+    taskGroupId: string;
+    schedulerId: string;
+    expires: string;
+    tasks: { task: TaskDefinition; status: TaskStatus }[];
+  } {
+    const group = this.#groups.get(taskGroupId);
+    if (!group) {
+      throw notFound(`Task group \`${taskGroupId}\` not found`);
+    }
+    const tasks = group.taskIds.map((taskId) => {
+      const { task, status } = this.#record(taskId);
+      return { task, status };
+    });
+    return {
+      taskGroupId,
+      schedulerId: group.schedulerId,
+      expires: group.expires,
+      tasks,
+    };
+  }
+
+  /**
+   * Creates a task as `createTask` does: pending at once when its dependencies are met,
+   * otherwise unscheduled. Creating the same definition again is a no-op; another one is a 409.
+   */
+  createTask(taskId: string, task: TaskDefinition): QueueMessage[] {
+    const existing = this.#tasks.get(taskId);
+    if (existing) {
+      if (JSON.stringify(existing.task) !== JSON.stringify(task)) {
+        throw requestConflict(`Task \`${taskId}\` already exists with another definition`);
+      }
+      return [];
+    }
+    const group = this.#groups.get(task.taskGroupId);
+    if (group && group.schedulerId !== task.schedulerId) {
+      throw requestConflict('The task group belongs to another schedulerId');
+    }
+    const status: TaskStatus = {
+      taskId,
+      provisionerId: task.provisionerId,
+      workerType: task.workerType,
+      taskQueueId: task.taskQueueId,
+      schedulerId: task.schedulerId,
+      projectId: task.projectId,
+      taskGroupId: task.taskGroupId,
+      deadline: task.deadline,
+      expires: task.expires,
+      retriesLeft: task.retries,
+      state: 'unscheduled',
+      runs: [],
+    };
+    this.#tasks.set(taskId, { task, status, artifacts: new Map() });
+    if (group) {
+      group.taskIds.push(taskId);
+      group.resolvedAnnounced = false;
+      if (task.expires > group.expires) {
+        group.expires = task.expires;
+      }
+    } else {
+      this.#groups.set(task.taskGroupId, {
+        taskGroupId: task.taskGroupId,
+        schedulerId: task.schedulerId,
+        expires: task.expires,
+        taskIds: [taskId],
+        resolvedAnnounced: false,
+      });
+    }
+    const messages = [taskDefinedMessage(task, status)];
+    if (this.#dependenciesMet(task)) {
+      messages.push(this.#schedule(taskId, 'scheduled'));
+    }
+    return this.#emit(messages);
+  }
+
+  /**
+   * Defines a task for the simulation from defaults and `overrides`; returns its id and the
+   * messages (task-defined, then task-pending when it can be scheduled).
+   */
+  defineTask(
+    overrides: Partial<TaskDefinition> = {},
+    taskId: string = slugid.nice(),
+  ): { taskId: string; messages: QueueMessage[] } {
+    const task = simulatedTaskDefinition(taskId, this.#now(), overrides);
+    return { taskId, messages: this.createTask(taskId, task) };
+  }
+
+  #dependenciesMet(task: TaskDefinition): boolean {
+    return task.dependencies.every((dependency) => {
+      const state = this.#tasks.get(dependency)?.status.state;
+      return task.requires === 'all-resolved'
+        ? state !== undefined && RESOLVED_STATES.has(state)
+        : state === 'completed';
+    });
+  }
+
+  /** Adds a pending run and returns its task-pending message. */
+  #schedule(taskId: string, reasonCreated: TaskRun['reasonCreated']): QueueMessage {
+    const { task, status } = this.#record(taskId);
+    const runId = status.runs.length;
+    status.runs.push({ runId, state: 'pending', reasonCreated, scheduled: this.#iso() });
+    status.state = 'pending';
+    return taskPendingMessage(task, status, runId);
+  }
+
+  /** The latest run, or a 404 for a task without runs. */
+  #latestRun(status: TaskStatus): TaskRun {
+    const run = status.runs.at(-1);
+    if (!run) {
+      throw notFound(`Task \`${status.taskId}\` has no runs`);
+    }
+    return run;
+  }
+
+  /** The latest run id of a task, or a 404. */
+  latestRunId(taskId: string): number {
+    return this.#latestRun(this.#record(taskId).status).runId;
+  }
+
+  /** A worker claims the pending run: it becomes running (task-running). */
+  claimTask(taskId: string, worker: WorkerRef = DEFAULT_WORKER): QueueMessage[] {
+    const { task, status } = this.#record(taskId);
+    const run = status.runs.at(-1);
+    if (run?.state !== 'pending') {
+      throw requestConflict(`Task \`${taskId}\` has no pending run`);
+    }
+    const takenUntil = this.#iso(CLAIM_DURATION_MS);
+    Object.assign(run, { state: 'running', started: this.#iso(), takenUntil, ...worker });
+    status.state = 'running';
+    return this.#emit([
+      taskRunningMessage(task, status, { runId: run.runId, ...worker, takenUntil }),
+    ]);
+  }
+
+  /**
+   * Resolves the latest run: completed or failed from running; exception from pending or
+   * running. Then schedules dependents whose dependencies are met, and announces the task
+   * group resolved when every task in it is.
+   */
+  resolveTask(taskId: string, outcome: TaskOutcome): QueueMessage[] {
+    const { task, status } = this.#record(taskId);
+    const run = status.runs.at(-1);
+    const resolvable = outcome.type === 'exception' ? ['pending', 'running'] : ['running'];
+    if (!run || !resolvable.includes(run.state)) {
+      throw requestConflict(`Task \`${taskId}\` cannot be resolved as ${outcome.type} now`);
+    }
+    const reasonResolved = outcome.type === 'exception' ? outcome.reason : outcome.type;
+    Object.assign(run, { state: outcome.type, reasonResolved, resolved: this.#iso() });
+    delete run.takenUntil;
+    status.state = outcome.type;
+    const messages: QueueMessage[] = [];
+    if (outcome.type === 'exception') {
+      messages.push(taskExceptionMessage(task, status, run));
+    } else {
+      const worker = run as Required<Pick<TaskRun, 'workerGroup' | 'workerId'>>;
+      const type = outcome.type === 'completed' ? 'taskCompleted' : 'taskFailed';
+      messages.push(
+        taskResolvedMessage(type, task, status, {
+          runId: run.runId,
+          workerGroup: worker.workerGroup,
+          workerId: worker.workerId,
+        }),
+      );
+    }
+    messages.push(...this.#scheduleDependents(), ...this.#groupResolved(task.taskGroupId));
+    return this.#emit(messages);
+  }
+
+  #scheduleDependents(): QueueMessage[] {
+    const messages: QueueMessage[] = [];
+    for (const [taskId, record] of this.#tasks) {
+      if (record.status.state === 'unscheduled' && this.#dependenciesMet(record.task)) {
+        messages.push(this.#schedule(taskId, 'scheduled'));
+      }
+    }
+    return messages;
+  }
+
+  #groupResolved(taskGroupId: string): QueueMessage[] {
+    const group = this.#groups.get(taskGroupId);
+    if (!group || group.resolvedAnnounced) {
+      return [];
+    }
+    const resolved = group.taskIds.every((taskId) =>
+      RESOLVED_STATES.has(this.#record(taskId).status.state),
+    );
+    if (!resolved) {
+      return [];
+    }
+    group.resolvedAnnounced = true;
+    return [taskGroupResolvedMessage(group)];
+  }
+
+  /** The artifacts of a run (a 404 for an unknown run). */
+  #runArtifacts(taskId: string, runId: number): Map<string, StoredArtifact> {
+    const { status, artifacts } = this.#record(taskId);
+    if (!status.runs.some((run) => run.runId === runId)) {
+      throw notFound(`Task \`${taskId}\` has no run ${runId}`);
+    }
+    let run = artifacts.get(runId);
+    if (!run) {
+      run = new Map();
+      artifacts.set(runId, run);
+    }
+    return run;
+  }
+
+  /** A run's artifact; a 404 when it does not exist or is not present yet. */
+  artifact(taskId: string, runId: number, name: string): StoredArtifact {
+    const artifact = this.#runArtifacts(taskId, runId).get(name);
+    if (!artifact?.present) {
+      throw QueueArtifacts.notFound(name);
+    }
+    return artifact;
+  }
+
+  /** The present artifacts of a run, in creation order. */
+  listArtifacts(taskId: string, runId: number): ArtifactInfo[] {
+    return [...this.#runArtifacts(taskId, runId).values()]
+      .filter((artifact) => artifact.present)
+      .map((artifact) => ({ ...artifact.info }));
+  }
+
+  /** The message announcing a present artifact, when the queue sends one (not for s3). */
+  #artifactCreated(taskId: string, runId: number, artifact: StoredArtifact): QueueMessage[] {
+    const { task, status } = this.#record(taskId);
+    const run = status.runs[runId]!;
+    const info = artifact.info;
+    if (info.storageType === 's3') {
+      return [];
+    }
+    return [
+      artifactCreatedMessage(
+        task,
+        status,
+        {
+          runId,
+          workerGroup: run.workerGroup ?? DEFAULT_WORKER.workerGroup,
+          workerId: run.workerId ?? DEFAULT_WORKER.workerId,
+        },
+        { ...info, storageType: info.storageType },
+      ),
+    ];
+  }
+
+  /** Adds a present artifact with its data to a run (the latest by default). */
+  addArtifact(taskId: string, input: ArtifactInput, runId?: number): QueueMessage[] {
+    const { task } = this.#record(taskId);
+    const run = runId ?? this.latestRunId(taskId);
+    const artifacts = this.#runArtifacts(taskId, run);
+    const artifact = this.artifacts.add({ taskId, runId: run, projectId: task.projectId }, input);
+    artifacts.set(input.name, artifact);
+    return this.#emit(this.#artifactCreated(taskId, run, artifact));
+  }
+
+  /** `createArtifact` on a running run: returns the answer and emits what the queue sends. */
+  createArtifact(taskId: string, runId: number, name: string, body: unknown): object {
+    const { task, status } = this.#record(taskId);
+    const artifacts = this.#runArtifacts(taskId, runId);
+    if (status.runs[runId]?.state !== 'running') {
+      throw requestConflict(`Run ${runId} of task \`${taskId}\` is not running`);
+    }
+    const { artifact, response } = this.artifacts.create(
+      { taskId, runId, projectId: task.projectId },
+      name,
+      body,
+      artifacts.get(name),
+    );
+    artifacts.set(name, artifact);
+    if (artifact.present) {
+      this.#emit(this.#artifactCreated(taskId, runId, artifact));
+    }
+    return response;
+  }
+
+  /** `finishArtifact`: marks an uploaded object artifact present. */
+  finishArtifact(taskId: string, runId: number, name: string, body: unknown): void {
+    const artifact = this.#runArtifacts(taskId, runId).get(name);
+    if (!artifact) {
+      throw QueueArtifacts.notFound(name);
+    }
+    this.artifacts.finish(artifact, body);
+    this.#emit(this.#artifactCreated(taskId, runId, artifact));
+  }
+}
