@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   buildRoutingKeyPattern,
@@ -150,6 +151,42 @@ describe('compileRoutingKeyParser', () => {
     };
     const key = buildRoutingKeyPattern(taskFields, values);
     expect(parse(key)).toEqual({ routingKeyKind: 'primary', ...values });
+  });
+
+  it('requires the words of a required multi-word field', () => {
+    const parseTopic = compileRoutingKeyParser([
+      { name: 'kind', required: true, multipleWords: false, constant: 'primary' },
+      { name: 'topic', required: true, multipleWords: true },
+    ]);
+    expect(parseTopic('primary.release.done')).toEqual({ kind: 'primary', topic: 'release.done' });
+    expect(() => parseTopic('primary')).toThrow(
+      /has 1 words; the fields kind.topic need at least 2/,
+    );
+  });
+
+  it('round-trips any key built from full values', () => {
+    const word = fc.stringMatching(/^[A-Za-z0-9_-]{1,12}$/).filter((w) => w !== '_');
+    const values = fc.record({
+      taskId: word,
+      runId: fc.nat(),
+      workerGroup: word,
+      workerId: word,
+      provisionerId: word,
+      workerType: word,
+      schedulerId: word,
+      taskGroupId: word,
+      reserved: fc.array(word, { minLength: 1, maxLength: 4 }).map((words) => words.join('.')),
+    });
+    fc.assert(
+      fc.property(values, (filter) => {
+        const parsed = parse(buildRoutingKeyPattern(taskFields, filter));
+        expect(parsed).toEqual({
+          routingKeyKind: 'primary',
+          ...filter,
+          runId: String(filter.runId),
+        });
+      }),
+    );
   });
 
   it('refuses fields with two multi-word fields', () => {
