@@ -174,13 +174,14 @@ export class ConnectionManager {
     this.#status.complete();
   }
 
-  async #run(): Promise<void> {
+  /** Connects, retrying forever; after a lost connection, even the first attempt waits. */
+  async #run(lostError?: string): Promise<void> {
     let attempt = 0;
-    let lastError = '';
+    let lastError = lostError ?? '';
     while (!this.#closing) {
       attempt++;
-      if (attempt > 1) {
-        const delay = reconnectDelay(attempt - 1, this.#options.reconnect);
+      if (attempt > 1 || lostError !== undefined) {
+        const delay = reconnectDelay(attempt, this.#options.reconnect);
         this.report({ type: 'reconnecting', attempt, delay, error: lastError });
         await this.#sleep(delay);
         if (this.#closing) return;
@@ -231,12 +232,9 @@ export class ConnectionManager {
     this.#current = undefined;
     this.#reconnects++;
     clearTimeout(this.#recycleTimer);
-    this.report({
-      type: 'disconnected',
-      connection: link.id,
-      error: error === undefined ? undefined : this.redact(error),
-    });
-    void this.#run();
+    const reason = error === undefined ? undefined : this.redact(error);
+    this.report({ type: 'disconnected', connection: link.id, error: reason });
+    void this.#run(reason ?? 'connection closed');
   }
 
   #scheduleRecycle(link: Link): void {

@@ -151,6 +151,8 @@ class Runner implements HandlerRunner {
       message.nack(true);
       return;
     }
+    // Its channel died before it started: the broker redelivers it, so do not run it twice.
+    if (!message.source.open) return;
     const counts = this.#metrics.counts;
     counts.inFlight++;
     const start = performance.now();
