@@ -89,7 +89,13 @@ export function emitClient(service: ApiService, schemas: ReadonlyMap<string, Jso
       ],
       '',
     )}export const ${className} = defineService<${methodsName}>(${tableName});\n`,
-    `${docComment([`A client of the ${service.title}.`], '')}export type ${className} = InstanceType<typeof ${className}>;\n`,
+    `${docComment(
+      [
+        `A client of the ${service.title}.`,
+        ...(service.deprecated === undefined ? [] : ['', `@deprecated ${service.deprecated}`]),
+      ],
+      '',
+    )}export type ${className} = InstanceType<typeof ${className}>;\n`,
   ].join('\n');
   const imports = [
     "import type { ApiMethod } from '../calling.js';",

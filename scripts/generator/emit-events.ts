@@ -92,7 +92,13 @@ export function emitEvents(
       ],
       '',
     )}export const ${className} = defineEvents<${methodsName}>(${tableName});\n`,
-    `${docComment([`The exchanges of the ${service.title}.`], '')}export type ${className} = InstanceType<typeof ${className}>;\n`,
+    `${docComment(
+      [
+        `The exchanges of the ${service.title}.`,
+        ...(service.deprecated === undefined ? [] : ['', `@deprecated ${service.deprecated}`]),
+      ],
+      '',
+    )}export type ${className} = InstanceType<typeof ${className}>;\n`,
   ].join('\n');
   const importLines = [
     ...(new RegExp(`\\b${JSON_VALUE}\\b`).test(body)

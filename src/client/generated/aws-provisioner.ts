@@ -376,5 +376,9 @@ export const awsProvisionerTable = {
  */
 export const AwsProvisioner = defineService<AwsProvisionerMethods>(awsProvisionerTable);
 
-/** A client of the AWS Provisioner API Documentation. */
+/**
+ * A client of the AWS Provisioner API Documentation.
+ *
+ * @deprecated The AWS provisioner was retired with the taskcluster.net deployment; use WorkerManager.
+ */
 export type AwsProvisioner = InstanceType<typeof AwsProvisioner>;

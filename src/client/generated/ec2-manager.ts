@@ -537,5 +537,9 @@ export const eC2ManagerTable = {
  */
 export const EC2Manager = defineService<EC2ManagerMethods>(eC2ManagerTable);
 
-/** A client of the EC2 Instance Manager. */
+/**
+ * A client of the EC2 Instance Manager.
+ *
+ * @deprecated The EC2 manager was retired with the taskcluster.net deployment; use WorkerManager.
+ */
 export type EC2Manager = InstanceType<typeof EC2Manager>;

@@ -78,5 +78,9 @@ export type OidcCredentialsResponse = {
  */
 export const Login = defineService<LoginMethods>(loginTable);
 
-/** A client of the Login API. */
+/**
+ * A client of the Login API.
+ *
+ * @deprecated The login service was removed after Taskcluster 16; the web server issues credentials.
+ */
 export type Login = InstanceType<typeof Login>;

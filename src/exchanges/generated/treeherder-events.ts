@@ -154,5 +154,9 @@ export type PulseJobMachine = {
  */
 export const TreeherderEvents = defineEvents<TreeherderEventsMethods>(treeherderEventsTable);
 
-/** The exchanges of the Taskcluster-treeherder Pulse Exchange. */
+/**
+ * The exchanges of the Taskcluster-treeherder Pulse Exchange.
+ *
+ * @deprecated The treeherder exchanges were removed after Taskcluster 16; Treeherder reads the queue exchanges.
+ */
 export type TreeherderEvents = InstanceType<typeof TreeherderEvents>;
