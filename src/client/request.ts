@@ -47,10 +47,6 @@ function parseBody(text: string): { ok: true; value: unknown } | { ok: false } {
   }
 }
 
-function isTimeout(error: unknown): boolean {
-  return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
-}
-
 /**
  * Send `method` to `resource` (the exact path and query under the service's origin) with an
  * optional JSON body, and resolve to the parsed response body.
@@ -78,6 +74,10 @@ export async function sendRequest(
     const started = ctx.log === undefined ? 0 : performance.now();
     let status: number;
     let text: string;
+    // A timer cleared after each attempt: cheaper than AbortSignal.timeout, and leaves no
+    // pending timer behind per request.
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), ctx.timeout);
     try {
       // Without a body, fetch sends `Content-Length: 0` on POST and PUT.
       const response = await ctx.fetch(url, {
@@ -85,12 +85,12 @@ export async function sendRequest(
         headers,
         body: body ?? null,
         redirect: 'manual',
-        signal: AbortSignal.timeout(ctx.timeout),
+        signal: controller.signal,
       });
       status = response.status;
       text = await response.text();
     } catch (cause) {
-      const timedOut = isTimeout(cause);
+      const timedOut = controller.signal.aborted;
       lastFailure = {
         failure: timedOut ? { type: 'timeout', timeoutMs: ctx.timeout } : { type: 'network' },
         cause,
@@ -104,6 +104,8 @@ export async function sendRequest(
         outcome: { type: 'failure', reason: timedOut ? 'timeout' : 'network' },
       });
       continue;
+    } finally {
+      clearTimeout(timer);
     }
     ctx.log?.({
       method,
