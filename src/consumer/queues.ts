@@ -60,6 +60,8 @@ export async function declareDurableQueues(
   options: QueueOptions,
 ): Promise<void> {
   const expires = options.expires === undefined ? {} : { 'x-expires': options.expires };
+  // The work queue first: when it exists with other arguments, nothing else gets declared.
+  await declare(connection, names.work, workQueueArguments(names, options));
   await declare(connection, names.dead, {
     'x-queue-type': options.queueType ?? DEFAULT_QUEUE_TYPE,
     ...expires,
@@ -71,7 +73,6 @@ export async function declareDurableQueues(
     'x-dead-letter-routing-key': names.work,
     ...expires,
   });
-  await declare(connection, names.work, workQueueArguments(names, options));
 }
 
 /** Declares an exclusive queue, deleted when its connection closes. */
