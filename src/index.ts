@@ -110,6 +110,66 @@ export {
   createTemporaryCredentials,
   MAX_TEMPORARY_CREDENTIALS_SPAN_MS,
 } from './client/temporary-credentials.js';
+export type { AmqpTransportOptions } from './consumer/amqp-transport.js';
+// Consumer: connect, consume, handle, publish.
+export { AmqpTransport, parseBrokerUrl } from './consumer/amqp-transport.js';
+export type { PoisonReason } from './consumer/decode.js';
+export { PoisonMessageError } from './consumer/decode.js';
+export {
+  BrokerOperationError,
+  ClosedError,
+  HandlerTimeoutError,
+  MissingExchangeError,
+  PayloadValidationError,
+  PublishError,
+  PulseConnectionError,
+  QueueArgumentsMismatchError,
+} from './consumer/errors.js';
+export type { Handler, HandlerContext, HandlerRunner } from './consumer/handler.js';
+export type { Message, MessageOf } from './consumer/message.js';
+export {
+  ATTEMPTS_HEADER,
+  DEAD_ERROR_HEADER,
+  DEAD_REASON_HEADER,
+  EXCHANGE_HEADER,
+  ROUTING_KEY_HEADER,
+} from './consumer/message.js';
+export type { PulseMetricsSnapshot } from './consumer/metrics.js';
+export { DEFAULT_METRICS_INTERVAL_MS, PulseMetrics } from './consumer/metrics.js';
+export type {
+  BrokerAddress,
+  ConnectionOptions,
+  ConsumerOptions,
+  HandlerOptions,
+  PulseCredentials,
+  QueueOptions,
+  QueueType,
+  TlsOptions,
+} from './consumer/options.js';
+export {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_GRACE_PERIOD_MS,
+  DEFAULT_HANDLER_TIMEOUT_MS,
+  DEFAULT_HEARTBEAT_S,
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_PREFETCH,
+  DEFAULT_PUBLISH_DEADLINE_MS,
+  DEFAULT_PUBLISH_WINDOW,
+  DEFAULT_QUEUE_TYPE,
+  DEFAULT_RECYCLE_INTERVAL_MS,
+  DEFAULT_RETRY_DELAY_MS,
+} from './consumer/options.js';
+export type {
+  ExchangeDefinition,
+  PublisherOptions,
+  PublishRequest,
+  PublishResult,
+  ReturnedMessage,
+} from './consumer/publisher.js';
+export { defineExchange, Publisher } from './consumer/publisher.js';
+export { connect, PulseClient } from './consumer/pulse.js';
+export { buildRoutingKey } from './consumer/routing-key-builder.js';
+export type { PulseStatus, PulseStatusType } from './consumer/status.js';
 // Consumer: the broker contract.
 export type {
   Delivery,
