@@ -186,31 +186,35 @@ function lookup(client: ClientState, method: unknown): CompiledEntry {
 
 /** The runtime base class; API methods are added to each service's prototype. */
 class ServiceClientRuntime {
-  readonly options: ResolvedClientOptions;
-  readonly [state]: ClientState;
+  // Not enumerable (defined in the constructor): logging or serializing a client must not show
+  // its credentials.
+  declare readonly options: ResolvedClientOptions;
+  declare readonly [state]: ClientState;
 
   constructor(
     table: ApiTable,
     entries: ReadonlyMap<string, CompiledEntry>,
     options: ClientOptions,
   ) {
-    this.options = resolveClientOptions(options);
-    const base = serviceBase(this.options.rootUrl, table.serviceName, table.apiVersion);
-    const credentials = this.options.credentials;
-    this[state] = {
+    const resolved = resolveClientOptions(options);
+    const base = serviceBase(resolved.rootUrl, table.serviceName, table.apiVersion);
+    const credentials = resolved.credentials;
+    const client: ClientState = {
       entries,
       ctx: {
         base,
         signer:
           credentials === undefined
             ? undefined
-            : createSigner(base, credentials, this.options.authorizedScopes),
-        fetch: this.options.fetch,
-        maxRetries: this.options.maxRetries,
-        timeout: this.options.timeout,
-        log: attemptLog(this.options.logger),
+            : createSigner(base, credentials, resolved.authorizedScopes),
+        fetch: resolved.fetch,
+        maxRetries: resolved.maxRetries,
+        timeout: resolved.timeout,
+        log: attemptLog(resolved.logger),
       },
     };
+    Object.defineProperty(this, 'options', { value: resolved, enumerable: false });
+    Object.defineProperty(this, state, { value: client, enumerable: false });
   }
 
   buildUrl(method: unknown, ...args: unknown[]): string {

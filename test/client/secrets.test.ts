@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEBUG_ENV } from '../../src/client/log.js';
 import type { Logger } from '../../src/client/options.js';
@@ -116,5 +117,13 @@ describe('no secret in errors or logs', () => {
     const write = vi.spyOn(process.stderr, 'write');
     await new Fake({ rootUrl: server.rootUrl, credentials: PERMANENT }).ping();
     expect(write).not.toHaveBeenCalled();
+  });
+});
+
+describe('no secret when a client is shown', () => {
+  it('JSON.stringify, String and util.inspect of a client', () => {
+    const fake = new Fake({ rootUrl: server.rootUrl, credentials: temporary });
+    expect(fake.options.credentials?.accessToken).toBe(temporary.accessToken);
+    expectNoSecret([JSON.stringify(fake), String(fake), inspect(fake, { depth: 10 })].join('\n'));
   });
 });
