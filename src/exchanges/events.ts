@@ -6,13 +6,19 @@
 import {
   buildRoutingKeyPattern,
   RoutingKeyError,
+  type RoutingKeyFilter,
   type RoutingKeyParser,
   routingKeyParser,
 } from './routing-key.js';
 import type { Binding, ExchangeEntry, ExchangeTable } from './types.js';
 
-/** A filter of one exchange's routing key: any of its fields, each a string or a number. */
-export type RoutingFilter<Routing> = { readonly [K in keyof Routing]?: string | number };
+/**
+ * A filter of one exchange's routing key: any of its fields, each a string or a number;
+ * `undefined` is the same as leaving the field out (a wildcard).
+ */
+export type RoutingFilter<Routing> = {
+  readonly [K in keyof Routing]?: string | number | undefined;
+};
 
 /**
  * One exchange of an events class: call it with a filter (or a raw pattern) to get a binding;
@@ -88,7 +94,7 @@ export function defineEvents<Methods>(table: ExchangeTable): EventsClass<Methods
       for (const entry of table.entries) {
         const exchange = this.exchangePrefix + entry.exchange;
         const parse = routingKeyParser(entry.routingKey);
-        const method = (filter: Record<string, string | number> | string = {}): Binding => ({
+        const method = (filter: RoutingKeyFilter = {}): Binding => ({
           exchange,
           routingKeyPattern: buildRoutingKeyPattern(entry.routingKey, filter),
           routingKeyReference: entry.routingKey,

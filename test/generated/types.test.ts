@@ -52,6 +52,8 @@ export function compileOnly(queue: Queue, queueEvents: QueueEvents, ec2: EC2Mana
   void ec2.runInstance('workerType', { any: ['json', 1, null] });
 
   queueEvents.taskDefined({ taskId: 'abc', runId: 0 });
+  const maybeGroup: string | undefined = undefined;
+  queueEvents.taskDefined({ taskGroupId: maybeGroup });
   queueEvents.taskDefined('primary.#');
   // @ts-expect-error a misspelt routing-key field
   queueEvents.taskDefined({ taskID: 'abc' });
