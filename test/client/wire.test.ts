@@ -78,4 +78,14 @@ describe('what goes on the wire', () => {
     await expect(new Fake({ rootUrl }).fetchThing('x')).resolves.toEqual({ url: '/elsewhere' });
     expect(seen.length).toBe(before + 1);
   });
+
+  it('sends through an injected fetch', async () => {
+    const urls: string[] = [];
+    const counting: typeof fetch = (input, init) => {
+      urls.push(String(input));
+      return fetch(input, init);
+    };
+    await new Fake({ rootUrl, fetch: counting }).getThing('a', 1);
+    expect(urls).toEqual([`${rootUrl}/api/fake/v1/things/a/versions/1`]);
+  });
 });
