@@ -104,14 +104,12 @@ export function emitEvents(
     ...(new RegExp(`\\b${JSON_VALUE}\\b`).test(body)
       ? [`import type { ${JSON_VALUE} } from '../../client/generated/json.js';`]
       : []),
-    ...(used.length === 0
-      ? []
-      : [
-          importTypes(
-            used.map((type) => type.name),
-            clientModule,
-          ),
-        ]),
+    ...[...new Set(used.map((type) => type.from))].map((from) =>
+      importTypes(
+        used.filter((type) => type.from === from).map((type) => type.name),
+        from,
+      ),
+    ),
     "import { defineEvents, type ExchangeMethod } from '../events.js';",
     "import type { ExchangeTable } from '../types.js';",
   ];
