@@ -8,7 +8,12 @@ import { inputError, notFound, requestConflict } from './api-error.js';
 import { type IssuedCredentials, issueTemporaryCredentials } from './certificate.js';
 import type { SimulatedObjectService } from './object-service.js';
 import { dateField, invalidInput, payloadObject, stringField } from './payload-checks.js';
-import type { ArtifactErrorReason, ArtifactInfo, JsonObject } from './queue-types.js';
+import type {
+  ArtifactContent,
+  ArtifactErrorReason,
+  ArtifactInfo,
+  PostArtifactResult,
+} from './queue-types.js';
 import type { RouteResponse } from './routes.js';
 import type { SimulatedStorage } from './storage.js';
 
@@ -169,7 +174,7 @@ export class QueueArtifacts {
     name: string,
     body: unknown,
     existing: StoredArtifact | undefined,
-  ): { artifact: StoredArtifact; response: JsonObject } {
+  ): { artifact: StoredArtifact; response: PostArtifactResult } {
     const request = payloadObject(body);
     const storageType = stringField(request, 'storageType');
     const expires = dateField(request, 'expires');
@@ -296,7 +301,7 @@ export class QueueArtifacts {
   }
 
   /** `artifact`/`latestArtifact` (`artifact-content-response.json`). */
-  content(artifact: StoredArtifact): JsonObject {
+  content(artifact: StoredArtifact): ArtifactContent {
     const location = artifact.location;
     switch (location.type) {
       case 'object':
@@ -307,8 +312,10 @@ export class QueueArtifacts {
         };
       case 'error':
         return { storageType: 'error', reason: location.reason, message: location.message };
-      default:
-        return { storageType: artifact.info.storageType, url: this.#downloadUrl(artifact) };
+      case 's3':
+        return { storageType: 's3', url: this.#storage.url(location.key) };
+      case 'reference':
+        return { storageType: 'reference', url: location.url };
     }
   }
 

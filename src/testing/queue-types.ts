@@ -1,10 +1,13 @@
 /**
  * The queue's data shapes, as its v1 JSON schemas define them (`task.json`, `task-status.json`,
- * `artifact-response.json`, ...), for the simulated queue's state and answers.
+ * `artifact-response.json`, ...), for the simulated queue's state and answers. They are
+ * stricter than the generated response types (fields the simulation always fills are
+ * required) and assignable to them; the tests check that.
  */
+import type { JsonValue } from '../client/generated/json.js';
 
-/** A JSON object. */
-export type JsonObject = { [key: string]: unknown };
+/** A JSON object (a parsed request body or a task's payload). */
+export type JsonObject = { [key: string]: JsonValue };
 
 /** Task priorities, highest first. */
 export const TASK_PRIORITIES = [
@@ -129,3 +132,22 @@ export interface ObjectCredentials {
   accessToken: string;
   certificate: string;
 }
+
+/** The answer of `artifact`/`latestArtifact` (`artifact-content-response.json`). */
+export type ArtifactContent =
+  | { storageType: 's3' | 'reference'; url: string }
+  | { storageType: 'object'; name: string; credentials: ObjectCredentials }
+  | { storageType: 'error'; reason: string; message: string };
+
+/** The answer of `createArtifact` (`post-artifact-response.json`). */
+export type PostArtifactResult =
+  | { storageType: 's3'; putUrl: string; expires: string; contentType: string }
+  | {
+      storageType: 'object';
+      name: string;
+      projectId: string;
+      uploadId: string;
+      expires: string;
+      credentials: ObjectCredentials;
+    }
+  | { storageType: 'reference' | 'link' | 'error' };

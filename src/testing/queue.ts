@@ -18,6 +18,7 @@ import {
 import { type ArtifactInput, QueueArtifacts, type StoredArtifact } from './queue-artifacts.js';
 import type {
   ArtifactInfo,
+  PostArtifactResult,
   ReasonResolved,
   TaskDefinition,
   TaskRun,
@@ -375,7 +376,7 @@ export class SimulatedQueue {
   }
 
   /** `createArtifact` on a running run: returns the answer and emits what the queue sends. */
-  createArtifact(taskId: string, runId: number, name: string, body: unknown): object {
+  createArtifact(taskId: string, runId: number, name: string, body: unknown): PostArtifactResult {
     const { task, status } = this.#record(taskId);
     const artifacts = this.#runArtifacts(taskId, runId);
     if (status.runs[runId]?.state !== 'running') {
