@@ -8,10 +8,15 @@ import { TaskclusterPulseError } from '../errors.js';
 /** Fetches the page for a token (undefined for the first page). */
 export type PageFetcher<Page> = (continuationToken: string | undefined) => Promise<Page>;
 
-/** The element type of a page's list property, e.g. a task of `listTaskGroup`. */
-export type ItemOf<Page> = {
-  [K in keyof Page]-?: NonNullable<Page[K]> extends readonly (infer Item)[] ? Item : never;
-}[keyof Page];
+/**
+ * The element type of a page's list property, e.g. a task of `listTaskGroup`; `unknown` for
+ * untyped pages (clients made from references at run time).
+ */
+export type ItemOf<Page> = unknown extends Page
+  ? unknown
+  : {
+      [K in keyof Page]-?: NonNullable<Page[K]> extends readonly (infer Item)[] ? Item : never;
+    }[keyof Page];
 
 /** The pages of a paginated call; iterate it for pages, or `items()` for their elements. */
 export interface Pages<Page> extends AsyncIterable<Page> {

@@ -1,4 +1,5 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
+import { createClient } from '../../src/client/dynamic.js';
 import { Queue } from '../../src/client/generated/queue.js';
 import type { Pages } from '../../src/client/pagination.js';
 import type { ListTaskGroupResponse } from '../../src/index.js';
@@ -56,5 +57,30 @@ describe('a generated client', () => {
     expect(queue.buildUrl('task', 'te/st')).toBe(
       'https://tc.example.com/api/queue/v1/task/te%2Fst',
     );
+  });
+});
+
+describe('a client made from a reference at run time', () => {
+  it('has loosely typed methods and items', () => {
+    const client = createClient(
+      {
+        serviceName: 's',
+        apiVersion: 'v1',
+        entries: [
+          {
+            type: 'function',
+            name: 'list',
+            method: 'get',
+            route: '/l',
+            args: [],
+            query: ['continuationToken'],
+          },
+        ],
+      },
+      { rootUrl: 'https://tc.example.com' },
+    );
+    expectTypeOf(client.paginate('list').items()).toEqualTypeOf<AsyncIterable<unknown>>();
+    expectTypeOf(client.list!).toEqualTypeOf<(...args: unknown[]) => Promise<unknown>>();
+    expect(client.buildUrl('list')).toBe('https://tc.example.com/api/s/v1/l');
   });
 });
