@@ -113,6 +113,7 @@ export {
 export type { AmqpTransportOptions } from './consumer/amqp-transport.js';
 // Consumer: connect, consume, handle, publish.
 export { AmqpTransport, parseBrokerUrl } from './consumer/amqp-transport.js';
+export type { HandlerContext } from './consumer/context.js';
 export type { PoisonReason } from './consumer/decode.js';
 export { PoisonMessageError } from './consumer/decode.js';
 export {
@@ -125,7 +126,7 @@ export {
   PulseConnectionError,
   QueueArgumentsMismatchError,
 } from './consumer/errors.js';
-export type { Handler, HandlerContext, HandlerRunner } from './consumer/handler.js';
+export type { Handler, HandlerRunner } from './consumer/handler.js';
 export type { Message, MessageOf } from './consumer/message.js';
 export {
   ATTEMPTS_HEADER,
