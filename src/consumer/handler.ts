@@ -11,6 +11,7 @@ import type { Logger } from '../client/options.js';
 import type { Binding } from '../exchanges/types.js';
 import type { ConnectionManager } from './connection.js';
 import { QueueConsumer } from './consumer.js';
+import { type HandlerContext, LazyHandlerContext } from './context.js';
 import { ClosedError, HandlerTimeoutError } from './errors.js';
 import type { DeliveredMessage, MessageOf } from './message.js';
 import type { PulseMetrics } from './metrics.js';
@@ -27,14 +28,6 @@ import { checkHandlerOptions } from './validate.js';
 
 /** Why a dead-lettered message's handler gave up. */
 export const HANDLER_FAILED_REASON = 'handler-failed';
-
-/** What a handler gets besides the message. */
-export interface HandlerContext {
-  /** Fires when the runner shuts down: finish quickly or give up (the message is redelivered). */
-  readonly signal: AbortSignal;
-  /** Where to log. */
-  readonly logger: Logger;
-}
 
 /** A message handler; resolving acks the message, throwing retries or dead-letters it. */
 export type Handler<B> = (message: MessageOf<B>, context: HandlerContext) => Promise<void> | void;
@@ -114,7 +107,7 @@ class Runner implements HandlerRunner {
     this.#queue = new PQueue({
       concurrency: Math.min(options.concurrency ?? DEFAULT_CONCURRENCY, prefetch),
     });
-    this.#context = { signal: this.#abort.signal, logger: this.#logger };
+    this.#context = new LazyHandlerContext(this.#abort.signal, this.#logger, options.taskcluster);
     this.failed = new Promise<never>((_, reject) => {
       this.#fail = reject;
     });
