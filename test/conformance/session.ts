@@ -89,6 +89,12 @@ export class Session {
     return name;
   }
 
+  /** Remembers an exchange to delete at cleanup. */
+  exchange(name: string): string {
+    this.#exchanges.add(name);
+    return name;
+  }
+
   /** Declares a topic exchange that is removed at cleanup. */
   async topicExchange(channel: AnyChannel, prefix: string): Promise<string> {
     const name = uniqueName(prefix);
