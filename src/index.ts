@@ -263,8 +263,46 @@ export type {
 // Testing: the simulated Taskcluster deployment (a Hawk-verifying loopback server).
 export type { ApiErrorBody, RequestInfo } from './testing/api-error.js';
 export { SimulatedApiError } from './testing/api-error.js';
+export type { ApiServer, ApiServerOptions } from './testing/api-server.js';
 export type { SimulatedClient } from './testing/clients.js';
 export type { Fault } from './testing/faults.js';
+export type {
+  AddObjectOptions,
+  ObjectHashes,
+  SimulatedObject,
+  SimulatedObjectService,
+} from './testing/object-service.js';
+// Testing: the queue's Pulse messages, built as its exchange schemas define them.
+export type {
+  ArtifactCreatedPayload,
+  QueueMessage,
+  RunRef,
+  TaskDefinedPayload,
+  TaskExceptionPayload,
+  TaskGroupChangedPayload,
+  TaskPendingPayload,
+  TaskPulseDefinition,
+  TaskResolvedPayload,
+  TaskRunningPayload,
+} from './testing/pulse-messages.js';
+export {
+  artifactCreatedMessage,
+  QUEUE_EXCHANGE_PREFIX,
+  taskDefinedMessage,
+  taskExceptionMessage,
+  taskGroupResolvedMessage,
+  taskPendingMessage,
+  taskResolvedMessage,
+  taskRunningMessage,
+} from './testing/pulse-messages.js';
+export type {
+  QueueMessageListener,
+  SimulatedQueue,
+  TaskOutcome,
+  WorkerRef,
+} from './testing/queue.js';
+export { DEFAULT_WORKER } from './testing/queue.js';
+export type { ArtifactInput } from './testing/queue-artifacts.js';
 export type {
   RouteContext,
   RouteHandler,
@@ -278,6 +316,8 @@ export type {
   TaskclusterServerOptions,
 } from './testing/server.js';
 export { startTaskclusterServer } from './testing/server.js';
+export type { SimulatedStorage } from './testing/storage.js';
+export { simulatedTaskDefinition } from './testing/task-definition.js';
 // Utilities: relative times, scopes, slugids.
 export { fromNow, fromNowJSON } from './utils/from-now.js';
 export { scopeMatch } from './utils/scopes.js';
