@@ -127,6 +127,16 @@ export {
   QueueArgumentsMismatchError,
 } from './consumer/errors.js';
 export type { Handler, HandlerRunner } from './consumer/handler.js';
+// Consumer: the in-memory broker (demos, users' tests).
+export type {
+  MemoryBindingInfo,
+  MemoryBroker,
+  MemoryExchangeInfo,
+  MemoryQueuedMessage,
+  MemoryQueueInfo,
+} from './consumer/memory/memory-broker.js';
+export { createMemoryBroker } from './consumer/memory/memory-broker.js';
+export type { DecodedProperties } from './consumer/memory/message.js';
 export type { Message, MessageOf } from './consumer/message.js';
 export {
   ATTEMPTS_HEADER,

@@ -6,13 +6,13 @@
  * cancelled, resource alarms).
  */
 
+import type { QueueType } from '../options.js';
 import type { Transport, TransportConnection } from '../transport.js';
 import { Method, ReplyCode, refusal } from './amqp-errors.js';
 import { BrokerState } from './broker-state.js';
 import { MemoryConnection } from './connection.js';
 import type { ExchangeType } from './exchange.js';
 import type { DecodedProperties } from './message.js';
-import type { QueueType } from './queue-arguments.js';
 
 /** What an operator closing connections tells the clients (RabbitMQ's default reason). */
 export const DEFAULT_CLOSE_REASON = 'Closed via management plugin';

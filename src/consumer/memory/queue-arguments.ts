@@ -4,15 +4,13 @@
  * argument differs, naming it and both values as RabbitMQ does).
  */
 
+import type { QueueType } from '../options.js';
 import type { AssertQueueOptions } from '../transport.js';
 import { type BrokerRefusal, Method, ReplyCode, refusal } from './amqp-errors.js';
 import { type FieldTable, fieldTypeName, sameFieldValue, wireTable } from './wire.js';
 
 /** How a full queue treats a new message. */
 export type Overflow = 'drop-head' | 'reject-publish' | 'reject-publish-dlx';
-
-/** The queue types the in-memory broker implements. */
-export type QueueType = 'classic' | 'quorum';
 
 /** A declaration, as the broker receives it. */
 export interface QueueDeclaration {
