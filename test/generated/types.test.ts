@@ -27,7 +27,7 @@ const task: CreateTaskRequest = {
  * Calls that must or must not compile; never run (they would send requests). The
  * `@ts-expect-error` lines fail `npm run typecheck` if they ever compile.
  */
-export function compileOnly(queue: Queue, queueEvents: QueueEvents, ec2: EC2Manager): void {
+function compileOnly(queue: Queue, queueEvents: QueueEvents, ec2: EC2Manager): void {
   void queue.createTask('taskId', task);
   void queue.createTask(task, { taskId: 'taskId' });
   void queue.createTask({ params: { taskId: 'taskId' }, payload: task });
@@ -64,6 +64,10 @@ export function compileOnly(queue: Queue, queueEvents: QueueEvents, ec2: EC2Mana
 }
 
 describe('generated types', () => {
+  it('checks the calls above at compile time', () => {
+    expectTypeOf(compileOnly).parameters.toEqualTypeOf<[Queue, QueueEvents, EC2Manager]>();
+  });
+
   it('types responses from the output schemas', () => {
     expectTypeOf<Awaited<ReturnType<Queue['createTask']>>>().toEqualTypeOf<TaskStatusResponse>();
     expectTypeOf<Awaited<ReturnType<Queue['task']>>>().toEqualTypeOf<Task>();
