@@ -207,6 +207,24 @@ export class SimulatedQueue {
     return { taskId, messages: this.createTask(taskId, task) };
   }
 
+  /**
+   * Defines a task group: one task per entry of `tasks` (overrides of the defaults), all in the
+   * group `taskGroupId`; returns the ids in order and the messages.
+   */
+  defineTaskGroup(
+    tasks: Partial<TaskDefinition>[],
+    taskGroupId: string = slugid.nice(),
+  ): { taskGroupId: string; taskIds: string[]; messages: QueueMessage[] } {
+    const taskIds: string[] = [];
+    const messages: QueueMessage[] = [];
+    for (const overrides of tasks) {
+      const defined = this.defineTask({ ...overrides, taskGroupId });
+      taskIds.push(defined.taskId);
+      messages.push(...defined.messages);
+    }
+    return { taskGroupId, taskIds, messages };
+  }
+
   #dependenciesMet(task: TaskDefinition): boolean {
     return task.dependencies.every((dependency) => {
       const state = this.#tasks.get(dependency)?.status.state;

@@ -11,10 +11,14 @@ import {
 } from './api-server.js';
 import { registerAuthService } from './auth-service.js';
 import { SimulatedObjectService } from './object-service.js';
+import { registerPing } from './ping.js';
 import { SimulatedQueue } from './queue.js';
 import { QueueArtifacts } from './queue-artifacts.js';
 import { registerQueueService } from './queue-service.js';
 import { SimulatedStorage } from './storage.js';
+
+/** The services the simulated deployment answers for. */
+export const SIMULATED_SERVICES = ['auth', 'queue', 'object'] as const;
 
 /** The queue's own client, which issues the temporary credentials of object artifacts. */
 export const QUEUE_CLIENT_ID = 'static/taskcluster/queue';
@@ -58,5 +62,8 @@ export async function startTaskclusterServer(
   });
   const queue = new SimulatedQueue(new QueueArtifacts(storage, objects, now, queueClient), now);
   registerQueueService(api, queue);
+  for (const service of SIMULATED_SERVICES) {
+    registerPing(api, service);
+  }
   return Object.assign(api, { queue, objects, storage });
 }
