@@ -55,6 +55,8 @@ export type ConfirmChannelPurpose = 'publish' | 'republish';
 
 /** Something that uses the connection: set up on every new link, released from old ones. */
 export interface LinkUser {
+  /** False when the user should be consuming but is not (see {@link ConnectionManager.healthy}). */
+  readonly healthy?: boolean;
   /** Sets up on a new link (declare, bind, consume...). Failures are the user's to report. */
   attach(link: Link): Promise<void>;
   /**
@@ -102,6 +104,17 @@ export class ConnectionManager {
   /** The number of connections lost (not recycled) so far. */
   get reconnects(): number {
     return this.#reconnects;
+  }
+
+  /**
+   * False when something should be consuming but is not: no connection, or a consumer that is
+   * not (yet) set up again on it.
+   */
+  get healthy(): boolean {
+    if (this.#closing) return true;
+    if (!this.#current?.open) return false;
+    for (const user of this.#users) if (user.healthy === false) return false;
+    return true;
   }
 
   /** The link in use, if a connection is up. */

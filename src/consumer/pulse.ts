@@ -72,8 +72,7 @@ export class PulseClient {
 
   /** False when a consumer or handler should be consuming but is not. */
   get healthy(): boolean {
-    for (const runner of this.#runners) if (!runner.healthy) return false;
-    return this.#manager.current !== undefined || this.#manager.closing;
+    return this.#manager.healthy;
   }
 
   /** Resolves once a connection is up. */

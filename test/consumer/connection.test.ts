@@ -1,0 +1,138 @@
+import { filter, firstValueFrom, take, tap, toArray } from 'rxjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { connect } from '../../src/consumer/pulse.js';
+import type { PulseStatus } from '../../src/consumer/status.js';
+import {
+  BROKER_URL,
+  closeConnectionsNamed,
+  deleteQueues,
+  unique,
+  waitFor,
+} from '../support/rabbitmq.js';
+import { type Fixture, fixture, nextStatus } from './fixtures.js';
+
+let current: Fixture | undefined;
+let queues: string[] = [];
+afterEach(async () => {
+  await current?.cleanup(...queues);
+  current = undefined;
+  queues = [];
+});
+
+describe('connection', () => {
+  it('calls the credentials function on every connect', async () => {
+    const connectionName = unique('creds');
+    const url = new URL(BROKER_URL);
+    let calls = 0;
+    const pulse = connect({
+      broker: { protocol: 'amqp', hostname: url.hostname, port: Number(url.port || 5672) },
+      credentials: async () => {
+        calls++;
+        return {
+          username: decodeURIComponent(url.username),
+          password: decodeURIComponent(url.password),
+        };
+      },
+      namespace: unique('ns'),
+      connectionName,
+      reconnect: { baseDelay: 50, maxDelay: 200 },
+    });
+    try {
+      await pulse.connected();
+      expect(calls).toBe(1);
+      const reconnected = firstValueFrom(
+        pulse.status$.pipe(
+          filter((s) => s.type === 'connected'),
+          take(1),
+        ),
+      );
+      await closeConnectionsNamed(connectionName);
+      await reconnected;
+      expect(calls).toBe(2);
+    } finally {
+      await pulse.close();
+    }
+  });
+
+  it('keeps retrying a refused login and never shows the password', async () => {
+    const url = new URL(BROKER_URL);
+    const secret = `wrong-${unique('pw')}`;
+    const statuses: PulseStatus[] = [];
+    const pulse = connect({
+      broker: `amqp://${url.username}:${secret}@${url.host}/`,
+      namespace: unique('ns'),
+      reconnect: { baseDelay: 50, maxDelay: 100, minDelay: 10 },
+    });
+    pulse.status$.subscribe((s) => statuses.push(s));
+    await waitFor(
+      () => statuses.filter((s) => s.type === 'reconnecting').length >= 3,
+      'three reconnect attempts',
+    );
+    await pulse.close();
+    const reconnecting = statuses.filter((s) => s.type === 'reconnecting');
+    expect(reconnecting[0]).toMatchObject({ attempt: 2 });
+    expect(JSON.stringify(statuses)).toMatch(/ACCESS.REFUSED|403/);
+    expect(JSON.stringify(statuses)).not.toContain(secret);
+    expect(pulse.broker).not.toContain(secret);
+    expect(statuses.at(-1)).toEqual({ type: 'closed' });
+  });
+
+  it('sets the consumer up again when its queue is deleted from outside', async () => {
+    const f = (current = await fixture());
+    const name = unique('deleted');
+    const queue = `queue/${f.namespace}/${name}`;
+    queues.push(queue);
+    let consuming = nextStatus(f.pulse, 'consuming');
+    const cancelled = nextStatus(f.pulse, 'consumer-cancelled');
+    const received = firstValueFrom(
+      f.pulse.consume({ queueName: name, bindings: [f.taskBinding({})] }).pipe(
+        tap((m) => m.ack()),
+        take(2),
+        toArray(),
+      ),
+    );
+    await consuming;
+    const publisher = f.pulse.publisher();
+    await publisher.publish(f.tasks, { payload: { kind: 'task', n: 1 }, routing: { taskId: 'a' } });
+    consuming = nextStatus(f.pulse, 'consuming');
+    await deleteQueues(queue);
+    expect((await cancelled).queue).toBe(queue);
+    expect(f.pulse.healthy).toBe(false);
+    await consuming;
+    expect(f.pulse.healthy).toBe(true);
+    await publisher.publish(f.tasks, { payload: { kind: 'task', n: 2 }, routing: { taskId: 'b' } });
+    expect((await received).map((m) => m.payload.n)).toEqual([1, 2]);
+  });
+
+  it('gives an exclusive queue a new name after a reconnect and signals that messages may be missed', async () => {
+    const f = (current = await fixture());
+    const consumingNames: string[] = [];
+    f.pulse.status$.subscribe((s) => {
+      if (s.type === 'consuming') consumingNames.push(s.queue);
+    });
+    const missed = nextStatus(f.pulse, 'messages-may-be-missed');
+    const first = nextStatus(f.pulse, 'consuming');
+    const received = firstValueFrom(
+      f.pulse.consume({ bindings: [f.taskBinding({})] }).pipe(
+        tap((m) => m.ack()),
+        take(1),
+      ),
+    );
+    await first;
+    const second = firstValueFrom(
+      f.pulse.status$.pipe(
+        filter((s) => s.type === 'consuming'),
+        take(1),
+      ),
+    );
+    await closeConnectionsNamed(f.connectionName);
+    await second;
+    expect((await missed).queue).toBe(consumingNames[1]);
+    expect(consumingNames[0]).toMatch(new RegExp(`^queue/${f.namespace}/exclusive/`));
+    expect(consumingNames[1]).not.toBe(consumingNames[0]);
+    await f.pulse
+      .publisher()
+      .publish(f.tasks, { payload: { kind: 'task', n: 9 }, routing: { taskId: 'z' } });
+    expect((await received).payload.n).toBe(9);
+  });
+});
