@@ -8,6 +8,8 @@
 import { connect } from 'amqplib';
 import { createMemoryBroker } from '../../src/consumer/memory/memory-broker.js';
 import type { Transport, TransportConnection } from '../../src/consumer/transport.js';
+import { closeConnectionsNamed } from '../support/rabbitmq.js';
+import { uniqueName } from './session.js';
 
 /** The RabbitMQ the tests use. */
 export const RABBITMQ_URL = process.env.PULSE_TEST_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -16,18 +18,33 @@ export const RABBITMQ_URL = process.env.PULSE_TEST_URL ?? 'amqp://guest:guest@12
 export interface BrokerUnderTest {
   readonly name: 'memory' | 'rabbitmq';
   readonly transport: Transport;
+  /** The broker closes every connection of `transport` (an operator's action); returns how many. */
+  closeConnections(): Promise<number>;
 }
 
-function rabbitmqTransport(): Transport {
+function memoryBroker(): BrokerUnderTest {
+  const broker = createMemoryBroker();
+  return {
+    name: 'memory',
+    transport: broker.transport(),
+    closeConnections: async () => broker.closeConnections(),
+  };
+}
+
+function rabbitmq(): BrokerUnderTest {
+  // Named connections, so that the broker can be told to close exactly these.
+  const connectionName = uniqueName('connection');
   // amqplib's connection fits the contract unwrapped: this assignment type-checks that claim.
-  const open: () => Promise<TransportConnection> = () => connect(RABBITMQ_URL);
-  return { kind: 'amqp', description: 'local RabbitMQ', connect: open };
+  const open: () => Promise<TransportConnection> = () =>
+    connect(RABBITMQ_URL, { clientProperties: { connection_name: connectionName } });
+  return {
+    name: 'rabbitmq',
+    transport: { kind: 'amqp', description: 'local RabbitMQ', connect: open },
+    closeConnections: () => closeConnectionsNamed(connectionName),
+  };
 }
 
 /** Both brokers, for `describe.each`. */
 export function brokersUnderTest(): BrokerUnderTest[] {
-  return [
-    { name: 'memory', transport: createMemoryBroker().transport() },
-    { name: 'rabbitmq', transport: rabbitmqTransport() },
-  ];
+  return [memoryBroker(), rabbitmq()];
 }
