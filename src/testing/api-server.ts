@@ -5,21 +5,14 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { type RequestInfo, SimulatedApiError } from './api-error.js';
+import type { RequestInfo } from './api-error.js';
 import { type Authentication, authenticateRequest, HAWK_TIMESTAMP_SKEW_S } from './authenticate.js';
 import type { SimulatedClient } from './clients.js';
-import { type Fault, FaultQueues, NON_JSON_FAULT_BODY } from './faults.js';
-import {
-  type EncodedResponse,
-  encodeResponse,
-  errorResponse,
-  readBody,
-  writeResponse,
-} from './http-io.js';
+import { runHandler } from './dispatch.js';
+import { applyFault, type Fault, FaultQueues } from './faults.js';
+import { type EncodedResponse, errorResponse, readBody, writeResponse } from './http-io.js';
 import { NonceRegistry } from './nonces.js';
 import {
-  type RouteContext,
   type RouteHandler,
   type RouteMatch,
   type RouteMethod,
@@ -27,7 +20,6 @@ import {
   RouteTable,
   routeKey,
 } from './routes.js';
-import { missingScopes, satisfiesAny } from './scopes.js';
 
 /** The API version in every simulated service's path. */
 export const SIMULATED_API_VERSION = 'v1';
@@ -77,7 +69,10 @@ export interface RecordedRequest {
 
 /** A running simulated API server. */
 export interface ApiServer {
-  /** The root URL to give clients, e.g. `http://127.0.0.1:39123`. */
+  /**
+   * The root URL to give clients, e.g. `http://127.0.0.1:39123`. Hawk MACs are checked against
+   * this host and port, so clients must use it as is (not `localhost`).
+   */
   readonly rootUrl: string;
   /** Every request received, in arrival order. */
   readonly requests: readonly RecordedRequest[];
@@ -201,37 +196,10 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
 
     const fault = key === undefined ? undefined : faults.take(key);
     record.fault = fault?.type;
-    switch (fault?.type) {
-      case 'reset':
-        req.socket.resetAndDestroy();
-        return;
-      case 'status':
-        respond(
-          fault.body === undefined
-            ? errorResponse(fault.status, 'InternalServerError', 'Injected fault', requestInfo)
-            : encodeResponse({ status: fault.status, json: fault.body }),
-        );
-        return;
-      case 'non-json':
-        respond(
-          encodeResponse({
-            status: fault.status,
-            body: NON_JSON_FAULT_BODY,
-            headers: { 'content-type': 'text/html' },
-          }),
-        );
-        return;
-      case 'delay':
-        try {
-          await sleep(fault.ms, undefined, { signal: closing.signal });
-        } catch {
-          return;
-        }
-        break;
-      default:
-        break;
+    const outcome = await applyFault(fault, req, respond, requestInfo, closing.signal);
+    if (outcome.type === 'done') {
+      return;
     }
-
     if (!match) {
       respond(
         errorResponse(404, 'ResourceNotFound', `No such route: ${url.pathname}`, requestInfo),
@@ -239,7 +207,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       return;
     }
     const response = await answer(req, match, rawBody, bewit, parsed, url, record, requestInfo);
-    respond(response, fault?.type === 'truncate');
+    respond(response, outcome.truncate);
   }
 
   async function answer(
@@ -285,41 +253,22 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
         return errorResponse(400, 'MalformedPayload', 'The payload is not JSON', requestInfo);
       }
     }
-    const context: RouteContext = {
-      method: route.method,
-      path: url.pathname,
-      params,
-      query: Object.fromEntries(url.searchParams),
-      headers: req.headers,
-      body: parsed.body,
-      rawBody,
-      clientId: granted.clientId,
-      scopes: granted.scopes,
-      now: now(),
-      requireScopes(requiredDnf) {
-        if (!satisfiesAny(granted.scopes, requiredDnf)) {
-          const missing = requiredDnf.map((c) => missingScopes(granted.scopes, c).join(' AND '));
-          throw new SimulatedApiError(
-            403,
-            'InsufficientScopes',
-            `Client ${granted.clientId ?? '(unauthenticated)'} is missing scopes: ${missing.join(' OR ')}`,
-          );
-        }
+    return runHandler(
+      route.handler,
+      {
+        method: route.method,
+        path: url.pathname,
+        params,
+        query: Object.fromEntries(url.searchParams),
+        headers: req.headers,
+        body: parsed.body,
+        rawBody,
+        clientId: granted.clientId,
+        scopes: granted.scopes,
+        now: now(),
       },
-    };
-    try {
-      return encodeResponse(await route.handler(context));
-    } catch (error) {
-      if (error instanceof SimulatedApiError) {
-        return errorResponse(error.status, error.code, error.message, requestInfo);
-      }
-      return errorResponse(
-        500,
-        'InternalServerError',
-        `Handler failed: ${error instanceof Error ? error.message : String(error)}`,
-        requestInfo,
-      );
-    }
+      requestInfo,
+    );
   }
 
   const server = createServer((req, res) => {
