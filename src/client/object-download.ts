@@ -1,0 +1,57 @@
+/**
+ * Downloading an object of the object service: `startDownload` with the `getUrl` method (the one
+ * that announces hashes), an unsigned GET of the URL it returns, and verification of the data
+ * against the announced sha256/sha512 hashes and length.
+ */
+import { TaskclusterPulseError } from '../errors.js';
+import type { ContentHashAlgorithm } from './content-digest.js';
+import { CONTENT_HASH_ALGORITHMS } from './content-digest.js';
+import type { HashesDownload, ObjectService } from './generated/object.js';
+import {
+  type Download,
+  type DownloadBody,
+  type DownloadTarget,
+  downloadFromStorage,
+} from './storage-download.js';
+import { storageContext } from './storage-request.js';
+
+/** Options of {@link downloadObject}. */
+export interface DownloadObjectOptions<T extends DownloadTarget> {
+  /** The object's name. */
+  name: string;
+  /** Where the data goes. */
+  to: T;
+}
+
+function announcedHashes(hashes: HashesDownload): Partial<Record<ContentHashAlgorithm, string>> {
+  const known: Partial<Record<ContentHashAlgorithm, string>> = {};
+  for (const algorithm of CONTENT_HASH_ALGORITHMS) {
+    const digest = hashes[algorithm];
+    if (typeof digest === 'string') known[algorithm] = digest;
+  }
+  return known;
+}
+
+/**
+ * Download an object's data with a client of the object service whose credentials hold
+ * `object:download:<name>`. The data is verified against the hashes and length the service
+ * announced; a mismatch (or no hash to check) is a final `ArtifactIntegrityError`, and a file
+ * target is removed. 5xx and network errors of the storage GET are retried, 4xx are final.
+ */
+export async function downloadObject<T extends DownloadTarget>(
+  objects: ObjectService,
+  options: DownloadObjectOptions<T>,
+): Promise<Download<DownloadBody<T>>> {
+  const { name, to } = options;
+  const started = await objects.startDownload(name, { acceptDownloadMethods: { getUrl: true } });
+  if (started.method !== 'getUrl') {
+    throw new TaskclusterPulseError(
+      'UnexpectedDownloadMethod',
+      `the object service chose download method ${String(started.method)} for object ${name}, which was not offered`,
+    );
+  }
+  return downloadFromStorage(storageContext(objects.options), started.url, to, {
+    what: `object ${name}`,
+    hashes: announcedHashes(started.hashes),
+  });
+}

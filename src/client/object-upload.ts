@@ -1,0 +1,91 @@
+/**
+ * Uploading data to the object service: `createUpload` proposing the `putUrl` method with the
+ * data's hashes, an unsigned PUT of the data to the URL (and with the headers) it returns, then
+ * `finishUpload`.
+ */
+import slugid from 'slugid';
+import { TaskclusterPulseError } from '../errors.js';
+import { type ContentHashes, contentHashes } from './content-digest.js';
+import type { ObjectService } from './generated/object.js';
+import { storageContext, storageRequest } from './storage-request.js';
+
+/** The content type of uploads that name none. */
+export const DEFAULT_UPLOAD_CONTENT_TYPE = 'application/octet-stream';
+
+/** Options of {@link uploadObject}. */
+export interface UploadObjectOptions {
+  /** The object's name. */
+  name: string;
+  /** The project the object belongs to (part of the `object:upload:<projectId>:<name>` scope). */
+  projectId: string;
+  /** When the object expires. */
+  expires: Date | string;
+  /** The data; a string is sent as UTF-8. */
+  data: Uint8Array | string;
+  /** Defaults to {@link DEFAULT_UPLOAD_CONTENT_TYPE}. */
+  contentType?: string;
+  /** The upload's secret id; a fresh slugid by default. */
+  uploadId?: string;
+}
+
+/** An uploaded, finished object. */
+export interface UploadedObject {
+  name: string;
+  projectId: string;
+  uploadId: string;
+  /** Bytes uploaded. */
+  size: number;
+  /** The hashes announced to (and checked by) the object service. */
+  hashes: ContentHashes;
+}
+
+/** `expires` as the ISO string the API takes. */
+export function isoDate(expires: Date | string): string {
+  return expires instanceof Date ? expires.toISOString() : expires;
+}
+
+/** The bytes to send; a view of a shared buffer is copied, since fetch cannot send one. */
+function bytesOf(data: Uint8Array | string): Uint8Array<ArrayBuffer> {
+  if (typeof data === 'string') return Buffer.from(data, 'utf8');
+  return data.buffer instanceof ArrayBuffer
+    ? (data as Uint8Array<ArrayBuffer>)
+    : new Uint8Array(data);
+}
+
+/**
+ * Upload `data` as object `name` with a client of the object service whose credentials hold
+ * `object:upload:<projectId>:<name>`. The PUT is retried on 5xx and network errors.
+ */
+export async function uploadObject(
+  objects: ObjectService,
+  options: UploadObjectOptions,
+): Promise<UploadedObject> {
+  const { name, projectId } = options;
+  const data = bytesOf(options.data);
+  const contentType = options.contentType ?? DEFAULT_UPLOAD_CONTENT_TYPE;
+  const uploadId = options.uploadId ?? slugid.nice();
+  const hashes = contentHashes(data);
+  const created = await objects.createUpload(name, {
+    projectId,
+    uploadId,
+    expires: isoDate(options.expires),
+    hashes,
+    proposedUploadMethods: { putUrl: { contentType, contentLength: data.byteLength } },
+  });
+  const put = created.uploadMethod.putUrl;
+  if (put === undefined) {
+    throw new TaskclusterPulseError(
+      'NoUploadMethod',
+      `the object service accepted no proposed upload method for object ${name}`,
+    );
+  }
+  await storageRequest(
+    storageContext(objects.options),
+    { method: 'PUT', url: put.url, headers: put.headers, body: () => data },
+    async ({ response }) => {
+      await response.arrayBuffer();
+    },
+  );
+  await objects.finishUpload(name, { projectId, uploadId, hashes });
+  return { name, projectId, uploadId, size: data.byteLength, hashes };
+}

@@ -1,0 +1,181 @@
+/**
+ * Requests to plain storage URLs (S3 and the like, where artifact and object data live): never
+ * signed, retried on 5xx and network errors with the REST client's backoff, final on 4xx.
+ * Storage URLs are often pre-signed, so only their origin and path appear in logs and errors.
+ */
+import { type ConnectionFailure, httpError, TaskclusterConnectionError } from './errors.js';
+import { type AttemptLog, attemptLog } from './log.js';
+import { retryDelay } from './request.js';
+import type { ResolvedClientOptions } from './resolved-options.js';
+
+/** What every storage request of one download or upload shares. */
+export interface StorageContext {
+  readonly fetch: typeof globalThis.fetch;
+  /** Attempts after the first. */
+  readonly maxRetries: number;
+  /** Milliseconds allowed to wait for the response, and between two chunks of its body. */
+  readonly timeout: number;
+  readonly log: AttemptLog | undefined;
+}
+
+/** One storage request; `body` is called once per attempt, so that each gets a fresh body. */
+export interface StorageRequest {
+  readonly method: 'GET' | 'PUT';
+  readonly url: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: () => Uint8Array<ArrayBuffer>;
+}
+
+/** A successful (2xx) response, handed to the consumer of one attempt. */
+export interface StorageAttempt {
+  readonly response: Response;
+  /** The URL without query or fragment, safe to put in messages. */
+  readonly safeUrl: string;
+  /**
+   * Restarts the idle timeout; call it for every chunk of the body that arrives. The timeout
+   * stops when `consume` returns: a body handed on is read at its reader's pace.
+   */
+  progress(): void;
+}
+
+/**
+ * Thrown by a consumer when the body broke off in a way that a new attempt may fix (it is then
+ * retried like a network error).
+ */
+export class RetryableBodyError extends Error {
+  override name = 'RetryableBodyError';
+}
+
+/** The storage context of the clients made with these options. */
+export function storageContext(options: ResolvedClientOptions): StorageContext {
+  return {
+    fetch: options.fetch,
+    maxRetries: options.maxRetries,
+    timeout: options.timeout,
+    log: attemptLog(options.logger),
+  };
+}
+
+/** `url` without credentials, query or fragment: pre-signed URLs carry secrets there. */
+export function safeStorageUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.origin}${parsed.pathname}`;
+  } catch {
+    return '(invalid URL)';
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function isAbort(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+}
+
+/** Errors that a new attempt may cure: the connection failed, broke off or timed out. */
+function isRetryable(error: unknown, timedOut: boolean): boolean {
+  return (
+    timedOut ||
+    error instanceof RetryableBodyError ||
+    // fetch reports network failures, and bodies that break off, as TypeErrors.
+    error instanceof TypeError ||
+    isAbort(error)
+  );
+}
+
+async function readText(response: Response): Promise<string> {
+  try {
+    return await response.text();
+  } catch {
+    return '';
+  }
+}
+
+function parsedBody(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * Send `request` until a 2xx response is consumed by `consume`, a 4xx arrives (thrown as a
+ * `TaskclusterHttpError`) or the attempts run out (the last 5xx as a `TaskclusterHttpError`, or
+ * a `TaskclusterConnectionError`). Errors `consume` throws end the request unless they are
+ * network errors, timeouts or {@link RetryableBodyError}s.
+ */
+export async function storageRequest<T>(
+  ctx: StorageContext,
+  request: StorageRequest,
+  consume: (attempt: StorageAttempt) => Promise<T>,
+): Promise<T> {
+  const { method, url } = request;
+  const safeUrl = safeStorageUrl(url);
+  const attempts = ctx.maxRetries + 1;
+  let lastFailure: { failure: ConnectionFailure; cause: unknown } | undefined;
+  let lastServerError: { statusCode: number; body: unknown } | undefined;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    if (attempt > 1) await sleep(retryDelay(attempt - 2));
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, ctx.timeout);
+    const started = performance.now();
+    const log = (outcome: Parameters<AttemptLog>[0]['outcome']) =>
+      ctx.log?.({
+        method,
+        url: safeUrl,
+        attempt,
+        durationMs: Math.round(performance.now() - started),
+        outcome,
+      });
+    try {
+      const body = request.body?.();
+      const response = await ctx.fetch(url, {
+        method,
+        headers: { ...request.headers },
+        body: body ?? null,
+        signal: controller.signal,
+      });
+      log({ type: 'response', status: response.status });
+      if (response.status >= 500) {
+        lastServerError = {
+          statusCode: response.status,
+          body: parsedBody(await readText(response)),
+        };
+        lastFailure = undefined;
+        continue;
+      }
+      if (response.status >= 400) {
+        const text = await readText(response);
+        throw httpError({
+          method,
+          url: safeUrl,
+          statusCode: response.status,
+          body: parsedBody(text),
+        });
+      }
+      return await consume({
+        response,
+        safeUrl,
+        progress: () => timer.refresh(),
+      });
+    } catch (cause) {
+      if (!isRetryable(cause, timedOut)) throw cause;
+      log({ type: 'failure', reason: timedOut ? 'timeout' : 'network' });
+      lastFailure = {
+        failure: timedOut ? { type: 'timeout', timeoutMs: ctx.timeout } : { type: 'network' },
+        cause,
+      };
+      lastServerError = undefined;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  if (lastServerError !== undefined) throw httpError({ method, url: safeUrl, ...lastServerError });
+  const { failure, cause } = lastFailure!;
+  throw new TaskclusterConnectionError({ method, url: safeUrl, attempts }, failure, cause);
+}

@@ -1,0 +1,306 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ArtifactError, ArtifactIntegrityError } from '../../src/client/artifact-errors.js';
+import { downloadArtifact } from '../../src/client/artifacts.js';
+import { TaskclusterConnectionError, TaskclusterHttpError } from '../../src/client/errors.js';
+import { Queue } from '../../src/client/generated/queue.js';
+import type { DownloadTarget } from '../../src/client/storage-download.js';
+import { InputError, TaskclusterPulseError } from '../../src/errors.js';
+import { artifactObjectName } from '../../src/testing/queue-artifacts.js';
+import { routeKey } from '../../src/testing/routes.js';
+import { startTaskclusterServer, type TaskclusterServer } from '../../src/testing/server.js';
+import { STORAGE_PATH } from '../../src/testing/storage.js';
+
+const READER = { clientId: 'reader', accessToken: 'reader-secret-access-token-0123456789' };
+/** Large enough to arrive in several chunks. */
+const CONTENT = randomBytes(300 * 1024);
+const STORAGE_GET = routeKey('GET', `${STORAGE_PATH}/<key>`);
+const TARGETS = ['buffer', 'stream', 'web-stream', 'file'] as const;
+type TargetName = (typeof TARGETS)[number];
+
+let server: TaskclusterServer;
+let queue: Queue;
+let taskId: string;
+let dir: string;
+let fileCount = 0;
+
+/** A fresh file path for a download. */
+function newPath(): string {
+  fileCount += 1;
+  return join(dir, `download-${fileCount}.bin`);
+}
+
+function target(name: TargetName): DownloadTarget {
+  return name === 'file' ? { file: newPath() } : name;
+}
+
+async function readNodeStream(stream: Readable): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of stream) parts.push(Buffer.from(chunk as Uint8Array));
+  return Buffer.concat(parts);
+}
+
+async function readWebStream(stream: ReadableStream<Uint8Array>): Promise<Buffer> {
+  const reader = stream.getReader();
+  const parts: Uint8Array[] = [];
+  while (true) {
+    const next = await reader.read();
+    if (next.done) return Buffer.concat(parts);
+    parts.push(next.value);
+  }
+}
+
+/** The bytes a download delivered, whatever its target. */
+async function bytesOf(body: unknown): Promise<Buffer> {
+  if (Buffer.isBuffer(body)) return body;
+  if (body instanceof ReadableStream) return readWebStream(body as ReadableStream<Uint8Array>);
+  if (typeof body === 'object' && body !== null && 'path' in body) {
+    const file = body as { path: string; size: number };
+    const data = await readFile(file.path);
+    expect(data.length).toBe(file.size);
+    return data;
+  }
+  return readNodeStream(body as Readable);
+}
+
+/** Downloads and reads in full, so that stream targets report their errors too. */
+async function download(name: string, to: DownloadTarget, client: Queue = queue) {
+  const result = await downloadArtifact(client, { taskId, name, to });
+  return { ...result, bytes: await bytesOf(result.body) };
+}
+
+function newQueue(maxRetries: number): Queue {
+  return new Queue({ rootUrl: server.rootUrl, credentials: READER, maxRetries });
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tc-pulse-artifacts-'));
+  server = await startTaskclusterServer({
+    clients: { reader: { accessToken: READER.accessToken, scopes: ['queue:get-artifact:*'] } },
+  });
+  queue = newQueue(3);
+  taskId = server.queue.defineTask().taskId;
+  server.queue.claimTask(taskId);
+  server.storage.put('elsewhere/ref.bin', CONTENT, 'application/x-ref');
+  const add = server.queue.addArtifact.bind(server.queue, taskId);
+  add({ storageType: 's3', name: 'public/s3.bin', content: CONTENT, contentType: 'app/s3' });
+  add({ storageType: 'object', name: 'public/object.bin', content: CONTENT, contentType: 'app/o' });
+  add({
+    storageType: 'reference',
+    name: 'public/ref.bin',
+    url: server.storage.url('elsewhere/ref.bin'),
+  });
+  add({
+    storageType: 'reference',
+    name: 'public/gone.bin',
+    url: `${server.storage.url('elsewhere/gone.bin')}?X-Amz-Signature=presigned-secret`,
+  });
+  add({
+    storageType: 'error',
+    name: 'public/missing.log',
+    reason: 'file-missing-on-worker',
+    message: 'the worker found no file at /builds/missing.log',
+  });
+});
+
+afterAll(async () => {
+  await server.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('downloadArtifact: every storage type to every target', () => {
+  const cases = (
+    [
+      ['s3', 'public/s3.bin', 'app/s3'],
+      ['object', 'public/object.bin', 'app/o'],
+      ['reference', 'public/ref.bin', 'application/x-ref'],
+    ] as const
+  ).flatMap(([storageType, name, contentType]) =>
+    TARGETS.map((to) => ({ storageType, name, contentType, to })),
+  );
+
+  it.each(cases)('$storageType to $to', async ({ storageType, name, contentType, to }) => {
+    const before = server.requests.length;
+    const result = await download(name, target(to));
+    expect(result.storageType).toBe(storageType);
+    expect(result.contentType).toBe(contentType);
+    expect(result.bytes.equals(CONTENT)).toBe(true);
+    const sent = server.requests.slice(before);
+    // The queue (and for objects the object service) are called with Hawk; storage never is.
+    expect(sent.filter((r) => r.route !== STORAGE_GET).every((r) => r.auth === 'hawk')).toBe(true);
+    expect(sent.filter((r) => r.route === STORAGE_GET).map((r) => r.auth)).toEqual(['none']);
+    expect(sent.map((r) => r.status)).not.toContain(401);
+  });
+
+  it('an object download starts with startDownload offering getUrl, with the queue credentials', async () => {
+    const before = server.requests.length;
+    await download('public/object.bin', 'buffer');
+    const [content, start] = server.requests.slice(before);
+    expect(content?.path).toBe(`/api/queue/v1/task/${taskId}/artifact-content/public%2Fobject.bin`);
+    expect(content?.clientId).toBe(READER.clientId);
+    expect(start?.path).toMatch(/^\/api\/object\/v1\/start-download\//);
+    expect(start?.body).toEqual({ acceptDownloadMethods: { getUrl: true } });
+    expect(start?.clientId).not.toBe(READER.clientId);
+  });
+
+  it('a given run is asked for by its id', async () => {
+    const before = server.requests.length;
+    const result = await downloadArtifact(queue, {
+      taskId,
+      runId: 0,
+      name: 'public/s3.bin',
+      to: 'buffer',
+    });
+    expect(result.body.equals(CONTENT)).toBe(true);
+    expect(server.requests[before]?.path).toBe(
+      `/api/queue/v1/task/${taskId}/runs/0/artifact-content/public%2Fs3.bin`,
+    );
+    const error = await downloadArtifact(queue, {
+      taskId,
+      runId: 7,
+      name: 'public/s3.bin',
+      to: 'buffer',
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TaskclusterHttpError);
+    expect(error).toMatchObject({ statusCode: 404 });
+  });
+});
+
+describe('error artifacts', () => {
+  it.each(TARGETS)('to %s: a typed ArtifactError with the reason and message', async (to) => {
+    const where = target(to);
+    const error = await downloadArtifact(queue, {
+      taskId,
+      name: 'public/missing.log',
+      to: where,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ArtifactError);
+    expect(error).toBeInstanceOf(TaskclusterPulseError);
+    expect(error).toMatchObject({
+      name: 'ArtifactError',
+      code: 'file-missing-on-worker',
+      reason: 'file-missing-on-worker',
+      taskId,
+      runId: undefined,
+      artifact: 'public/missing.log',
+    });
+    expect((error as Error).message).toContain('the worker found no file at /builds/missing.log');
+    expect((error as Error).message).not.toContain(READER.accessToken);
+    if (typeof where === 'object') expect(existsSync(where.file)).toBe(false);
+  });
+});
+
+describe('integrity of object downloads', () => {
+  const cases = TARGETS.flatMap((to) => [
+    { to, content: undefined, label: 'one flipped byte' },
+    { to, content: Buffer.from('other data of another length'), label: 'other data' },
+  ]);
+
+  it.each(cases)('$label to $to: HashMismatch, final, no file left', async ({ to, content }) => {
+    const name = `public/corrupt-${fileCount}-${to}.bin`;
+    server.queue.addArtifact(taskId, { storageType: 'object', name, content: CONTENT });
+    server.objects.injectContentMismatch(artifactObjectName(objectRun(), name), content);
+    const where = target(to);
+    const attempts = server.attempts(STORAGE_GET);
+    const error = await download(name, where).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ArtifactIntegrityError);
+    expect(error).toMatchObject({ code: 'HashMismatch', failure: { type: 'hash' } });
+    expect(server.attempts(STORAGE_GET)).toBe(attempts + 1);
+    if (typeof where === 'object') expect(existsSync(where.file)).toBe(false);
+  });
+
+  it('an object without hashes is refused', async () => {
+    const name = 'public/unhashed.bin';
+    server.queue.addArtifact(taskId, { storageType: 'object', name, content: CONTENT });
+    server.objects.get(artifactObjectName(objectRun(), name))!.hashes = {};
+    const where = target('file');
+    const error = await download(name, where).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ArtifactIntegrityError);
+    expect(error).toMatchObject({ code: 'MissingHashes' });
+    expect(existsSync((where as { file: string }).file)).toBe(false);
+  });
+});
+
+/** The run of the artifacts added in these tests. */
+function objectRun() {
+  return { taskId, runId: 0, projectId: server.queue.task(taskId).projectId };
+}
+
+describe('retries of the storage GET', () => {
+  const transient = [
+    { fault: { type: 'status', status: 500 } as const, to: 'buffer' as const },
+    { fault: { type: 'status', status: 503 } as const, to: 'file' as const },
+    { fault: { type: 'reset' } as const, to: 'buffer' as const },
+    { fault: { type: 'reset' } as const, to: 'stream' as const },
+    { fault: { type: 'truncate' } as const, to: 'buffer' as const },
+    { fault: { type: 'truncate' } as const, to: 'file' as const },
+  ];
+
+  it.each(transient)('$fault.type ($fault.status) then success, to $to', async ({ fault, to }) => {
+    for (const name of ['public/s3.bin', 'public/object.bin']) {
+      const attempts = server.attempts(STORAGE_GET);
+      server.injectFaults(STORAGE_GET, fault);
+      const result = await download(name, target(to));
+      expect(result.bytes.equals(CONTENT)).toBe(true);
+      expect(server.attempts(STORAGE_GET)).toBe(attempts + 2);
+    }
+  });
+
+  it('a storage 404 is final, and the pre-signed query stays out of the error', async () => {
+    const attempts = server.attempts(STORAGE_GET);
+    const where = target('file');
+    const error = await download('public/gone.bin', where).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TaskclusterHttpError);
+    expect(error).toMatchObject({ statusCode: 404, method: 'GET' });
+    expect(server.attempts(STORAGE_GET)).toBe(attempts + 1);
+    const text = `${(error as Error).message} ${JSON.stringify(error)}`;
+    expect(text).toContain('/storage/elsewhere%2Fgone.bin');
+    expect(text).not.toContain('presigned-secret');
+    expect(existsSync((where as { file: string }).file)).toBe(false);
+  });
+
+  it('5xx until the retries run out: the last status, after maxRetries + 1 attempts', async () => {
+    const attempts = server.attempts(STORAGE_GET);
+    const fault = { type: 'status', status: 502 } as const;
+    server.injectFaults(STORAGE_GET, fault, fault);
+    const error = await download('public/s3.bin', 'buffer', newQueue(1)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TaskclusterHttpError);
+    expect(error).toMatchObject({ statusCode: 502 });
+    expect(server.attempts(STORAGE_GET)).toBe(attempts + 2);
+  });
+
+  it('network errors until the retries run out: a TaskclusterConnectionError', async () => {
+    const attempts = server.attempts(STORAGE_GET);
+    server.injectFaults(STORAGE_GET, { type: 'reset' }, { type: 'reset' });
+    const error = await download('public/s3.bin', 'buffer', newQueue(1)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TaskclusterConnectionError);
+    expect(error).toMatchObject({ attempts: 2, failure: { type: 'network' } });
+    expect(server.attempts(STORAGE_GET)).toBe(attempts + 2);
+  });
+});
+
+describe('bad input is refused before anything is sent', () => {
+  const cases: { label: string; options: Record<string, unknown> }[] = [
+    { label: 'no taskId', options: { name: 'a', to: 'buffer' } },
+    { label: 'empty name', options: { taskId: 'x', name: '', to: 'buffer' } },
+    { label: 'negative runId', options: { taskId: 'x', runId: -1, name: 'a', to: 'buffer' } },
+    { label: 'fractional runId', options: { taskId: 'x', runId: 1.5, name: 'a', to: 'buffer' } },
+    { label: 'unknown target', options: { taskId: 'x', name: 'a', to: 'memory' } },
+    { label: 'file without path', options: { taskId: 'x', name: 'a', to: { file: '' } } },
+  ];
+
+  it.each(cases)('$label', async ({ options }) => {
+    const before = server.requests.length;
+    const error = await downloadArtifact(
+      queue,
+      options as unknown as Parameters<typeof downloadArtifact>[1],
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InputError);
+    expect(server.requests.length).toBe(before);
+  });
+});
