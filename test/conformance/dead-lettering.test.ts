@@ -6,7 +6,7 @@
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { brokersUnderTest } from './brokers.js';
-import { Session, uniqueName } from './session.js';
+import { Session, uniqueName, waitFor } from './session.js';
 
 const anyTime = { '!': 'timestamp', value: expect.any(Number) };
 
@@ -135,6 +135,59 @@ describe.each(brokersUnderTest())('dead-lettering on $name', ({ transport }) => 
     const kept = await session.collect(channel, bounded, (m) => channel.ack(m));
     await kept.waitForCount(2);
     expect(kept.bodies()).toEqual(['m2', 'm3']);
+  });
+
+  it('delivers a TTL 0 message to a waiting consumer, and expires it without one', async () => {
+    const channel = await session.confirmChannel();
+    const instant = session.queue(uniqueName('ttl-zero'));
+    const expired = session.queue(uniqueName('ttl-zero-expired'));
+    await channel.assertQueue(expired, { durable: false });
+    await channel.assertQueue(instant, {
+      durable: false,
+      messageTtl: 0,
+      deadLetterExchange: '',
+      deadLetterRoutingKey: expired,
+    });
+    channel.sendToQueue(instant, Buffer.from('nobody waits'), {}, () => {});
+    await channel.waitForConfirms();
+    const late = await session.collect(channel, expired, (m) => channel.ack(m));
+    await late.waitForCount(1);
+    expect(late.bodies()).toEqual(['nobody waits']);
+
+    const waiting = await session.collect(channel, instant, (m) => channel.ack(m));
+    channel.sendToQueue(instant, Buffer.from('someone waits'), {}, () => {});
+    await waiting.waitForCount(1);
+    expect(waiting.bodies()).toEqual(['someone waits']);
+    expect(late.messages).toHaveLength(1);
+  });
+
+  it('dead-letters what a full reject-publish-dlx queue refuses, as maxlen', async () => {
+    const channel = await session.confirmChannel();
+    const full = session.queue(uniqueName('reject-dlx'));
+    const dropped = session.queue(uniqueName('reject-dlx-dead'));
+    await channel.assertQueue(dropped, { durable: false });
+    await channel.assertQueue(full, {
+      durable: false,
+      maxLength: 1,
+      deadLetterExchange: '',
+      deadLetterRoutingKey: dropped,
+      arguments: { 'x-overflow': 'reject-publish-dlx' },
+    });
+    const outcomes: (string | null)[] = [];
+    for (const body of ['kept', 'refused']) {
+      channel.sendToQueue(full, Buffer.from(body), {}, (error) =>
+        outcomes.push(error?.message ?? null),
+      );
+    }
+    await waitFor('both confirms', () => outcomes.length === 2);
+    expect(outcomes).toEqual([null, 'message nacked']);
+    const collector = await session.collect(channel, dropped, (m) => channel.ack(m));
+    const [message] = await collector.waitForCount(1);
+    expect(message!.content.toString()).toBe('refused');
+    expect(message!.properties.headers).toMatchObject({
+      'x-first-death-reason': 'maxlen',
+      'x-death': [{ count: 1, reason: 'maxlen', queue: full, 'routing-keys': [full] }],
+    });
   });
 
   it('retries through a TTL queue that dead-letters back to the work exchange', async () => {

@@ -162,6 +162,23 @@ describe.each(brokersUnderTest())('declarations on $name', ({ transport }) => {
     ]);
   });
 
+  it.each([
+    ['abc', 'no_integer'],
+    ['-5', '{value_negative,-5}'],
+  ])(
+    'closes the channel with 406 on the per-message expiration %j',
+    async (expiration, problem) => {
+      const channel = await session.channel();
+      const queue = session.queue(uniqueName('expiration'));
+      await channel.assertQueue(queue, { durable: false });
+      channel.sendToQueue(queue, Buffer.from('x'), { expiration });
+      await expect(channel.checkQueue(queue)).rejects.toMatchObject({ code: 406 });
+      expect(session.channelErrors.map((e) => e.message)).toEqual([
+        `Channel closed by server: 406 (PRECONDITION-FAILED) with message "PRECONDITION_FAILED - invalid expiration '${expiration}': ${problem}"`,
+      ]);
+    },
+  );
+
   it('names a queue declared without a name, and deletes it with its exclusive connection', async () => {
     const owner = await session.connection();
     const channel = await session.channel(owner);

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { type AmqpMethod, type BrokerRefusal, Method, ReplyCode, refusal } from './amqp-errors.js';
 import { type DeathReason, deadLetteredMessage, isAutomaticCycle } from './dead-letter.js';
 import { type ExchangeDeclaration, type ExchangeType, MemoryExchange } from './exchange.js';
-import type { BrokerMessage } from './message.js';
+import { type BrokerMessage, expirationProblem } from './message.js';
 import { type Consumer, MemoryQueue, type QueueHost } from './queue.js';
 import { checkEquivalence, type QueueDeclaration, queueSettings } from './queue-arguments.js';
 import { Scheduler } from './scheduler.js';
@@ -250,6 +250,14 @@ export class BrokerState implements QueueHost {
 
   /** Routes a published message. Throws a refusal when the exchange does not exist. */
   publish(message: BrokerMessage): PublishOutcome {
+    const problem = expirationProblem(message.properties.expiration);
+    if (problem !== undefined) {
+      throw refusal(
+        ReplyCode.preconditionFailed,
+        `invalid expiration '${message.properties.expiration}': ${problem}`,
+        Method.basicPublish,
+      );
+    }
     if (message.exchange !== '') {
       const exchange = this.exchange(message.exchange, Method.basicPublish);
       if (exchange.declaration.internal) {

@@ -65,8 +65,8 @@ export abstract class ChannelCore extends EventEmitter implements DeliveryTarget
   #globalPrefetch = 0;
   #publishSeq = 0;
   readonly #unconfirmed = new Map<number, ConfirmCallback | null>();
-  /** Rejecters of the requests still waiting for their reply. */
-  readonly #pending = new Set<(error: Error) => void>();
+  /** Rejecters of the requests still waiting for their reply, with their methods, in order. */
+  readonly #pending = new Map<(error: Error) => void, AmqpMethod>();
   #closedWithUnconfirmed = false;
 
   constructor(
@@ -278,7 +278,7 @@ export abstract class ChannelCore extends EventEmitter implements DeliveryTarget
   toClosed(): void {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
-    for (const fail of [...this.#pending]) fail(channelEnded());
+    for (const fail of [...this.#pending.keys()]) fail(channelEnded());
     const error = new Error('channel closed');
     this.#closedWithUnconfirmed = this.#closedWithUnconfirmed || this.#unconfirmed.size > 0;
     const callbacks = [...this.#unconfirmed.values()];
@@ -404,7 +404,7 @@ export abstract class ChannelCore extends EventEmitter implements DeliveryTarget
         this.#pending.delete(fail);
         reject(error);
       };
-      this.#pending.add(fail);
+      this.#pending.set(fail, method);
       this.host.submit(() => {
         if (this.#state !== 'open') {
           const refused = this.#refusal;
@@ -445,7 +445,14 @@ export abstract class ChannelCore extends EventEmitter implements DeliveryTarget
     this.#refusal = cause;
     this.release();
     this.host.broker.scheduler.defer(() => {
-      if (reject && method) reject(cause.operationError(method));
+      if (reject && method) {
+        reject(cause.operationError(method));
+      } else {
+        // Without a failing request, the request awaiting its reply gets the close frame
+        // (amqplib sends one at a time); those queued behind it just end.
+        const [first] = this.#pending;
+        if (first) first[0](cause.operationError(first[1]));
+      }
       if (this.#state === 'closed') return;
       this.host.invoke(() => this.emit('error', cause.channelError()));
       this.toClosed();

@@ -26,6 +26,17 @@ export interface BrokerMessage {
   readonly properties: DecodedProperties;
 }
 
+/**
+ * RabbitMQ's objection to a per-message expiration (`no_integer`, `{value_negative,-5}`), or
+ * undefined when it is a valid number of milliseconds.
+ */
+export function expirationProblem(expiration: string | undefined): string | undefined {
+  if (expiration === undefined) return undefined;
+  if (!/^-?\d+$/.test(expiration)) return 'no_integer';
+  const value = Number(expiration);
+  return value < 0 ? `{value_negative,${value}}` : undefined;
+}
+
 /** The header names of sender-selected distribution. */
 export const CC_HEADER = 'CC';
 const BCC_HEADER = 'BCC';
@@ -41,6 +52,7 @@ export function publishedMessage(
   options: PublishOptions = {},
 ): BrokerMessage {
   const raw = options as PublishOptions & Record<string, unknown>;
+  const expiration = options.expiration === undefined ? undefined : String(options.expiration);
   const headers = wireTable(options.headers ?? {});
   if (options.CC !== undefined) headers[CC_HEADER] = keyList(options.CC);
   if (raw[BCC_HEADER] !== undefined) headers[BCC_HEADER] = keyList(raw[BCC_HEADER]);
@@ -56,7 +68,7 @@ export function publishedMessage(
     priority: typeof raw.priority === 'number' ? raw.priority : undefined,
     correlationId: options.correlationId,
     replyTo: typeof raw.replyTo === 'string' ? raw.replyTo : undefined,
-    expiration: options.expiration === undefined ? undefined : String(options.expiration),
+    expiration,
     messageId: options.messageId,
     timestamp: options.timestamp,
     type: options.type,

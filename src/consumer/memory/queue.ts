@@ -18,6 +18,8 @@ export interface QueueEntry extends Sequenced {
   redelivered: boolean;
   /** How many times it was returned to the queue (quorum queues' `x-delivery-count`). */
   returns: number;
+  /** The dispatch turn that follows its arrival: until then it cannot have expired. */
+  readonly arrivalTurn: number;
 }
 
 /** The side of a channel that receives deliveries. */
@@ -62,6 +64,9 @@ export class MemoryQueue {
   #next = 0;
   #hadConsumer = false;
   #dispatchScheduled = false;
+  // Counts dispatch runs. A message whose TTL ran out before the first run after its arrival
+  // (TTL 0) is still delivered to a consumer ready for it, as RabbitMQ delivers it at once.
+  #turn = 0;
   #ttlTimer: NodeJS.Timeout | undefined;
   #ttlAt = 0;
   #expiresTimer: NodeJS.Timeout | undefined;
@@ -85,11 +90,12 @@ export class MemoryQueue {
       expiresAt: ttl === undefined ? undefined : now + ttl,
       redelivered: false,
       returns: 0,
+      arrivalTurn: this.#turn,
     };
     const { maxLength, overflow } = this.settings;
     if (maxLength !== undefined && this.ready.size >= maxLength) {
       if (overflow !== 'drop-head') {
-        if (overflow === 'reject-publish-dlx') this.#deadLetter(entry, 'rejected');
+        if (overflow === 'reject-publish-dlx') this.#deadLetter(entry, 'maxlen');
         return false;
       }
       if (maxLength === 0) {
@@ -191,10 +197,12 @@ export class MemoryQueue {
 
   readonly #dispatch = (): void => {
     this.#dispatchScheduled = false;
+    const turn = this.#turn;
+    this.#turn += 1;
     const now = Date.now();
     while (!this.deleted && this.ready.size > 0) {
       const head = this.ready.peek()!;
-      if (head.expiresAt !== undefined && head.expiresAt <= now) {
+      if (head.expiresAt !== undefined && head.expiresAt <= now && head.arrivalTurn !== turn) {
         this.#deadLetter(this.ready.shift()!, 'expired');
         continue;
       }
