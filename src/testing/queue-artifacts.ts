@@ -69,6 +69,11 @@ export interface ArtifactRunRef {
   projectId: string;
 }
 
+/** A 404 for an artifact that does not exist (or is not present yet). */
+export function artifactNotFound(name: string) {
+  return notFound(`Artifact \`${name}\` not found`);
+}
+
 /** The object name the queue uses for an artifact's data. */
 export function artifactObjectName(run: ArtifactRunRef, name: string): string {
   return `t/${run.taskId}/${run.runId}/${name}`;
@@ -271,17 +276,15 @@ export class QueueArtifacts {
     artifact.present = true;
   }
 
-  /** The URL an artifact's data is downloaded from (s3, object or reference). */
-  #downloadUrl(artifact: StoredArtifact): string | undefined {
-    switch (artifact.location.type) {
+  /** The URL data is downloaded from, for every location but an error. */
+  #downloadUrl(location: Exclude<ArtifactLocation, { type: 'error' }>): string {
+    switch (location.type) {
       case 's3':
-        return this.#storage.url(artifact.location.key);
+        return this.#storage.url(location.key);
       case 'object':
-        return this.#objects.simpleUrl(artifact.location.objectName);
+        return this.#objects.simpleUrl(location.objectName);
       case 'reference':
-        return artifact.location.url;
-      case 'error':
-        return undefined;
+        return location.url;
     }
   }
 
@@ -290,13 +293,13 @@ export class QueueArtifacts {
    * error artifact a 424 with `{reason, message}`.
    */
   download(artifact: StoredArtifact): RouteResponse {
-    const storageType = artifact.info.storageType;
+    const { storageType } = artifact.info;
     const headers = { 'x-taskcluster-artifact-storage-type': storageType };
-    const url = this.#downloadUrl(artifact);
-    if (artifact.location.type === 'error' || url === undefined) {
-      const { reason, message } = artifact.location as { reason: string; message: string };
-      return { status: 424, json: { reason, message }, headers };
+    const location = artifact.location;
+    if (location.type === 'error') {
+      return { status: 424, json: { reason: location.reason, message: location.message }, headers };
     }
+    const url = this.#downloadUrl(location);
     return { status: 303, json: { storageType, url }, headers: { ...headers, location: url } };
   }
 
@@ -313,14 +316,8 @@ export class QueueArtifacts {
       case 'error':
         return { storageType: 'error', reason: location.reason, message: location.message };
       case 's3':
-        return { storageType: 's3', url: this.#storage.url(location.key) };
       case 'reference':
-        return { storageType: 'reference', url: location.url };
+        return { storageType: location.type, url: this.#downloadUrl(location) };
     }
-  }
-
-  /** A 404 for an artifact that does not exist (or is not present yet). */
-  static notFound(name: string) {
-    return notFound(`Artifact \`${name}\` not found`);
   }
 }

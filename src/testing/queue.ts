@@ -15,7 +15,12 @@ import {
   taskResolvedMessage,
   taskRunningMessage,
 } from './pulse-messages.js';
-import { type ArtifactInput, QueueArtifacts, type StoredArtifact } from './queue-artifacts.js';
+import {
+  type ArtifactInput,
+  artifactNotFound,
+  type QueueArtifacts,
+  type StoredArtifact,
+} from './queue-artifacts.js';
 import type {
   ArtifactInfo,
   PostArtifactResult,
@@ -349,7 +354,7 @@ export class SimulatedQueue {
   artifact(taskId: string, runId: number, name: string): StoredArtifact {
     const artifact = this.#runArtifacts(taskId, runId).get(name);
     if (!artifact?.present) {
-      throw QueueArtifacts.notFound(name);
+      throw artifactNotFound(name);
     }
     return artifact;
   }
@@ -417,7 +422,7 @@ export class SimulatedQueue {
   finishArtifact(taskId: string, runId: number, name: string, body: unknown): void {
     const artifact = this.#runArtifacts(taskId, runId).get(name);
     if (!artifact) {
-      throw QueueArtifacts.notFound(name);
+      throw artifactNotFound(name);
     }
     this.artifacts.finish(artifact, body);
     this.#emit(this.#artifactCreated(taskId, runId, artifact));
