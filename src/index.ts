@@ -5,6 +5,20 @@
  * @packageDocumentation
  */
 
+// Artifacts: downloads of every storage type, object uploads, and their errors.
+export type { ArtifactLocation, IntegrityFailure } from './client/artifact-errors.js';
+export { ArtifactError, ArtifactIntegrityError } from './client/artifact-errors.js';
+export type {
+  ArtifactDownload,
+  DownloadArtifactOptions,
+  UploadArtifactOptions,
+  UploadedArtifact,
+} from './client/artifacts.js';
+export {
+  downloadArtifact,
+  UNSUPPORTED_STORAGE_TYPE,
+  uploadArtifact,
+} from './client/artifacts.js';
 export type {
   ApiMethod,
   CallArgs,
@@ -15,6 +29,13 @@ export type {
   QueryOf,
   ShapeOf,
 } from './client/calling.js';
+export type { ContentHashAlgorithm, ContentHashes } from './client/content-digest.js';
+// Credentials: what a set of credentials is, as the deployment sees it.
+export type {
+  CredentialInformation,
+  CredentialInformationOptions,
+} from './client/credential-information.js';
+export { credentialInformation } from './client/credential-information.js';
 // REST client runtime: clients from references loaded at run time, environment, errors.
 export type {
   ApiReference,
@@ -83,6 +104,10 @@ export type { WebServerMethods } from './client/generated/web-server.js';
 export { WebServer } from './client/generated/web-server.js';
 export type { WorkerManagerMethods } from './client/generated/worker-manager.js';
 export { WorkerManager } from './client/generated/worker-manager.js';
+export type { DownloadObjectOptions } from './client/object-download.js';
+export { downloadObject } from './client/object-download.js';
+export type { UploadedObject, UploadObjectOptions } from './client/object-upload.js';
+export { DEFAULT_UPLOAD_CONTENT_TYPE, uploadObject } from './client/object-upload.js';
 export type { Certificate, ClientOptions, Credentials, Logger } from './client/options.js';
 // REST client: options, calling conventions, tables.
 export {
@@ -105,6 +130,12 @@ export type {
   UrlOptions,
 } from './client/service.js';
 export { defineService } from './client/service.js';
+export type {
+  Download,
+  DownloadBody,
+  DownloadedFile,
+  DownloadTarget,
+} from './client/storage-download.js';
 export type { TemporaryCredentialsOptions } from './client/temporary-credentials.js';
 export {
   createTemporaryCredentials,
