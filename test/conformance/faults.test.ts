@@ -55,4 +55,31 @@ describe.each(brokersUnderTest())('faults on $name', (broker) => {
       ['c', true],
     ]);
   });
+
+  it('closes the whole connection with 530 when a consumer tag is reused', async () => {
+    const connection = await broker.transport.connect();
+    const events: string[] = [];
+    let closeError: (Error & { code?: number }) | undefined;
+    connection.on('error', (error: Error & { code?: number }) =>
+      events.push(`error ${error.code}`),
+    );
+    connection.on('close', (error?: Error) => {
+      events.push('connection close');
+      closeError = error;
+    });
+    const channel = await connection.createChannel();
+    channel.on('error', () => events.push('channel error'));
+    channel.on('close', () => events.push('channel close'));
+    const queue = session.queue(uniqueName('reused-tag'));
+    await channel.assertQueue(queue, { durable: false });
+    await channel.consume(queue, () => {}, { consumerTag: 'same' });
+    await expect(channel.consume(queue, () => {}, { consumerTag: 'same' })).rejects.toThrow(
+      'Channel ended, no reply will be forthcoming',
+    );
+    await waitFor('the connection to close', () => events.includes('connection close'));
+    expect(events).toEqual(['error 530', 'channel close', 'connection close']);
+    expect(closeError?.message).toBe(
+      `Connection closed: 530 (NOT-ALLOWED) with message "NOT_ALLOWED - attempt to reuse consumer tag 'same'"`,
+    );
+  });
 });
