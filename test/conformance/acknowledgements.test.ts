@@ -101,6 +101,35 @@ describe.each(brokersUnderTest())('acknowledgements on $name', ({ transport }) =
     expect(collector.messages).toHaveLength(4);
   });
 
+  it('applies a prefetch to the consumers started after it only', async () => {
+    const channel = await session.channel();
+    const queue = await declared(channel, 'prefetch-later');
+    const unlimited = await session.collect(channel, queue);
+    await channel.prefetch(1);
+    fill(channel, queue, 5);
+    await unlimited.waitForCount(5);
+    expect(unlimited.messages).toHaveLength(5);
+  });
+
+  it('shares a global prefetch between the consumers of a channel', async () => {
+    const setup = await session.channel();
+    const first = await declared(setup, 'global-first');
+    const second = await declared(setup, 'global-second');
+    fill(setup, first, 5);
+    fill(setup, second, 5);
+    const channel = await session.channel();
+    await channel.prefetch(3, true);
+    const a = await session.collect(channel, first);
+    const b = await session.collect(channel, second);
+    await waitFor('three deliveries', () => a.messages.length + b.messages.length === 3);
+    const checker = await session.channel();
+    const ready =
+      (await checker.checkQueue(first)).messageCount +
+      (await checker.checkQueue(second)).messageCount;
+    expect(ready).toBe(7);
+    expect(a.messages.length + b.messages.length).toBe(3);
+  });
+
   it('shares a queue between competing consumers, each message to one of them', async () => {
     const total = 20;
     const setup = await session.channel();
