@@ -307,6 +307,36 @@ describe('simulated server: authentication', () => {
     },
   );
 
+  it('rejects a MAC computed for another host than the root URL', async () => {
+    const port = new URL(server.rootUrl).port;
+    const authorization = authorizationFor(`http://localhost:${port}`, {
+      method: 'GET',
+      path: WHOAMI,
+      credentials: ISSUER,
+    })!;
+    const res = await send(server.rootUrl, { method: 'GET', path: WHOAMI, authorization });
+    expect(res.status).toBe(401);
+    expect(res.json).toMatchObject({ message: /Bad mac/ });
+  });
+
+  it('rejects an ext that is not base64 JSON, and a header with a bewit', async () => {
+    const badExt = await send(server.rootUrl, {
+      method: 'GET',
+      path: WHOAMI,
+      credentials: ISSUER,
+      ext: 'bm90IGpzb24=',
+    });
+    expect(badExt.status).toBe(401);
+    expect(badExt.json).toMatchObject({ message: /ext/ });
+    const url = new URL(bewitUrl(server.rootUrl, WHOAMI, ISSUER, 60));
+    const both = await send(server.rootUrl, {
+      method: 'GET',
+      path: `${url.pathname}${url.search}`,
+      credentials: ISSUER,
+    });
+    expect(both.status).toBe(401);
+  });
+
   it('rejects an expired certificate in a bewit', async () => {
     const cert = certificate({ start: Date.now() - 3 * DAY, expiry: Date.now() - 2 * DAY });
     const res = await fetch(bewitUrl(server.rootUrl, WHOAMI, temporary(cert), 60));
