@@ -6,7 +6,7 @@
  */
 
 import { Queue } from '../../src/client/generated/queue.js';
-import type { ClientOptions } from '../../src/client/options.js';
+import type { ClientOptions, Logger } from '../../src/client/options.js';
 import type { ConnectionOptions } from '../../src/consumer/options.js';
 import { connect } from '../../src/consumer/pulse.js';
 import { QueueEvents } from '../../src/exchanges/generated/queue-events.js';
@@ -31,6 +31,8 @@ export interface ArtifactFetcherOptions {
   queueName?: string;
   /** Queue exchanges' prefix when the deployment publishes under another name. */
   exchangePrefix?: string;
+  /** Where handler failures are logged (silent by default). */
+  logger?: Logger;
   /** Called for each task the fetcher finished with. */
   onTask?: (report: TaskReport) => void;
 }
@@ -144,6 +146,7 @@ export function startArtifactFetcher(options: ArtifactFetcherOptions): ArtifactF
       ],
       concurrency: FETCHER_CONCURRENCY,
       ...(options.queueName === undefined ? {} : { queueName: options.queueName }),
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
     },
     async (message) => {
       const { taskId, runs } = message.payload.status;

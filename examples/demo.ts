@@ -5,14 +5,15 @@
  * ends with a summary. Exits 0 when every resolved task was handled, 1 otherwise.
  */
 
+import type { Logger } from '../src/client/options.js';
+import { DEMO_TASK_GROUP } from '../src/demo/plans.js';
+import { startSimulation } from '../src/demo/simulation.js';
+import { slugId } from '../src/utils/slugid.js';
 import {
   type ArtifactOutcome,
   startArtifactFetcher,
   type TaskReport,
-} from '../../examples/artifact-fetcher/fetcher.js';
-import { slugId } from '../utils/slugid.js';
-import { DEMO_TASK_GROUP } from './plans.js';
-import { startSimulation } from './simulation.js';
+} from './artifact-fetcher/fetcher.js';
 
 /** How long the demo waits for the bot to handle every task after the group resolved. */
 const HANDLED_TIMEOUT_MS = 30_000;
@@ -20,6 +21,15 @@ const HANDLED_TIMEOUT_MS = 30_000;
 const started = performance.now();
 const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)}s`.padStart(6);
 const say = (line: string) => process.stdout.write(`${line}\n`);
+
+/** Warnings and errors (a failing handler, for instance) on stderr; nothing else. */
+const stderrLogger: Logger = {
+  debug() {},
+  info() {},
+  warn: (fields, message) =>
+    process.stderr.write(`warning: ${message} ${JSON.stringify(fields)}\n`),
+  error: (fields, message) => process.stderr.write(`error: ${message} ${JSON.stringify(fields)}\n`),
+};
 
 function kib(bytes: number): string {
   return `${(bytes / 1024).toFixed(1)} KiB`;
@@ -60,6 +70,7 @@ async function main(): Promise<number> {
     broker: simulation.broker,
     taskcluster: simulation.taskcluster,
     taskGroupId,
+    logger: stderrLogger,
     onTask: (report) => say(`${elapsed()}  ${describeReport(report)}`),
   });
   try {
