@@ -4,12 +4,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { ArtifactError, ArtifactIntegrityError } from '../../src/client/artifact-errors.js';
 import { downloadArtifact } from '../../src/client/artifacts.js';
 import { TaskclusterConnectionError, TaskclusterHttpError } from '../../src/client/errors.js';
 import { Queue } from '../../src/client/generated/queue.js';
-import type { DownloadTarget } from '../../src/client/storage-download.js';
+import type { DownloadedFile, DownloadTarget } from '../../src/client/storage-download.js';
 import { InputError, TaskclusterPulseError } from '../../src/errors.js';
 import { artifactObjectName } from '../../src/testing/queue-artifacts.js';
 import { routeKey } from '../../src/testing/routes.js';
@@ -281,6 +281,67 @@ describe('retries of the storage GET', () => {
     expect(error).toBeInstanceOf(TaskclusterConnectionError);
     expect(error).toMatchObject({ attempts: 2, failure: { type: 'network' } });
     expect(server.attempts(STORAGE_GET)).toBe(attempts + 2);
+  });
+});
+
+describe('timeouts and logs of the storage GET', () => {
+  it('an answer slower than the timeout is abandoned and retried', async () => {
+    const attempts = server.attempts(STORAGE_GET);
+    server.injectFaults(STORAGE_GET, { type: 'delay', ms: 2_000 });
+    const impatient = new Queue({
+      rootUrl: server.rootUrl,
+      credentials: READER,
+      maxRetries: 2,
+      timeout: 300,
+    });
+    const result = await download('public/s3.bin', 'buffer', impatient);
+    expect(result.bytes.equals(CONTENT)).toBe(true);
+    expect(server.attempts(STORAGE_GET)).toBe(attempts + 2);
+  });
+
+  it('storage attempts are logged without the URL query', async () => {
+    const records: Record<string, unknown>[] = [];
+    const record = (obj: object) => records.push(obj as Record<string, unknown>);
+    const logged = new Queue({
+      rootUrl: server.rootUrl,
+      credentials: READER,
+      maxRetries: 0,
+      logger: { debug: record, info: record, warn: record, error: record },
+    });
+    await download('public/gone.bin', 'buffer', logged).catch(() => undefined);
+    const storage = records.filter((r) => String(r.url).includes(STORAGE_PATH));
+    expect(storage).toEqual([
+      expect.objectContaining({
+        method: 'GET',
+        url: server.storage.url('elsewhere/gone.bin'),
+        status: 404,
+        attempt: 1,
+      }),
+    ]);
+    expect(JSON.stringify(records)).not.toContain('presigned-secret');
+    expect(JSON.stringify(records)).not.toContain(READER.accessToken);
+  });
+});
+
+describe('types of a download follow its target', () => {
+  it('Buffer, Readable, ReadableStream or DownloadedFile', async () => {
+    const buffer = await downloadArtifact(queue, { taskId, name: 'public/s3.bin', to: 'buffer' });
+    expectTypeOf(buffer.body).toEqualTypeOf<Buffer>();
+    const stream = await downloadArtifact(queue, { taskId, name: 'public/s3.bin', to: 'stream' });
+    expectTypeOf(stream.body).toEqualTypeOf<Readable>();
+    stream.body.destroy();
+    const web = await downloadArtifact(queue, { taskId, name: 'public/s3.bin', to: 'web-stream' });
+    expectTypeOf(web.body).toEqualTypeOf<ReadableStream<Uint8Array>>();
+    await web.body.cancel();
+    const file = await downloadArtifact(queue, {
+      taskId,
+      name: 'public/s3.bin',
+      to: { file: newPath() },
+    });
+    expectTypeOf(file.body).toEqualTypeOf<DownloadedFile>();
+    expect(file.body.size).toBe(CONTENT.length);
+    // @ts-expect-error: a target that does not exist
+    await downloadArtifact(queue, { taskId, name: 'a', to: 'memory' }).catch(() => undefined);
   });
 });
 
