@@ -102,6 +102,8 @@ export class Publisher {
   readonly #window: number;
   readonly #returned = new Subject<ReturnedMessage>();
   readonly #returnedIds = new Set<string>();
+  /** The error that closed a channel, by channel: the callbacks only say "channel closed". */
+  readonly #channelErrors = new WeakMap<TransportConfirmChannel, Error>();
   readonly #listening = new WeakSet<TransportConfirmChannel>();
   readonly #slotWaiters: Array<() => void> = [];
   readonly #blockWaiters: Array<() => void> = [];
@@ -175,7 +177,7 @@ export class Publisher {
           this.#listen(channel);
           await new Promise<void>((resolve, reject) => {
             channel.publish(exchange, routingKey, content, options, (error) =>
-              error ? reject(error) : resolve(),
+              error ? reject(this.#channelErrors.get(channel) ?? error) : resolve(),
             );
           });
           this.#metrics.counts.published++;
@@ -212,6 +214,7 @@ export class Publisher {
   #listen(channel: TransportConfirmChannel): void {
     if (this.#listening.has(channel)) return;
     this.#listening.add(channel);
+    channel.on('error', (error: Error) => this.#channelErrors.set(channel, error));
     channel.on('return', (message: Delivery) => {
       const messageId = message.properties.messageId;
       if (messageId !== undefined) this.#returnedIds.add(messageId);
