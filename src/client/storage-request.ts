@@ -4,7 +4,7 @@
  * Storage URLs are often pre-signed, so only their origin and path appear in logs and errors.
  */
 import { type ConnectionFailure, httpError, TaskclusterConnectionError } from './errors.js';
-import { type AttemptLog, attemptLog } from './log.js';
+import { type AttemptLog, type AttemptRecord, attemptLog } from './log.js';
 import { retryDelay } from './request.js';
 import type { ResolvedClientOptions } from './resolved-options.js';
 
@@ -38,14 +38,6 @@ export interface StorageAttempt {
   progress(): void;
 }
 
-/**
- * Thrown by a consumer when the body broke off in a way that a new attempt may fix (it is then
- * retried like a network error).
- */
-export class RetryableBodyError extends Error {
-  override name = 'RetryableBodyError';
-}
-
 /** The storage context of the clients made with these options. */
 export function storageContext(options: ResolvedClientOptions): StorageContext {
   return {
@@ -76,7 +68,6 @@ function isAbort(error: unknown): boolean {
 function isRetryable(error: unknown, timedOut: boolean): boolean {
   return (
     timedOut ||
-    error instanceof RetryableBodyError ||
     // fetch reports network failures, and bodies that break off, as TypeErrors.
     error instanceof TypeError ||
     isAbort(error)
@@ -103,7 +94,7 @@ function parsedBody(text: string): unknown {
  * Send `request` until a 2xx response is consumed by `consume`, a 4xx arrives (thrown as a
  * `TaskclusterHttpError`) or the attempts run out (the last 5xx as a `TaskclusterHttpError`, or
  * a `TaskclusterConnectionError`). Errors `consume` throws end the request unless they are
- * network errors, timeouts or {@link RetryableBodyError}s.
+ * network errors or timeouts (a body that breaks off is one).
  */
 export async function storageRequest<T>(
   ctx: StorageContext,
@@ -124,7 +115,7 @@ export async function storageRequest<T>(
       controller.abort();
     }, ctx.timeout);
     const started = performance.now();
-    const log = (outcome: Parameters<AttemptLog>[0]['outcome']) =>
+    const log = (outcome: AttemptRecord['outcome']) =>
       ctx.log?.({
         method,
         url: safeUrl,
