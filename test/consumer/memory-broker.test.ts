@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { createMemoryBroker } from '../../src/consumer/memory/memory-broker.js';
+import { defineExchange } from '../../src/consumer/publisher.js';
+import { connect } from '../../src/consumer/pulse.js';
+import { buildRoutingKeyPattern } from '../../src/exchanges/routing-key.js';
+import { waitFor } from '../support/rabbitmq.js';
+import { nextStatus, TASK_FIELDS, type TaskPayload, type TaskRouting } from './fixtures.js';
+
+describe('the consumer on the in-memory broker', () => {
+  it('handles, retries and dead-letters through the same Transport contract', async () => {
+    const broker = createMemoryBroker();
+    const pulse = connect({ broker: broker.transport(), namespace: 'me' });
+    const tasks = defineExchange('me', 'v1/tasks', TASK_FIELDS);
+    const publisher = pulse.publisher();
+    await pulse.connected();
+    await publisher.declareExchange(tasks);
+    const handled: number[] = [];
+    const consuming = nextStatus(pulse, 'consuming');
+    const runner = pulse.handle(
+      {
+        queueName: 'bot',
+        bindings: [
+          {
+            exchange: tasks.exchange,
+            routingKeyPattern: buildRoutingKeyPattern(TASK_FIELDS, {}),
+            routingKeyReference: TASK_FIELDS,
+          } as import('../../src/exchanges/types.js').Binding<TaskPayload, TaskRouting>,
+        ],
+        maxAttempts: 2,
+        retryDelay: 50,
+      },
+      async (message) => {
+        if (message.payload.n === 3) throw new Error('three');
+        if (message.payload.n === 2 && message.attempt === 1) throw new Error('two once');
+        handled.push(message.payload.n);
+      },
+    );
+    await consuming;
+    for (let n = 0; n < 5; n++) {
+      await publisher.publish(tasks, {
+        payload: { kind: 'task', n },
+        routing: { taskId: `t${n}` },
+      });
+    }
+    await waitFor(
+      () => handled.length === 4 && pulse.metrics.counts.deadLettered === 1,
+      'handled and dead-lettered',
+    );
+    await runner.close();
+    await pulse.close();
+    expect(handled.sort()).toEqual([0, 1, 2, 4]);
+    expect(pulse.metrics.counts.retried).toBe(2);
+  });
+});
