@@ -137,6 +137,7 @@ export type {
   DownloadTarget,
 } from './client/storage-download.js';
 export type { TemporaryCredentialsOptions } from './client/temporary-credentials.js';
+export type { UploadData } from './client/upload-source.js';
 export {
   createTemporaryCredentials,
   MAX_TEMPORARY_CREDENTIALS_SPAN_MS,
@@ -340,6 +341,7 @@ export type {
   QueueMessageListener,
   SimulatedQueue,
   TaskOutcome,
+  TaskRunPlan,
   WorkerRef,
 } from './testing/queue.js';
 export { DEFAULT_WORKER } from './testing/queue.js';

@@ -48,6 +48,16 @@ export type TaskOutcome =
   | { type: 'failed' }
   | { type: 'exception'; reason: ReasonResolved };
 
+/** How {@link SimulatedQueue.runTask} plays a run. */
+export interface TaskRunPlan {
+  /** The worker that claims the run; {@link DEFAULT_WORKER} by default. */
+  worker?: WorkerRef;
+  /** Artifacts the run creates before it is resolved. */
+  artifacts?: ArtifactInput[];
+  /** How the run ends. */
+  outcome: TaskOutcome;
+}
+
 /** A task, its status and its artifacts by run. */
 interface TaskRecord {
   task: TaskDefinition;
@@ -334,6 +344,21 @@ export class SimulatedQueue {
     }
     group.resolvedAnnounced = true;
     return [taskGroupResolvedMessage(group)];
+  }
+
+  /**
+   * Plays a pending task's run to its end: claimed by `worker`, its artifacts created, then
+   * resolved with `outcome`. Returns every message in order (task-running, artifact-created
+   * for each non-s3 artifact, the resolution, then any dependents scheduled and the group
+   * resolved).
+   */
+  runTask(taskId: string, plan: TaskRunPlan): QueueMessage[] {
+    const messages = this.claimTask(taskId, plan.worker ?? DEFAULT_WORKER);
+    for (const artifact of plan.artifacts ?? []) {
+      messages.push(...this.addArtifact(taskId, artifact));
+    }
+    messages.push(...this.resolveTask(taskId, plan.outcome));
+    return messages;
   }
 
   /** The artifacts of a run (a 404 for an unknown run). */

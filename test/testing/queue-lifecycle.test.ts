@@ -106,6 +106,26 @@ describe('simulated queue: task-group lifecycle and its Pulse messages', () => {
     });
   });
 
+  it('plays a whole run with runTask', () => {
+    const { taskGroupId, taskIds } = server.queue.defineTaskGroup([{}, {}]);
+    const first = server.queue.runTask(taskIds[0]!, {
+      worker: { workerGroup: 'g', workerId: 'w' },
+      artifacts: [
+        { storageType: 's3', name: 'public/a.txt', content: 'a' },
+        { storageType: 'reference', name: 'public/b', url: 'https://example.com/b' },
+      ],
+      outcome: { type: 'completed' },
+    });
+    expect(first.map((m) => m.type)).toEqual(['taskRunning', 'artifactCreated', 'taskCompleted']);
+    const second = server.queue.runTask(taskIds[1]!, { outcome: { type: 'failed' } });
+    expect(second.map((m) => m.type)).toEqual(['taskRunning', 'taskFailed', 'taskGroupResolved']);
+    expect(second.at(-1)!.payload).toMatchObject({ taskGroupId });
+    expect(server.queue.listArtifacts(taskIds[0]!, 0).map((a) => a.name)).toEqual([
+      'public/a.txt',
+      'public/b',
+    ]);
+  });
+
   it('refuses transitions a real queue refuses', () => {
     const { taskId } = server.queue.defineTask();
     expect(() => server.queue.resolveTask(taskId, { type: 'completed' })).toThrow(
