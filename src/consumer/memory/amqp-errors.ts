@@ -47,8 +47,8 @@ export const Method = {
   queuePurge: { name: 'QueuePurge', classId: 50, methodId: 30 },
   queueDelete: { name: 'QueueDelete', classId: 50, methodId: 40 },
   queueUnbind: { name: 'QueueUnbind', classId: 50, methodId: 50 },
-  channelOpen: { name: 'ChannelOpen', classId: 20, methodId: 10 },
-  confirmSelect: { name: 'ConfirmSelect', classId: 85, methodId: 10 },
+  /** No method: the broker closes on its own initiative (an operator, a shutdown). */
+  none: { name: 'None', classId: 0, methodId: 0 },
 } as const satisfies Record<string, AmqpMethod>;
 
 /** An AMQP error as amqplib surfaces it: the reply code and the method that caused it. */

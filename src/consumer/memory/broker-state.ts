@@ -62,6 +62,7 @@ export class BrokerState implements QueueHost {
     }
   }
 
+  /** The next broker-wide sequence number (publication order, for requeue placement). */
   nextSeq(): number {
     this.#seq += 1;
     return this.#seq;
@@ -69,6 +70,7 @@ export class BrokerState implements QueueHost {
 
   // --- queues
 
+  /** queue.declare: creates, or checks equivalence and access; `''` gets a generated name. */
   declareQueue(owner: Owner, name: string, declaration: QueueDeclaration): QueueReply {
     const existing = name === '' ? undefined : this.queues.get(name);
     if (existing) {
@@ -97,10 +99,12 @@ export class BrokerState implements QueueHost {
     return this.#reply(queue);
   }
 
+  /** queue.declare with `passive`: 404 when missing. */
   checkQueue(owner: Owner, name: string): QueueReply {
     return this.#reply(this.queue(owner, name, Method.queueDeclare));
   }
 
+  /** queue.delete, with RabbitMQ's `ifUnused` and `ifEmpty` refusals. */
   deleteQueue(
     owner: Owner,
     name: string,
@@ -127,6 +131,7 @@ export class BrokerState implements QueueHost {
     return { messageCount: this.dropQueue(queue) };
   }
 
+  /** queue.purge: drops the ready messages. */
   purgeQueue(owner: Owner, name: string): { messageCount: number } {
     return { messageCount: this.queue(owner, name, Method.queuePurge).purge() };
   }
@@ -155,6 +160,7 @@ export class BrokerState implements QueueHost {
 
   // --- exchanges and bindings
 
+  /** exchange.declare: creates, or checks equivalence; `amq.*` names are reserved. */
   declareExchange(name: string, declaration: ExchangeDeclaration): { exchange: string } {
     if (name === '') throw defaultExchangeRefusal(Method.exchangeDeclare);
     const existing = this.exchanges.get(name);
@@ -184,6 +190,7 @@ export class BrokerState implements QueueHost {
     return { exchange: name };
   }
 
+  /** exchange.delete (amqplib's `deleteExchange`). */
   deleteExchange(name: string, ifUnused: boolean): Record<string, never> {
     if (name === '') throw defaultExchangeRefusal(Method.exchangeDelete);
     const exchange = this.exchanges.get(name);
@@ -200,11 +207,13 @@ export class BrokerState implements QueueHost {
     return {};
   }
 
+  /** exchange.declare with `passive`: 404 when missing. */
   checkExchange(name: string): Record<string, never> {
     if (name !== '') this.exchange(name, Method.exchangeDeclare);
     return {};
   }
 
+  /** queue.bind: 404 for a missing exchange or queue, 403 on the default exchange. */
   bind(owner: Owner, queueName: string, source: string, pattern: string): Record<string, never> {
     if (source === '') throw defaultExchangeRefusal(Method.queueBind);
     const exchange = this.exchange(source, Method.queueBind);
@@ -212,6 +221,7 @@ export class BrokerState implements QueueHost {
     return {};
   }
 
+  /** queue.unbind: unbinding what is not bound is fine. */
   unbind(owner: Owner, queueName: string, source: string, pattern: string): Record<string, never> {
     if (source === '') throw defaultExchangeRefusal(Method.queueUnbind);
     const exchange = this.exchange(source, Method.queueUnbind);
@@ -220,6 +230,7 @@ export class BrokerState implements QueueHost {
     return {};
   }
 
+  /** The exchange named, or a 404 refusal for `method`. */
   exchange(name: string, method: AmqpMethod): MemoryExchange<MemoryQueue> {
     const exchange = this.exchanges.get(name);
     if (exchange === undefined) {
@@ -275,6 +286,7 @@ export class BrokerState implements QueueHost {
     return { routed: targets.size > 0, refused };
   }
 
+  /** Sends a message that died in `queue` to the queue's dead-letter exchange, if any. */
   deadLetter(queue: MemoryQueue, message: BrokerMessage, reason: DeathReason): void {
     const { deadLetterExchange, deadLetterRoutingKey } = queue.settings;
     if (deadLetterExchange === undefined) return;

@@ -172,7 +172,7 @@ export function createMemoryBroker(): MemoryBroker {
     },
     closeConnections: (reason = DEFAULT_CLOSE_REASON) => {
       const all = [...connections];
-      const forced = refusal(ReplyCode.connectionForced, reason, Method.channelOpen);
+      const forced = refusal(ReplyCode.connectionForced, reason, Method.none);
       for (const connection of all) connection.forceClose(forced);
       return all.length;
     },
