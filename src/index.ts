@@ -137,11 +137,11 @@ export type {
   DownloadTarget,
 } from './client/storage-download.js';
 export type { TemporaryCredentialsOptions } from './client/temporary-credentials.js';
-export type { UploadData } from './client/upload-source.js';
 export {
   createTemporaryCredentials,
   MAX_TEMPORARY_CREDENTIALS_SPAN_MS,
 } from './client/temporary-credentials.js';
+export type { UploadData } from './client/upload-source.js';
 export type { AmqpTransportOptions } from './consumer/amqp-transport.js';
 // Consumer: connect, consume, handle, publish.
 export { AmqpTransport, parseBrokerUrl } from './consumer/amqp-transport.js';

@@ -14,8 +14,8 @@ import { downloadObject } from './object-download.js';
 import {
   DEFAULT_UPLOAD_CONTENT_TYPE,
   isoDate,
+  sendObject,
   type UploadedObject,
-  uploadObject,
 } from './object-upload.js';
 import type { Credentials } from './options.js';
 import type { ResolvedClientOptions } from './resolved-options.js';
@@ -26,6 +26,7 @@ import {
   downloadFromStorage,
 } from './storage-download.js';
 import { storageContext } from './storage-request.js';
+import { checkUploadData, type UploadData, uploadSource } from './upload-source.js';
 
 /** The code of an {@link ArtifactError} for a storage type this client does not know. */
 export const UNSUPPORTED_STORAGE_TYPE = 'unsupported-storage-type';
@@ -53,8 +54,8 @@ export interface UploadArtifactOptions {
   runId: number;
   /** The artifact's name, e.g. `public/report.json`. */
   name: string;
-  /** The data; a string is sent as UTF-8. */
-  data: Uint8Array | string;
+  /** The data: bytes, a string (sent as UTF-8), or `{ file: path }` (streamed from disk). */
+  data: UploadData;
   /** Defaults to {@link DEFAULT_UPLOAD_CONTENT_TYPE}. */
   contentType?: string;
   /** When the artifact expires (no later than the task). */
@@ -184,16 +185,14 @@ export async function uploadArtifact(
   options: UploadArtifactOptions,
 ): Promise<UploadedArtifact> {
   checkLocation(options);
-  if (typeof options.data !== 'string' && !(options.data instanceof Uint8Array)) {
-    throw new InputError('data must be a string or a Uint8Array (e.g. a Buffer)');
-  }
+  checkUploadData(options.data);
   const { taskId, runId, name } = options;
   const contentType = options.contentType ?? DEFAULT_UPLOAD_CONTENT_TYPE;
-  const data = typeof options.data === 'string' ? Buffer.from(options.data, 'utf8') : options.data;
+  const source = await uploadSource(options.data);
   const created = await queue.createArtifact(taskId, runId, name, {
     storageType: 'object',
     contentType,
-    contentLength: data.byteLength,
+    contentLength: source.size,
     expires: isoDate(options.expires),
   });
   if (created.storageType !== 'object') {
@@ -203,14 +202,17 @@ export async function uploadArtifact(
     );
   }
   const objects = objectServiceFor(queue.options, created.credentials);
-  const object = await uploadObject(objects, {
-    name: created.name,
-    projectId: created.projectId,
-    uploadId: created.uploadId,
-    expires: created.expires,
-    data,
-    contentType,
-  });
+  const object = await sendObject(
+    objects,
+    {
+      name: created.name,
+      projectId: created.projectId,
+      uploadId: created.uploadId,
+      expires: created.expires,
+      contentType,
+    },
+    source,
+  );
   await queue.finishArtifact(taskId, runId, name, { uploadId: created.uploadId });
   return { name, object };
 }

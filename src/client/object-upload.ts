@@ -5,9 +5,15 @@
  */
 import slugid from 'slugid';
 import { TaskclusterPulseError } from '../errors.js';
-import { type ContentHashes, contentHashes } from './content-digest.js';
+import type { ContentHashes } from './content-digest.js';
 import type { ObjectService } from './generated/object.js';
 import { storageContext, storageRequest } from './storage-request.js';
+import {
+  checkUploadData,
+  type UploadData,
+  type UploadSource,
+  uploadSource,
+} from './upload-source.js';
 
 /** The content type of uploads that name none. */
 export const DEFAULT_UPLOAD_CONTENT_TYPE = 'application/octet-stream';
@@ -20,8 +26,8 @@ export interface UploadObjectOptions {
   projectId: string;
   /** When the object expires. */
   expires: Date | string;
-  /** The data; a string is sent as UTF-8. */
-  data: Uint8Array | string;
+  /** The data: bytes, a string (sent as UTF-8), or `{ file: path }` (streamed from disk). */
+  data: UploadData;
   /** Defaults to {@link DEFAULT_UPLOAD_CONTENT_TYPE}. */
   contentType?: string;
   /** The upload's secret id; a fresh slugid by default. */
@@ -44,14 +50,6 @@ export function isoDate(expires: Date | string): string {
   return expires instanceof Date ? expires.toISOString() : expires;
 }
 
-/** The bytes to send; a view of a shared buffer is copied, since fetch cannot send one. */
-function bytesOf(data: Uint8Array | string): Uint8Array<ArrayBuffer> {
-  if (typeof data === 'string') return Buffer.from(data, 'utf8');
-  return data.buffer instanceof ArrayBuffer
-    ? (data as Uint8Array<ArrayBuffer>)
-    : new Uint8Array(data);
-}
-
 /**
  * Upload `data` as object `name` with a client of the object service whose credentials hold
  * `object:upload:<projectId>:<name>`. The PUT is retried on 5xx and network errors.
@@ -60,17 +58,26 @@ export async function uploadObject(
   objects: ObjectService,
   options: UploadObjectOptions,
 ): Promise<UploadedObject> {
+  checkUploadData(options.data);
+  return sendObject(objects, options, await uploadSource(options.data));
+}
+
+/** {@link uploadObject} of data whose size and hashes are already known. */
+export async function sendObject(
+  objects: ObjectService,
+  options: Omit<UploadObjectOptions, 'data'>,
+  source: UploadSource,
+): Promise<UploadedObject> {
   const { name, projectId } = options;
-  const data = bytesOf(options.data);
   const contentType = options.contentType ?? DEFAULT_UPLOAD_CONTENT_TYPE;
   const uploadId = options.uploadId ?? slugid.nice();
-  const hashes = contentHashes(data);
+  const { hashes, size } = source;
   const created = await objects.createUpload(name, {
     projectId,
     uploadId,
     expires: isoDate(options.expires),
     hashes,
-    proposedUploadMethods: { putUrl: { contentType, contentLength: data.byteLength } },
+    proposedUploadMethods: { putUrl: { contentType, contentLength: size } },
   });
   const put = created.uploadMethod.putUrl;
   if (put === undefined) {
@@ -81,11 +88,11 @@ export async function uploadObject(
   }
   await storageRequest(
     storageContext(objects.options),
-    { method: 'PUT', url: put.url, headers: put.headers, body: () => data },
+    { method: 'PUT', url: put.url, headers: put.headers, body: source.body },
     async ({ response }) => {
       await response.arrayBuffer();
     },
   );
   await objects.finishUpload(name, { projectId, uploadId, hashes });
-  return { name, projectId, uploadId, size: data.byteLength, hashes };
+  return { name, projectId, uploadId, size, hashes };
 }

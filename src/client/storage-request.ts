@@ -23,7 +23,7 @@ export interface StorageRequest {
   readonly method: 'GET' | 'PUT';
   readonly url: string;
   readonly headers?: Readonly<Record<string, string>>;
-  readonly body?: () => Uint8Array<ArrayBuffer>;
+  readonly body?: () => Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array>;
 }
 
 /** A successful (2xx) response, handed to the consumer of one attempt. */
@@ -124,13 +124,16 @@ export async function storageRequest<T>(
         outcome,
       });
     try {
-      const body = request.body?.();
-      const response = await ctx.fetch(url, {
+      const body = request.body?.() ?? null;
+      // A stream body needs `duplex: 'half'`, which the DOM typings of RequestInit lack.
+      const init: RequestInit & { duplex?: 'half' } = {
         method,
         headers: { ...request.headers },
-        body: body ?? null,
+        body,
         signal: controller.signal,
-      });
+      };
+      if (body instanceof ReadableStream) init.duplex = 'half';
+      const response = await ctx.fetch(url, init);
       log({ type: 'response', status: response.status });
       if (response.status >= 500) {
         lastServerError = {

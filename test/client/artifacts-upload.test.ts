@@ -1,4 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { downloadArtifact, uploadArtifact } from '../../src/client/artifacts.js';
 import { TaskclusterHttpError } from '../../src/client/errors.js';
@@ -130,13 +133,50 @@ describe('uploadArtifact round trips through the queue, the object service and s
     expect(JSON.stringify(error) + (error as Error).message).not.toContain(WORKER.accessToken);
   });
 
-  it('bad data is refused before anything is sent', async () => {
+  it('a file is streamed from disk, again for a retried PUT', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tc-pulse-upload-'));
+    try {
+      const data = randomBytes(500 * 1024);
+      const path = join(dir, 'upload.bin');
+      await writeFile(path, data);
+      const attempts = server.attempts(STORAGE_PUT);
+      server.injectFaults(STORAGE_PUT, { type: 'status', status: 503 });
+      const uploaded = await uploadArtifact(queue, {
+        taskId,
+        runId: 0,
+        name: 'public/from-file.bin',
+        data: { file: path },
+        expires: expires(),
+      });
+      expect(uploaded.object).toMatchObject({
+        size: data.length,
+        hashes: { sha256: sha256(data) },
+      });
+      expect(server.attempts(STORAGE_PUT)).toBe(attempts + 2);
+      const target = join(dir, 'download.bin');
+      const download = await downloadArtifact(queue, {
+        taskId,
+        name: 'public/from-file.bin',
+        to: { file: target },
+      });
+      expect(download.body).toEqual({ path: target, size: data.length });
+      expect((await readFile(target)).equals(data)).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.each([
+    { label: 'a number', data: 42 },
+    { label: 'a file without path', data: { file: '' } },
+    { label: 'null', data: null },
+  ])('bad data ($label) is refused before anything is sent', async ({ data }) => {
     const before = server.requests.length;
     const error = await uploadArtifact(queue, {
       taskId,
       runId: 0,
       name: 'public/bad.bin',
-      data: 42 as unknown as string,
+      data: data as unknown as string,
       expires: expires(),
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InputError);
