@@ -190,6 +190,28 @@ describe.each(brokersUnderTest())('dead-lettering on $name', ({ transport }) => 
     });
   });
 
+  it('dead-letters a quorum message returned more often than its delivery limit', async () => {
+    const channel = await session.channel();
+    const limited = session.queue(uniqueName('delivery-limit'));
+    const dropped = session.queue(uniqueName('delivery-limit-dead'));
+    await channel.assertQueue(dropped, { durable: false });
+    await channel.assertQueue(limited, {
+      durable: true,
+      deadLetterExchange: '',
+      deadLetterRoutingKey: dropped,
+      arguments: { 'x-queue-type': 'quorum', 'x-delivery-limit': 1 },
+    });
+    channel.sendToQueue(limited, Buffer.from('poison'));
+    const attempts = await session.collect(channel, limited, (m) => channel.nack(m));
+    const dead = await session.collect(channel, dropped, (m) => channel.ack(m));
+    const [message] = await dead.waitForCount(1);
+    expect(attempts.messages).toHaveLength(2);
+    expect(message!.properties.headers).toMatchObject({
+      'x-first-death-reason': 'delivery_limit',
+      'x-death': [{ count: 1, reason: 'delivery_limit', queue: limited }],
+    });
+  });
+
   it('retries through a TTL queue that dead-letters back to the work exchange', async () => {
     const channel = await session.channel();
     const work = await session.topicExchange(channel, 'retry-work');

@@ -208,6 +208,18 @@ describe.each(brokersUnderTest())('declarations on $name', ({ transport }) => {
     await waitForGone(transport, queue);
   });
 
+  it('deletes an auto-delete queue when its last consumer leaves', async () => {
+    const channel = await session.channel();
+    const queue = session.queue(uniqueName('auto-delete'));
+    await channel.assertQueue(queue, { durable: false, autoDelete: true });
+    const first = await session.collect(channel, queue);
+    const second = await session.collect(channel, queue);
+    await channel.cancel(first.consumerTag);
+    expect((await channel.checkQueue(queue)).consumerCount).toBe(1);
+    await channel.cancel(second.consumerTag);
+    await waitForGone(transport, queue);
+  });
+
   it('deletes a queue unused past x-expires', async () => {
     const channel = await session.channel();
     const queue = session.queue(uniqueName('expires'));
