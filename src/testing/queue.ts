@@ -79,6 +79,13 @@ export type QueueMessageListener = (message: QueueMessage) => void;
 
 const RESOLVED_STATES = new Set(['completed', 'failed', 'exception']);
 
+/** Exception reasons after which the queue retries the task, and the new run's reason. */
+const RETRIED_REASONS: Partial<Record<ReasonResolved, TaskRun['reasonCreated']>> = {
+  'worker-shutdown': 'retry',
+  'claim-expired': 'retry',
+  'intermittent-task': 'task-retry',
+};
+
 /** The simulated queue. */
 export class SimulatedQueue {
   readonly #tasks = new Map<string, TaskRecord>();
@@ -289,8 +296,9 @@ export class SimulatedQueue {
 
   /**
    * Resolves the latest run: completed or failed from running; exception from pending or
-   * running. Then schedules dependents whose dependencies are met, and announces the task
-   * group resolved when every task in it is.
+   * running. An exception for `worker-shutdown`, `claim-expired` or `intermittent-task` with
+   * retries left adds a new pending run, as the queue does. Otherwise schedules dependents
+   * whose dependencies are met, and announces the task group resolved when every task in it is.
    */
   resolveTask(taskId: string, outcome: TaskOutcome): QueueMessage[] {
     const { task, status } = this.#record(taskId);
@@ -305,6 +313,13 @@ export class SimulatedQueue {
     status.state = outcome.type;
     const messages: QueueMessage[] = [];
     if (outcome.type === 'exception') {
+      const retry = RETRIED_REASONS[outcome.reason];
+      if (retry !== undefined && status.retriesLeft > 0) {
+        // The queue retries such runs itself: the exception message already shows the new run.
+        status.retriesLeft--;
+        const pending = this.#schedule(taskId, retry);
+        return this.#emit([taskExceptionMessage(task, status, run), pending]);
+      }
       messages.push(taskExceptionMessage(task, status, run));
     } else {
       const worker = run as Required<Pick<TaskRun, 'workerGroup' | 'workerId'>>;

@@ -126,6 +126,28 @@ describe('simulated queue: task-group lifecycle and its Pulse messages', () => {
     ]);
   });
 
+  it('retries a run that ended with worker-shutdown while retries are left', () => {
+    const { taskId } = server.queue.defineTask({ retries: 1 });
+    server.queue.claimTask(taskId);
+    const first = server.queue.resolveTask(taskId, {
+      type: 'exception',
+      reason: 'worker-shutdown',
+    });
+    expect(first.map((m) => m.type)).toEqual(['taskException', 'taskPending']);
+    expect(first[1]!.payload).toMatchObject({ runId: 1 });
+    for (const message of first) {
+      expect(schemaErrors(SCHEMAS[message.type], message.payload)).toEqual([]);
+    }
+    expect(server.queue.status(taskId)).toMatchObject({
+      state: 'pending',
+      retriesLeft: 0,
+      runs: [{ state: 'exception' }, { state: 'pending', reasonCreated: 'retry' }],
+    });
+    server.queue.claimTask(taskId);
+    const last = server.queue.resolveTask(taskId, { type: 'exception', reason: 'worker-shutdown' });
+    expect(last.map((m) => m.type)).toEqual(['taskException', 'taskGroupResolved']);
+  });
+
   it('refuses transitions a real queue refuses', () => {
     const { taskId } = server.queue.defineTask();
     expect(() => server.queue.resolveTask(taskId, { type: 'completed' })).toThrow(
