@@ -171,6 +171,30 @@ describe('downloadArtifact: every storage type to every target', () => {
   });
 });
 
+describe('latest run and given runs', () => {
+  it('the latest run by default, any run by its id', async () => {
+    const retried = server.queue.defineTask().taskId;
+    server.queue.claimTask(retried);
+    const add = (content: string) =>
+      server.queue.addArtifact(retried, { storageType: 's3', name: 'public/run.txt', content });
+    add('first run');
+    server.queue.resolveTask(retried, { type: 'exception', reason: 'worker-shutdown' });
+    server.queue.claimTask(retried);
+    add('second run');
+    const text = async (runId?: number) => {
+      const options = { taskId: retried, name: 'public/run.txt', to: 'buffer' as const };
+      const result = await downloadArtifact(
+        queue,
+        runId === undefined ? options : { ...options, runId },
+      );
+      return result.body.toString('utf8');
+    };
+    expect(await text()).toBe('second run');
+    expect(await text(1)).toBe('second run');
+    expect(await text(0)).toBe('first run');
+  });
+});
+
 describe('error artifacts', () => {
   it.each(TARGETS)('to %s: a typed ArtifactError with the reason and message', async (to) => {
     const where = target(to);
