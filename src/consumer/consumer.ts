@@ -52,7 +52,7 @@ export class QueueConsumer implements LinkUser {
     this.#options = options;
     this.#sink = sink;
     this.#metrics = metrics;
-    this.#decoder = new MessageDecoder(options.bindings);
+    this.#decoder = new MessageDecoder(options.bindings, options.schemas, options.maxMessageSize);
     this.#names =
       options.queueName === undefined ? undefined : queueNames(namespace, options.queueName);
   }

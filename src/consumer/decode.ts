@@ -4,6 +4,7 @@
  * is poison: {@link PoisonMessageError} says why, and the consumer dead-letters it.
  */
 
+import type { ValidateFunction } from 'ajv';
 import { TaskclusterPulseError } from '../errors.js';
 import { compileRoutingKeyParser, type RoutingKeyParser } from '../exchanges/routing-key.js';
 import type { Binding } from '../exchanges/types.js';
@@ -14,6 +15,8 @@ import {
   EXCHANGE_HEADER,
   ROUTING_KEY_HEADER,
 } from './message.js';
+import { DEFAULT_MAX_MESSAGE_BYTES } from './options.js';
+import { type PayloadSchema, schemaErrors, validatorOf } from './schema.js';
 import type { Delivery } from './transport.js';
 
 /** Why a message could not be decoded. */
@@ -21,7 +24,9 @@ export type PoisonReason =
   | 'not-json'
   | 'wrong-content-type'
   | 'unknown-exchange'
-  | 'bad-routing-key';
+  | 'bad-routing-key'
+  | 'schema-mismatch'
+  | 'too-large';
 
 /** A delivery that cannot be decoded; it goes to the dead-letter queue with `reason`. */
 export class PoisonMessageError extends TaskclusterPulseError {
@@ -45,8 +50,22 @@ const NO_ROUTING: Record<string, string | undefined> = Object.freeze({}) as Reco
 export class MessageDecoder {
   /** Parser by exchange; `null` for exchanges bound without a routing-key reference. */
   readonly #parsers = new Map<string, RoutingKeyParser | null>();
+  /** Validators by exchange, when schemas were given. */
+  readonly #validators: Map<string, ValidateFunction> | undefined;
+  readonly #maxBytes: number;
 
-  constructor(bindings: readonly Binding<unknown, unknown>[]) {
+  constructor(
+    bindings: readonly Binding<unknown, unknown>[],
+    schemas: Readonly<Record<string, PayloadSchema>> | undefined,
+    maxBytes: number = DEFAULT_MAX_MESSAGE_BYTES,
+  ) {
+    this.#maxBytes = maxBytes;
+    this.#validators =
+      schemas === undefined
+        ? undefined
+        : new Map(
+            Object.entries(schemas).map(([exchange, schema]) => [exchange, validatorOf(schema)]),
+          );
     for (const binding of bindings) {
       const known = this.#parsers.get(binding.exchange);
       if (known) continue;
@@ -79,6 +98,12 @@ export class MessageDecoder {
       const attempts = headers[ATTEMPTS_HEADER];
       if (typeof attempts === 'number') attempt = attempts + 1;
     }
+    if (delivery.content.length > this.#maxBytes) {
+      throw new PoisonMessageError(
+        'too-large',
+        `the body has ${delivery.content.length} bytes, more than the ${this.#maxBytes} allowed`,
+      );
+    }
     const contentType = properties.contentType;
     if (contentType !== undefined && contentType !== JSON_CONTENT_TYPE) {
       throw new PoisonMessageError(
@@ -106,6 +131,13 @@ export class MessageDecoder {
       payload = JSON.parse(delivery.content.toString('utf8'));
     } catch (error) {
       throw new PoisonMessageError('not-json', `the body is not JSON: ${(error as Error).message}`);
+    }
+    const validate = this.#validators?.get(exchange);
+    if (validate !== undefined && !validate(payload)) {
+      throw new PoisonMessageError(
+        'schema-mismatch',
+        `the payload does not match the schema of ${exchange}: ${schemaErrors(validate).join('; ')}`,
+      );
     }
     return new DeliveredMessage(delivery, source, exchange, routingKey, routing, payload, attempt);
   }

@@ -5,6 +5,7 @@
 
 import type { ClientOptions, Logger } from '../client/options.js';
 import type { Binding } from '../exchanges/types.js';
+import type { PayloadSchema } from './schema.js';
 import type { Transport } from './transport.js';
 
 /** Seconds between AMQP heartbeats; a half-open connection is detected after about two. */
@@ -46,6 +47,9 @@ export const DEFAULT_PUBLISH_DEADLINE_MS = 60_000;
 export const DEFAULT_PUBLISH_WINDOW = 1_000;
 /** How long a setup step (declare, bind, read the bindings manifest) may take, in milliseconds. */
 export const SETUP_STEP_TIMEOUT_MS = 30_000;
+
+/** Largest message body a consumer decodes; a larger one is poison (`too-large`). */
+export const DEFAULT_MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
 
 /** Suffix of a work queue's dead-letter queue: `queue/<namespace>/<name>/dead`. */
 export const DEAD_QUEUE_SUFFIX = '/dead';
@@ -143,6 +147,13 @@ export interface ConsumerOptions<B extends Binding<unknown, unknown>> extends Qu
   bindings: readonly B[];
   /** Unacknowledged messages the consumer may hold; defaults to {@link DEFAULT_PREFETCH}. */
   prefetch?: number;
+  /**
+   * Message schemas (or validators) by full exchange name: a payload that does not match is
+   * poison (`schema-mismatch`) and goes to the dead-letter queue.
+   */
+  schemas?: Readonly<Record<string, PayloadSchema>>;
+  /** Largest body decoded, in bytes; defaults to {@link DEFAULT_MAX_MESSAGE_BYTES}. */
+  maxMessageSize?: number;
 }
 
 /** Options of a handler runner. */

@@ -5,8 +5,6 @@
  * applies flow control, and `mandatory` messages the broker returns reported.
  */
 
-import { Ajv, type AnySchemaObject, type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
 import { Subject } from 'rxjs';
 import { InputError } from '../errors.js';
 import { ROUTE_PREFIX } from '../exchanges/routing-key.js';
@@ -28,6 +26,7 @@ import {
 } from './options.js';
 import { NOT_FOUND, withChannel } from './queues.js';
 import { buildRoutingKey } from './routing-key-builder.js';
+import { type PayloadSchema, schemaErrors, validatorOf } from './schema.js';
 import type { Delivery, PublishOptions, TransportConfirmChannel } from './transport.js';
 
 /** An exchange messages are published to, with its routing-key fields and message schema. */
@@ -37,7 +36,7 @@ export interface ExchangeDefinition {
   /** The routing-key fields, in order. */
   readonly routingKey: readonly RoutingKeyField[];
   /** The message schema, or a validator compiled from it; without one payloads are not checked. */
-  readonly schema?: AnySchemaObject | ValidateFunction;
+  readonly schema?: PayloadSchema;
 }
 
 /** Options of a {@link Publisher}. */
@@ -77,10 +76,6 @@ export interface ReturnedMessage {
   messageId: string | undefined;
 }
 
-const ajv = new Ajv({ strict: false, validateSchema: false, allErrors: true });
-addFormats.default(ajv);
-const validators = new WeakMap<object, ValidateFunction>();
-
 /**
  * An exchange definition for the user's own exchange `exchange/<namespace>/<name>`.
  */
@@ -88,7 +83,7 @@ export function defineExchange(
   namespace: string,
   name: string,
   routingKey: readonly RoutingKeyField[],
-  schema?: AnySchemaObject | ValidateFunction,
+  schema?: PayloadSchema,
 ): ExchangeDefinition {
   const exchange = exchangeName(namespace, name);
   return schema === undefined ? { exchange, routingKey } : { exchange, routingKey, schema };
@@ -262,10 +257,7 @@ function prepare(definition: ExchangeDefinition, request: PublishRequest) {
   if (definition.schema !== undefined) {
     const validate = validatorOf(definition.schema);
     if (!validate(request.payload)) {
-      throw new PayloadValidationError(
-        exchange,
-        (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`),
-      );
+      throw new PayloadValidationError(exchange, schemaErrors(validate));
     }
   }
   const routingKey = buildRoutingKey(definition.routingKey, request.routing ?? {});
@@ -296,20 +288,6 @@ function prepare(definition: ExchangeDefinition, request: PublishRequest) {
     options.messageId = request.messageId;
   }
   return { exchange, routingKey, content, options };
-}
-
-function validatorOf(schema: AnySchemaObject | ValidateFunction): ValidateFunction {
-  if (typeof schema === 'function') return schema;
-  let validate = validators.get(schema);
-  if (validate === undefined) {
-    try {
-      validate = ajv.compile(schema);
-    } catch (error) {
-      throw new InputError('the exchange schema does not compile', { cause: error });
-    }
-    validators.set(schema, validate);
-  }
-  return validate;
 }
 
 function withDeadline<T>(promise: Promise<T>, deadline: number): Promise<T> {

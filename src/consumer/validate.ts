@@ -57,6 +57,7 @@ export function checkConsumerOptions(options: ConsumerOptions<Binding<unknown, u
   positiveInteger('prefetch', options.prefetch);
   positiveInteger('maxLength', options.maxLength);
   positiveInteger('expires', options.expires);
+  positiveInteger('maxMessageSize', options.maxMessageSize);
 }
 
 /** Checks the options of a handler runner: concurrency never above prefetch. */
