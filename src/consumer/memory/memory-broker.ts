@@ -3,7 +3,9 @@
  * demos and for users' tests of their handlers. It implements AMQP 0-9-1 as RabbitMQ does for
  * everything the contract exposes, and adds what tests need: inspection (queue depths, unacked
  * counts, bindings, queued messages) and faults (connections closed by the broker, consumers
- * cancelled, resource alarms).
+ * cancelled, resource alarms). Beyond the contract, and so not implemented: message priorities,
+ * header-exchange arguments, exchange-to-exchange bindings, streams, `basic.get` and persistence
+ * across restarts.
  */
 
 import type { QueueType } from '../options.js';

@@ -58,12 +58,17 @@ const OVERFLOWS: readonly string[] = ['drop-head', 'reject-publish', 'reject-pub
 /** What amqplib sends for `assertQueue(name, options)`. */
 export function queueDeclaration(options: AssertQueueOptions = {}): QueueDeclaration {
   const args = wireTable(options.arguments ?? {});
+  // amqplib also promotes options beyond the contract's; untyped callers may pass them.
+  const loose = options as AssertQueueOptions & Record<string, unknown>;
   const promoted: [string, unknown][] = [
     ['x-expires', options.expires],
     ['x-message-ttl', options.messageTtl],
     ['x-dead-letter-exchange', options.deadLetterExchange],
     ['x-dead-letter-routing-key', options.deadLetterRoutingKey],
     ['x-max-length', options.maxLength],
+    ['x-max-priority', loose.maxPriority],
+    ['x-overflow', loose.overflow],
+    ['x-queue-mode', loose.queueMode],
   ];
   for (const [key, value] of promoted) if (value !== undefined) args[key] = value;
   return {
