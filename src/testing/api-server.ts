@@ -131,6 +131,18 @@ function parseBody(rawBody: Buffer): { body: unknown; json: boolean } {
   }
 }
 
+/** A request matched to a route, with what the server has read of it so far. */
+interface RoutedRequest {
+  req: IncomingMessage;
+  match: RouteMatch;
+  rawBody: Buffer;
+  bewit: string | undefined;
+  parsed: { body: unknown; json: boolean };
+  url: URL;
+  record: RecordedRequest;
+  requestInfo: RequestInfo;
+}
+
 /** Grants of an authentication outcome. */
 function grants(
   auth: Authentication,
@@ -206,20 +218,13 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       );
       return;
     }
-    const response = await answer(req, match, rawBody, bewit, parsed, url, record, requestInfo);
+    const response = await answer({ req, match, rawBody, bewit, parsed, url, record, requestInfo });
     respond(response, outcome.truncate);
   }
 
-  async function answer(
-    req: IncomingMessage,
-    match: RouteMatch,
-    rawBody: Buffer,
-    bewit: string | undefined,
-    parsed: { body: unknown; json: boolean },
-    url: URL,
-    record: RecordedRequest,
-    requestInfo: RequestInfo,
-  ): Promise<EncodedResponse> {
+  /** Authenticates a routed request (unless plain) and runs its handler. */
+  async function answer(request: RoutedRequest): Promise<EncodedResponse> {
+    const { req, match, rawBody, bewit, parsed, url, record, requestInfo } = request;
     const { route, params } = match;
     let granted: { clientId: string | undefined; scopes: string[] } = {
       clientId: undefined,
