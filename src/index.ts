@@ -195,6 +195,7 @@ export {
   DEFAULT_HANDLER_TIMEOUT_MS,
   DEFAULT_HEARTBEAT_S,
   DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_MAX_MESSAGE_BYTES,
   DEFAULT_PREFETCH,
   DEFAULT_PUBLISH_DEADLINE_MS,
   DEFAULT_PUBLISH_WINDOW,
@@ -212,6 +213,7 @@ export type {
 export { defineExchange, Publisher } from './consumer/publisher.js';
 export { connect, PulseClient } from './consumer/pulse.js';
 export { buildRoutingKey } from './consumer/routing-key-builder.js';
+export type { PayloadSchema } from './consumer/schema.js';
 export type { PulseStatus, PulseStatusType } from './consumer/status.js';
 // Consumer: the broker contract.
 export type {
