@@ -1,0 +1,118 @@
+/**
+ * The RabbitMQ the benchmarks run against (`PULSE_TEST_URL`, or the local broker): unique
+ * queues, the pre-fill of a backlog, and clean-up. Every queue and exchange made here is deleted
+ * afterwards.
+ */
+
+import { randomBytes } from 'node:crypto';
+import { type Channel, type ChannelModel, connect } from 'amqplib';
+import type { Binding } from '../src/index.js';
+import type { BenchMessage } from './messages.js';
+
+/** The broker URL. */
+export const BROKER_URL = process.env.PULSE_TEST_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+
+/** The Pulse user (namespace) the benchmark's queues belong to. */
+export const BENCH_NAMESPACE = 'bench';
+
+/** Queues of one consume trial: the work queue and the companions our consumer declares. */
+export interface TrialQueues {
+  /** The queue name our consumer is given (`queue/<namespace>/<name>`). */
+  name: string;
+  /** The full work queue name, which the baseline consumes. */
+  work: string;
+  /** Every queue that may exist for this trial, deleted afterwards. */
+  all: string[];
+}
+
+/** Header holding the publisher's clock (epoch ms, fractional) in latency messages. */
+export const SENT_AT_HEADER = 'x-bench-sent-at';
+
+/** A unique queue name for one trial. */
+export function trialQueues(prefix: string): TrialQueues {
+  const name = `${prefix}-${randomBytes(6).toString('hex')}`;
+  const work = `queue/${BENCH_NAMESPACE}/${name}`;
+  return { name, work, all: [work, `${work}/dead`, `${work}/retry`, `${work}/bindings`] };
+}
+
+/** A raw amqplib connection; fails loudly, naming the broker without its password. */
+export async function rawConnection(): Promise<ChannelModel> {
+  try {
+    return await connect(BROKER_URL);
+  } catch (error) {
+    throw new Error(
+      `RabbitMQ is not reachable at ${BROKER_URL.replace(/\/\/[^@]*@/, '//')}: start it or set PULSE_TEST_URL (${String(error)})`,
+    );
+  }
+}
+
+/**
+ * Declares the topic exchange and a durable classic work queue bound to it, with the arguments
+ * our consumer declares it with (so both consumers use one and the same queue).
+ */
+export async function declareTrialQueue(
+  channel: Channel,
+  queues: TrialQueues,
+  binding: Binding<unknown, unknown>,
+): Promise<void> {
+  await channel.assertExchange(binding.exchange, 'topic', { durable: false, autoDelete: false });
+  await channel.assertQueue(queues.work, {
+    durable: true,
+    arguments: {
+      'x-queue-type': 'classic',
+      'x-dead-letter-exchange': '',
+      'x-dead-letter-routing-key': `${queues.work}/dead`,
+    },
+  });
+  await channel.bindQueue(queues.work, binding.exchange, binding.routingKeyPattern);
+}
+
+/** Publishes one message as the queue does: its routing key, CC routes, JSON, persistent. */
+export function publishMessage(
+  channel: Channel,
+  exchange: string,
+  message: BenchMessage,
+  headers?: Record<string, unknown>,
+): boolean {
+  return channel.publish(exchange, message.routingKey, message.content, {
+    contentType: 'application/json',
+    persistent: true,
+    CC: message.cc,
+    ...(headers === undefined ? {} : { headers }),
+  });
+}
+
+/**
+ * Publishes `count` messages (cycling through `pool`) with flow control, then waits until the
+ * queue holds all of them.
+ */
+export async function prefill(
+  channel: Channel,
+  exchange: string,
+  queue: string,
+  pool: readonly BenchMessage[],
+  count: number,
+): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    if (!publishMessage(channel, exchange, pool[i % pool.length]!)) {
+      await new Promise((resolve) => channel.once('drain', resolve));
+    }
+  }
+  for (;;) {
+    const { messageCount } = await channel.checkQueue(queue);
+    if (messageCount >= count) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Deletes queues and exchanges (missing ones are fine), each on a fresh channel. */
+export async function cleanUp(
+  connection: ChannelModel,
+  queues: readonly string[],
+  exchanges: readonly string[],
+): Promise<void> {
+  const channel = await connection.createChannel();
+  for (const queue of queues) await channel.deleteQueue(queue);
+  for (const exchange of exchanges) await channel.deleteExchange(exchange);
+  await channel.close();
+}

@@ -1,0 +1,205 @@
+/**
+ * One consumer in its own process: the baseline (plain amqplib: JSON.parse and ack) or ours
+ * (`consume()` with manual ack, or `handle()` with a handler), in one of three modes:
+ * `throughput` drains a pre-filled queue and times it from the first delivery to the last ack;
+ * `latency` records publish-to-handler latency until stopped; `memory` runs a slow handler
+ * until stopped (the parent samples this process's RSS).
+ */
+
+import { connect as amqpConnect, type Channel, type ConsumeMessage } from 'amqplib';
+import { connect, type MessageOf, type PulseClient, QueueEvents } from '../src/index.js';
+import { BENCH_NAMESPACE, BROKER_URL, SENT_AT_HEADER } from './broker.js';
+import { percentile } from './stats.js';
+import { reportReady, runAsWorker, stopRequested, workerTask } from './worker-ipc.js';
+
+/** Which consumer runs. */
+export type ConsumerKind = 'baseline' | 'observable' | 'handle';
+
+/** The task of a consume worker. */
+export interface ConsumeTask {
+  mode: 'throughput' | 'latency' | 'memory';
+  kind: ConsumerKind;
+  /** `queue/<namespace>/<name>`, consumed by the baseline. */
+  work: string;
+  /** The `<name>` our consumer is given. */
+  name: string;
+  exchangePrefix: string;
+  prefetch: number;
+  /** Handlers at once (`handle()` only). */
+  concurrency: number;
+  /** Messages to drain (`throughput` only). */
+  count: number;
+  /** Milliseconds the slow handler takes (`memory` only). */
+  slowMs: number;
+}
+
+/** What a throughput trial measured. */
+export interface ThroughputResult {
+  messages: number;
+  ms: number;
+  /** CPU time of this process during the timed window, in milliseconds. */
+  cpuMs: number;
+}
+
+/** What a latency trial measured, in milliseconds. */
+export interface LatencyResult {
+  messages: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+/** What a memory trial did. */
+export interface MemoryResult {
+  handled: number;
+}
+
+/** Everything a consumer calls per message; the mode decides what it does. */
+interface Sink {
+  /** Called in the handler with the publisher's timestamp header (latency mode). */
+  onMessage(sentAt: unknown): void;
+}
+
+const CLOSE_TIMEOUT_MS = 5_000;
+const task = workerTask<ConsumeTask>();
+const nowEpoch = () => performance.timeOrigin + performance.now();
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+type Completed = MessageOf<ReturnType<InstanceType<typeof QueueEvents>['taskCompleted']>>;
+
+/**
+ * Starts the consumer (`slowMs` > 0: a handler that takes that long; `handle()` and the
+ * baseline only) and resolves once it consumes, with a function that closes it.
+ */
+async function startConsumer(sink: Sink, slowMs: number): Promise<() => Promise<void>> {
+  if (task.kind === 'baseline') return startBaseline(sink, slowMs);
+  const client = connect({ broker: BROKER_URL, namespace: BENCH_NAMESPACE, recycleInterval: 0 });
+  const consuming = new Promise<void>((resolve) => {
+    client.status$.subscribe((status) => {
+      if (status.type === 'consuming') resolve();
+    });
+  });
+  const binding = new QueueEvents({ exchangePrefix: task.exchangePrefix }).taskCompleted();
+  const queue = { queueName: task.name, queueType: 'classic' as const, bindings: [binding] };
+  if (task.kind === 'observable') {
+    const subscription = client.consume({ ...queue, prefetch: task.prefetch }).subscribe({
+      next: (message) => settle(message, sink),
+    });
+    await consuming;
+    return () => closeClient(client, () => subscription.unsubscribe());
+  }
+  client.handle(
+    { ...queue, prefetch: task.prefetch, concurrency: task.concurrency },
+    slowMs > 0
+      ? async (message) => {
+          await sleep(slowMs);
+          sink.onMessage(message.properties.headers?.[SENT_AT_HEADER]);
+        }
+      : (message) => sink.onMessage(message.properties.headers?.[SENT_AT_HEADER]),
+  );
+  await consuming;
+  return () => closeClient(client);
+}
+
+function settle(message: Completed, sink: Sink): void {
+  message.ack();
+  sink.onMessage(message.properties.headers?.[SENT_AT_HEADER]);
+}
+
+async function closeClient(client: PulseClient, before?: () => void): Promise<void> {
+  before?.();
+  await Promise.race([client.close(), sleep(CLOSE_TIMEOUT_MS)]);
+}
+
+async function startBaseline(sink: Sink, slowMs: number): Promise<() => Promise<void>> {
+  const connection = await amqpConnect(BROKER_URL);
+  const channel: Channel = await connection.createChannel();
+  await channel.prefetch(task.prefetch);
+  const settle = (message: ConsumeMessage) => {
+    JSON.parse(message.content.toString('utf8'));
+    channel.ack(message);
+    sink.onMessage(message.properties.headers?.[SENT_AT_HEADER]);
+  };
+  await channel.consume(task.work, (message) => {
+    if (message === null) return;
+    if (slowMs > 0) setTimeout(() => settle(message), slowMs);
+    else settle(message);
+  });
+  return async () => {
+    await Promise.race([connection.close(), sleep(CLOSE_TIMEOUT_MS)]);
+  };
+}
+
+async function throughput(): Promise<ThroughputResult> {
+  let seen = 0;
+  let started = 0;
+  let cpuStart = process.cpuUsage();
+  let finish: () => void = () => undefined;
+  const finished = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
+  const close = await startConsumer(
+    {
+      onMessage() {
+        if (seen++ === 0) {
+          started = performance.now();
+          cpuStart = process.cpuUsage();
+        }
+        if (seen === task.count) finish();
+      },
+    },
+    0,
+  );
+  await finished;
+  // `handle()` acks when the handler's promise settles: wait for that last ack to be sent.
+  await new Promise((resolve) => setImmediate(resolve));
+  const ms = performance.now() - started;
+  const cpu = process.cpuUsage(cpuStart);
+  await close();
+  return { messages: seen, ms, cpuMs: (cpu.user + cpu.system) / 1000 };
+}
+
+async function latency(): Promise<LatencyResult> {
+  const latencies: number[] = [];
+  const close = await startConsumer(
+    {
+      onMessage(sentAt) {
+        if (typeof sentAt === 'number') latencies.push(nowEpoch() - sentAt);
+      },
+    },
+    0,
+  );
+  const stop = stopRequested();
+  await reportReady();
+  await stop;
+  await close();
+  latencies.sort((a, b) => a - b);
+  return {
+    messages: latencies.length,
+    p50: percentile(latencies, 0.5),
+    p99: percentile(latencies, 0.99),
+    max: latencies.at(-1) ?? Number.NaN,
+  };
+}
+
+async function memory(): Promise<MemoryResult> {
+  let handled = 0;
+  const close = await startConsumer(
+    {
+      onMessage() {
+        handled++;
+      },
+    },
+    task.slowMs,
+  );
+  const stop = stopRequested();
+  await reportReady();
+  await stop;
+  const result = { handled };
+  await close();
+  return result;
+}
+
+void runAsWorker<ThroughputResult | LatencyResult | MemoryResult>(() =>
+  task.mode === 'throughput' ? throughput() : task.mode === 'latency' ? latency() : memory(),
+);

@@ -1,0 +1,146 @@
+/**
+ * 2. Latency: messages published at a steady rate, each stamped with the publisher's clock in a
+ * header; the consumer (the baseline, or ours through `handle()`) records publish-to-handler
+ * latency. Both run against the same publisher, alternately, each in a fresh process.
+ */
+
+import type { Channel } from 'amqplib';
+import {
+  cleanUp,
+  declareTrialQueue,
+  publishMessage,
+  rawConnection,
+  SENT_AT_HEADER,
+  trialQueues,
+} from './broker.js';
+import { startWorker } from './child.js';
+import { type BenchSizes, STEADY_PREFETCH } from './config.js';
+import type { ConsumerKind, ConsumeTask, LatencyResult } from './consume-worker.js';
+import { progress } from './log.js';
+import { type BenchMessage, benchEvents, benchExchangePrefix } from './messages.js';
+import { median } from './stats.js';
+import type { ResultRow } from './table.js';
+import { CONSUME_WORKER } from './throughput.js';
+
+/** `handle()` concurrency in the latency benchmark. */
+const LATENCY_CONCURRENCY = 32;
+/** How long the consumer may take to catch up after the last publish. */
+const DRAIN_TIMEOUT_MS = 10_000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const nowEpoch = () => performance.timeOrigin + performance.now();
+
+/** Publishes `rate` messages per second for `seconds`, on a schedule (not in bursts). */
+async function publishSteadily(
+  channel: Channel,
+  exchange: string,
+  pool: readonly BenchMessage[],
+  rate: number,
+  seconds: number,
+): Promise<void> {
+  const total = rate * seconds;
+  const started = performance.now();
+  let sent = 0;
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate));
+    for (; sent < due; sent++) {
+      publishMessage(channel, exchange, pool[sent % pool.length]!, {
+        [SENT_AT_HEADER]: nowEpoch(),
+      });
+    }
+    await sleep(1);
+  }
+}
+
+async function waitUntilDrained(channel: Channel, queue: string): Promise<void> {
+  const deadline = performance.now() + DRAIN_TIMEOUT_MS;
+  while (performance.now() < deadline) {
+    const { messageCount } = await channel.checkQueue(queue);
+    if (messageCount === 0) return;
+    await sleep(20);
+  }
+}
+
+/** Runs the benchmark; `profile` writes CPU profiles of our consumers. */
+export async function latency(
+  sizes: BenchSizes,
+  pool: readonly BenchMessage[],
+  profile: boolean,
+): Promise<ResultRow[]> {
+  const connection = await rawConnection();
+  const channel = await connection.createChannel();
+  const exchangePrefix = benchExchangePrefix();
+  const binding = benchEvents(exchangePrefix).taskCompleted();
+  const results: Record<ConsumerKind, LatencyResult[]> = {
+    baseline: [],
+    handle: [],
+    observable: [],
+  };
+  try {
+    for (let round = 0; round < sizes.latencyRounds; round++) {
+      const kinds: ConsumerKind[] =
+        round % 2 === 0 ? ['baseline', 'handle'] : ['handle', 'baseline'];
+      for (const kind of kinds) {
+        const queues = trialQueues('latency');
+        try {
+          await declareTrialQueue(channel, queues, binding);
+          const task: ConsumeTask = {
+            mode: 'latency',
+            kind,
+            work: queues.work,
+            name: queues.name,
+            exchangePrefix,
+            prefetch: STEADY_PREFETCH,
+            concurrency: LATENCY_CONCURRENCY,
+            count: 0,
+            slowMs: 0,
+          };
+          const worker = startWorker<LatencyResult>(
+            CONSUME_WORKER,
+            task,
+            profile && kind !== 'baseline',
+          );
+          await worker.ready;
+          await publishSteadily(
+            channel,
+            binding.exchange,
+            pool,
+            sizes.latencyRate,
+            sizes.latencySeconds,
+          );
+          await waitUntilDrained(channel, queues.work);
+          // Messages delivered but not yet handled are not in the queue any more.
+          await sleep(100);
+          worker.stop();
+          const result = await worker.result;
+          results[kind].push(result);
+          progress(
+            `latency ${kind}: ${result.messages} messages, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, max ${result.max.toFixed(1)} ms`,
+          );
+        } finally {
+          await cleanUp(connection, queues.all, []);
+        }
+      }
+    }
+  } finally {
+    await cleanUp(connection, [], [binding.exchange]);
+    await connection.close();
+  }
+  const medianOf = (kind: ConsumerKind, key: 'p50' | 'p99') =>
+    median(results[kind].map((result) => result[key]));
+  return [
+    {
+      figure: `latency p50 handle(), ${sizes.latencyRate} msg/s`,
+      unit: 'ms',
+      ours: medianOf('handle', 'p50'),
+      baseline: medianOf('baseline', 'p50'),
+    },
+    {
+      figure: `latency p99 handle(), ${sizes.latencyRate} msg/s`,
+      unit: 'ms',
+      ours: medianOf('handle', 'p99'),
+      baseline: medianOf('baseline', 'p99'),
+      goal: { op: '<=', ratio: 1.2 },
+    },
+  ];
+}

@@ -1,0 +1,133 @@
+/**
+ * 3. Memory: a consumer with a slow handler on a large backlog, in its own process, whose RSS the
+ * parent samples (from `/proc/<pid>/status`). Prefetch bounds what a consumer holds, so its RSS
+ * must stay flat: the late samples no higher than the early ones. The baseline (plain amqplib,
+ * one timer per delivered message) runs first on the same backlog, then ours (`handle()`).
+ */
+
+import { readFile } from 'node:fs/promises';
+import { cleanUp, declareTrialQueue, prefill, rawConnection, trialQueues } from './broker.js';
+import { startWorker } from './child.js';
+import { type BenchSizes, SLOW_CONCURRENCY, SLOW_HANDLER_MS, STEADY_PREFETCH } from './config.js';
+import type { ConsumerKind, ConsumeTask, MemoryResult } from './consume-worker.js';
+import { progress } from './log.js';
+import { type BenchMessage, benchEvents, benchExchangePrefix } from './messages.js';
+import type { ResultRow } from './table.js';
+import { CONSUME_WORKER } from './throughput.js';
+
+const SAMPLE_INTERVAL_MS = 100;
+/** The share of the run whose samples count as early, and as late. */
+const EDGE_SHARE = 0.25;
+const MB = 1024 * 1024;
+
+/** What the RSS samples of one run show, in MB. */
+interface RssSummary {
+  peak: number;
+  early: number;
+  late: number;
+  handled: number;
+}
+
+async function rssOf(pid: number): Promise<number | undefined> {
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+    return kb === undefined ? undefined : (Number(kb) * 1024) / MB;
+  } catch {
+    return undefined;
+  }
+}
+
+async function sampleRun(
+  task: ConsumeTask,
+  seconds: number,
+  profile: boolean,
+): Promise<RssSummary> {
+  const worker = startWorker<MemoryResult>(CONSUME_WORKER, task, profile);
+  const pid = worker.process.pid!;
+  let peak = 0;
+  const sampleSetUp = setInterval(async () => {
+    peak = Math.max(peak, (await rssOf(pid)) ?? 0);
+  }, SAMPLE_INTERVAL_MS);
+  await worker.ready;
+  clearInterval(sampleSetUp);
+  const samples: number[] = [];
+  const started = performance.now();
+  while (performance.now() - started < seconds * 1000) {
+    const rss = await rssOf(pid);
+    if (rss !== undefined) samples.push(rss);
+    await new Promise((resolve) => setTimeout(resolve, SAMPLE_INTERVAL_MS));
+  }
+  worker.stop();
+  const { handled } = await worker.result;
+  if (samples.length === 0) throw new Error('no RSS samples: /proc/<pid>/status is not readable');
+  const edge = Math.max(1, Math.floor(samples.length * EDGE_SHARE));
+  return {
+    peak: Math.max(peak, ...samples),
+    early: Math.max(...samples.slice(0, edge)),
+    late: Math.max(...samples.slice(-edge)),
+    handled,
+  };
+}
+
+/** Runs the benchmark; `profile` writes a CPU profile of our consumer. */
+export async function memory(
+  sizes: BenchSizes,
+  pool: readonly BenchMessage[],
+  profile: boolean,
+): Promise<ResultRow[]> {
+  const connection = await rawConnection();
+  const channel = await connection.createChannel();
+  const exchangePrefix = benchExchangePrefix();
+  const binding = benchEvents(exchangePrefix).taskCompleted();
+  const queues = trialQueues('memory');
+  const summaries: Partial<Record<ConsumerKind, RssSummary>> = {};
+  try {
+    await declareTrialQueue(channel, queues, binding);
+    await prefill(channel, binding.exchange, queues.work, pool, sizes.memoryBacklog);
+    progress(`memory: ${sizes.memoryBacklog.toLocaleString('en-US')} messages queued`);
+    for (const kind of ['baseline', 'handle'] as const) {
+      const summary = await sampleRun(
+        {
+          mode: 'memory',
+          kind,
+          work: queues.work,
+          name: queues.name,
+          exchangePrefix,
+          prefetch: STEADY_PREFETCH,
+          concurrency: SLOW_CONCURRENCY,
+          count: 0,
+          slowMs: SLOW_HANDLER_MS,
+        },
+        sizes.memorySeconds,
+        profile && kind !== 'baseline',
+      );
+      summaries[kind] = summary;
+      progress(
+        `memory ${kind}: handled ${summary.handled}, RSS peak ${summary.peak.toFixed(1)} MB, early ${summary.early.toFixed(1)} MB, late ${summary.late.toFixed(1)} MB`,
+      );
+    }
+  } finally {
+    await cleanUp(connection, queues.all, [binding.exchange]);
+    await connection.close();
+  }
+  const ours = summaries.handle!;
+  const base = summaries.baseline!;
+  const backlog = `${(sizes.memoryBacklog / 1000).toLocaleString('en-US')}k backlog`;
+  return [
+    {
+      figure: `memory peak RSS, ${backlog}, prefetch ${STEADY_PREFETCH}`,
+      unit: 'MB',
+      ours: ours.peak,
+      baseline: base.peak,
+      goalText: 'bounded by prefetch',
+    },
+    {
+      figure: 'memory RSS late / early (flat = 1.0)',
+      unit: '',
+      ours: ours.late / ours.early,
+      baseline: base.late / base.early,
+      goalText: 'flat (~1.0)',
+    },
+  ];
+}

@@ -1,0 +1,79 @@
+/**
+ * A cold start in a fresh process: import the package, then construct every client class it has
+ * (every service client and, for ours, every events class; the official package's `clients`).
+ */
+
+import { runAsWorker, workerTask } from './worker-ipc.js';
+
+/** The task of a start-up worker. */
+export interface StartupTask {
+  kind: 'ours' | 'baseline';
+}
+
+/** What one cold start measured, in milliseconds. */
+export interface StartupResult {
+  /** Importing the package. */
+  importMs: number;
+  /** Constructing every client. */
+  constructMs: number;
+  /** From the process's start until every client exists. */
+  sinceProcessStartMs: number;
+  clients: number;
+}
+
+const ROOT_URL = 'https://tc.example.com';
+const credentials = { clientId: 'bench/client', accessToken: 'not-a-secret' };
+
+async function constructOurs(): Promise<{ importMs: number; clients: object[] }> {
+  const started = performance.now();
+  const tc = await import('../src/index.js');
+  const importMs = performance.now() - started;
+  const options = { rootUrl: ROOT_URL, credentials };
+  const clients: object[] = [
+    new tc.Auth(options),
+    new tc.AwsProvisioner(options),
+    new tc.EC2Manager(options),
+    new tc.Github(options),
+    new tc.Hooks(options),
+    new tc.Index(options),
+    new tc.Login(options),
+    new tc.Notify(options),
+    new tc.ObjectService(options),
+    new tc.PurgeCache(options),
+    new tc.Queue(options),
+    new tc.Secrets(options),
+    new tc.WebServer(options),
+    new tc.WorkerManager(options),
+    new tc.AuthEvents(),
+    new tc.GithubEvents(),
+    new tc.HooksEvents(),
+    new tc.NotifyEvents(),
+    new tc.QueueEvents(),
+    new tc.TreeherderEvents(),
+    new tc.WorkerManagerEvents(),
+  ];
+  return { importMs, clients };
+}
+
+async function constructBaseline(): Promise<{ importMs: number; clients: object[] }> {
+  const started = performance.now();
+  const tc = await import('taskcluster-client');
+  const importMs = performance.now() - started;
+  const clients = Object.values(tc.clients).map(
+    (Client) => new Client({ rootUrl: ROOT_URL, credentials }),
+  );
+  return { importMs, clients };
+}
+
+void runAsWorker(async (): Promise<StartupResult> => {
+  const { kind } = workerTask<StartupTask>();
+  const started = performance.now();
+  const { importMs, clients } = kind === 'ours' ? await constructOurs() : await constructBaseline();
+  const done = performance.now();
+  return {
+    importMs,
+    constructMs: done - started - importMs,
+    sinceProcessStartMs: done,
+    clients: clients.length,
+  };
+});
