@@ -66,7 +66,7 @@ function failureText(failure: IntegrityFailure): string {
 
 /**
  * Downloaded data does not match what the object service announced (or nothing was announced to
- * check it against). Final: a retry would fetch the same data. A partial file is removed first.
+ * check it against). Final: a retry would fetch the same data. No partial file is left behind.
  */
 export class ArtifactIntegrityError extends TaskclusterPulseError {
   override name = 'ArtifactIntegrityError';

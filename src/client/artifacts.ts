@@ -125,8 +125,9 @@ function artifactContent(queue: Queue, location: ArtifactLocation) {
  * most deployments); its `maxRetries`, `timeout`, `fetch` and `logger` apply to every request.
  * Storage requests are never signed. 5xx and network errors are retried; 4xx are final
  * (`TaskclusterHttpError`); an `error` artifact is an {@link ArtifactError}; object data that does
- * not match its announced hashes or length is an `ArtifactIntegrityError`, and a file target is
- * removed. A file is written as the data arrives, never held in memory.
+ * not match its announced hashes or length is an `ArtifactIntegrityError`. A file is written as
+ * the data arrives (never held in memory) beside the target, and renamed onto it only once
+ * complete and verified: a failed download leaves no partial file and keeps what was there.
  */
 export async function downloadArtifact<T extends DownloadTarget>(
   queue: Queue,

@@ -35,8 +35,8 @@ function announcedHashes(hashes: HashesDownload): Partial<Record<ContentHashAlgo
 /**
  * Download an object's data with a client of the object service whose credentials hold
  * `object:download:<name>`. The data is verified against the hashes and length the service
- * announced; a mismatch (or no hash to check) is a final `ArtifactIntegrityError`, and a file
- * target is removed. 5xx and network errors of the storage GET are retried, 4xx are final.
+ * announced; a mismatch (or no hash to check) is a final `ArtifactIntegrityError`, and no
+ * partial file is left. 5xx and network errors of the storage GET are retried, 4xx are final.
  */
 export async function downloadObject<T extends DownloadTarget>(
   objects: ObjectService,

@@ -3,14 +3,15 @@
  * a web ReadableStream or a file. Data is hashed as it arrives when there are hashes to check, so
  * no target holds more in memory than the caller asked for.
  */
-import { open, rm } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { type FileHandle, open, rename, rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { ContentDigest, type ContentHashAlgorithm } from './content-digest.js';
 import { type StorageAttempt, type StorageContext, storageRequest } from './storage-request.js';
 
 /**
  * Where downloaded data goes: `'buffer'`, `'stream'` (a Node `Readable`), `'web-stream'` (a web
- * `ReadableStream`), or `{ file: path }` (created or truncated).
+ * `ReadableStream`), or `{ file: path }` (replaced once the data is complete and verified).
  */
 export type DownloadTarget = 'buffer' | 'stream' | 'web-stream' | { file: string };
 
@@ -97,7 +98,16 @@ async function toFile(
   check: DownloadCheck,
   path: string,
 ): Promise<DownloadedFile> {
-  const file = await open(path, 'w');
+  // Written beside the target and renamed when complete and verified: the target never holds
+  // partial or unverified data, and a file already there survives a failed download.
+  const partial = `${path}.${randomUUID()}.part`;
+  let file: FileHandle;
+  try {
+    file = await open(partial, 'wx');
+  } catch (error) {
+    await attempt.response.body?.cancel().catch(() => undefined);
+    throw error;
+  }
   let size = 0;
   try {
     for await (const chunk of chunks(attempt, check)) {
@@ -105,10 +115,10 @@ async function toFile(
       size += chunk.byteLength;
     }
     await file.close();
+    await rename(partial, path);
   } catch (error) {
-    // Never leave partial or unverified data behind; a retry starts a new file.
     await file.close().catch(() => undefined);
-    await rm(path, { force: true });
+    await rm(partial, { force: true });
     throw error;
   }
   return { path, size };

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -33,6 +33,11 @@ let fileCount = 0;
 function newPath(): string {
   fileCount += 1;
   return join(dir, `download-${fileCount}.bin`);
+}
+
+/** Partial files left in the download folder (there must never be any once a download ended). */
+async function partialFiles(): Promise<string[]> {
+  return (await readdir(dir)).filter((file) => file.endsWith('.part'));
 }
 
 function target(name: TargetName): DownloadTarget {
@@ -236,6 +241,19 @@ describe('integrity of object downloads', () => {
     expect(error).toMatchObject({ code: 'HashMismatch', failure: { type: 'hash' } });
     expect(server.attempts(STORAGE_GET)).toBe(attempts + 1);
     if (typeof where === 'object') expect(existsSync(where.file)).toBe(false);
+    expect(await partialFiles()).toEqual([]);
+  });
+
+  it('a file already at the target survives a failed download', async () => {
+    const name = 'public/corrupt-over-existing.bin';
+    server.queue.addArtifact(taskId, { storageType: 'object', name, content: CONTENT });
+    server.objects.injectContentMismatch(artifactObjectName(objectRun(), name));
+    const path = newPath();
+    await writeFile(path, 'previous content');
+    const error = await download(name, { file: path }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ArtifactIntegrityError);
+    expect(await readFile(path, 'utf8')).toBe('previous content');
+    expect(await partialFiles()).toEqual([]);
   });
 
   it('an object without hashes is refused', async () => {
@@ -273,6 +291,7 @@ describe('retries of the storage GET', () => {
       expect(result.bytes.equals(CONTENT)).toBe(true);
       expect(server.attempts(STORAGE_GET)).toBe(attempts + 2);
     }
+    expect(await partialFiles()).toEqual([]);
   });
 
   it('a storage 404 is final, and the pre-signed query stays out of the error', async () => {
