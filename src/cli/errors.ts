@@ -1,0 +1,23 @@
+/**
+ * The error of a wrong command line: a clear message, exit status 1, nothing sent.
+ */
+
+import { TaskclusterPulseError } from '../errors.js';
+
+/** A wrong argument, option or environment variable of `tc-pulse`. */
+export class CliUsageError extends TaskclusterPulseError {
+  override name = 'CliUsageError';
+
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('CliUsageError', message, options);
+  }
+}
+
+/** The broker could not be reached, or refused the connection; the message has no password. */
+export class CliConnectionError extends TaskclusterPulseError {
+  override name = 'CliConnectionError';
+
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('CliConnectionError', message, options);
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * `tc-pulse exchanges [service]` lists exchanges with their routing-key fields (as the flags
+ * `listen`, `binding` and `publish` take them); `tc-pulse binding <service>.<exchange>` prints
+ * the binding a filter makes. Neither connects to a broker.
+ */
+
+import { taskRouteBinding } from '../exchanges/routing-key.js';
+import type { RoutingKeyField } from '../exchanges/types.js';
+import { CliUsageError } from './errors.js';
+import { flagOf, parseFieldFlags } from './fields.js';
+import type { CommandIo } from './io.js';
+import { eventsOf, resolveExchange, SERVICE_NAMES } from './services.js';
+
+function describeField(field: RoutingKeyField): string {
+  if (field.constant !== undefined) return `${field.name}=${field.constant}`;
+  const flag = flagOf(field.name);
+  const word = field.multipleWords ? `${flag} <words>` : `${flag} <word>`;
+  return field.required ? word : `[${word}]`;
+}
+
+/** Runs `exchanges`. */
+export function listExchanges(
+  service: string | undefined,
+  options: { json?: boolean },
+  io: CommandIo,
+): void {
+  const services = service === undefined ? SERVICE_NAMES : [service];
+  const listing = services.map((name) => {
+    const events = eventsOf(name);
+    return {
+      service: name,
+      exchangePrefix: events.exchangePrefix,
+      exchanges: events.table.entries.map((entry) => ({
+        name: entry.name,
+        exchange: events.exchangePrefix + entry.exchange,
+        title: entry.title,
+        routingKey: entry.routingKey,
+      })),
+    };
+  });
+  if (options.json) {
+    io.out(JSON.stringify(service === undefined ? listing : listing[0]));
+    return;
+  }
+  for (const { service: name, exchangePrefix, exchanges } of listing) {
+    io.out(`${name} (${exchangePrefix})`);
+    for (const exchange of exchanges) {
+      io.out(`  ${name}.${exchange.name}: ${exchange.title}`);
+      io.out(`      ${exchange.routingKey.map(describeField).join(' ')}`);
+    }
+  }
+}
+
+/** Runs `binding`. */
+export function printBinding(
+  reference: string,
+  fieldWords: readonly string[],
+  options: { route?: string; exchangePrefix?: string; json?: boolean },
+  io: CommandIo,
+): void {
+  const target = resolveExchange(reference, options.exchangePrefix);
+  const fields = parseFieldFlags(fieldWords, target.entry.routingKey, reference);
+  if (options.route !== undefined && Object.keys(fields).length > 0) {
+    throw new CliUsageError('give either routing-key fields or --route, not both');
+  }
+  const binding =
+    options.route === undefined
+      ? target.method(fields)
+      : taskRouteBinding(target.method(), options.route);
+  if (options.json) {
+    io.out(
+      JSON.stringify({ exchange: binding.exchange, routingKeyPattern: binding.routingKeyPattern }),
+    );
+  } else {
+    io.out(`exchange:            ${binding.exchange}`);
+    io.out(`routing key pattern: ${binding.routingKeyPattern}`);
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * `tc-pulse listen <service>.<exchange>`: binds a queue (exclusive, or the durable `--queue`) to
+ * the exchange with the routing-key filter (or `--route` for task routes), and prints messages
+ * as they arrive until `--count` messages or a signal. Each message is acknowledged once printed.
+ */
+
+import { filter, firstValueFrom, map } from 'rxjs';
+import { taskRouteBinding } from '../exchanges/routing-key.js';
+import { chooseBroker } from './broker.js';
+import { connectCommand } from './connect.js';
+import { CliUsageError } from './errors.js';
+import { parseFieldFlags } from './fields.js';
+import { messageAsJson, messageAsText } from './format.js';
+import type { CommandIo } from './io.js';
+import { resolveExchange } from './services.js';
+
+/** Options of `listen`. */
+export interface ListenOptions {
+  url?: string;
+  namespace?: string;
+  exchangePrefix?: string;
+  route?: string;
+  queue?: string;
+  count?: number;
+  json?: boolean;
+}
+
+/** Runs `listen`; resolves when done (count reached or stopped). */
+export async function listen(
+  reference: string,
+  fieldWords: readonly string[],
+  options: ListenOptions,
+  io: CommandIo,
+): Promise<void> {
+  const target = resolveExchange(reference, options.exchangePrefix);
+  const fields = parseFieldFlags(fieldWords, target.entry.routingKey, reference);
+  if (options.route !== undefined && Object.keys(fields).length > 0) {
+    throw new CliUsageError('give either routing-key fields or --route, not both');
+  }
+  const binding =
+    options.route === undefined
+      ? target.method(fields)
+      : taskRouteBinding(target.method(), options.route);
+  const pulse = await connectCommand(chooseBroker(options, io.env));
+  try {
+    const problem = firstValueFrom(
+      pulse.status$.pipe(
+        filter((s) => s.type === 'binding-failed' || s.type === 'setup-failed'),
+        map((s) => ('error' in s ? s.error.message : 'set-up failed')),
+      ),
+      { defaultValue: undefined },
+    );
+    let seen = 0;
+    await new Promise<void>((resolve, reject) => {
+      const subscription = pulse
+        .consume({
+          bindings: [binding],
+          ...(options.queue === undefined ? {} : { queueName: options.queue }),
+        })
+        .subscribe({
+          next(message) {
+            io.out(
+              options.json ? messageAsJson(reference, message) : messageAsText(reference, message),
+            );
+            message.ack();
+            seen++;
+            if (options.count !== undefined && seen >= options.count) {
+              subscription.unsubscribe();
+              resolve();
+            }
+          },
+          error: reject,
+        });
+      pulse.status$.pipe(filter((s) => s.type === 'consuming')).subscribe(() => {
+        io.err(
+          `listening on ${binding.exchange} with ${binding.routingKeyPattern} (${pulse.broker})`,
+        );
+      });
+      void problem.then((error) => {
+        if (error !== undefined) {
+          subscription.unsubscribe();
+          reject(new CliUsageError(`cannot listen on ${binding.exchange}: ${error}`));
+        }
+      });
+      io.onStop(() => {
+        subscription.unsubscribe();
+        resolve();
+      });
+    });
+  } finally {
+    await pulse.close();
+  }
+}

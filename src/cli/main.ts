@@ -1,0 +1,9 @@
+#!/usr/bin/env node
+/**
+ * The `tc-pulse` executable.
+ */
+
+import { processIo } from './io.js';
+import { runCli } from './program.js';
+
+process.exitCode = await runCli(process.argv.slice(2), processIo());
