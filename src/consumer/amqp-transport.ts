@@ -39,10 +39,12 @@ export class AmqpTransport implements Transport {
     password: string | undefined;
   };
   readonly #options: AmqpTransportOptions;
+  readonly #heartbeat: number;
 
   constructor(options: AmqpTransportOptions) {
     this.#options = options;
     this.#address = normalizeAddress(options.broker);
+    this.#heartbeat = options.heartbeat ?? heartbeatOf(options.broker) ?? DEFAULT_HEARTBEAT_S;
     const { protocol, hostname, port, vhost, username } = this.#address;
     const user = options.credentials === undefined && username !== undefined ? `${username}@` : '';
     this.description = `${protocol}://${user}${hostname}:${port}/${encodeURIComponent(vhost)}`;
@@ -70,7 +72,7 @@ export class AmqpTransport implements Transport {
           vhost,
           username: credentials.username,
           password: credentials.password,
-          heartbeat: this.#options.heartbeat ?? DEFAULT_HEARTBEAT_S,
+          heartbeat: this.#heartbeat,
         },
         socketOptions,
       );
@@ -99,6 +101,18 @@ function normalizeAddress(broker: string | BrokerAddress) {
     username: address.username,
     password: address.password,
   };
+}
+
+/** The `heartbeat` query parameter of a broker URL (seconds), as amqplib reads it. */
+function heartbeatOf(broker: string | BrokerAddress): number | undefined {
+  if (typeof broker !== 'string') return undefined;
+  const value = new URL(broker).searchParams.get('heartbeat');
+  if (value === null) return undefined;
+  const seconds = Number(value);
+  if (!Number.isInteger(seconds) || seconds < 0) {
+    throw new InputError(`the heartbeat in the broker URL must be whole seconds, got "${value}"`);
+  }
+  return seconds;
 }
 
 /** The parts of an `amqp://` or `amqps://` URL; the error for a bad URL never shows it whole. */

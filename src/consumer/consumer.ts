@@ -6,6 +6,7 @@
  */
 
 import type { Binding } from '../exchanges/types.js';
+import { reconnectDelay } from './backoff.js';
 import { type BindingFailure, bindAll, distinctBindings, reconcileBindings } from './bindings.js';
 import type { ConnectionManager, Link, LinkUser } from './connection.js';
 import { MessageDecoder, type PoisonMessageError } from './decode.js';
@@ -13,7 +14,7 @@ import { QueueArgumentsMismatchError } from './errors.js';
 import { type DeliveredMessage, DeliveryChannel } from './message.js';
 import type { PulseMetrics } from './metrics.js';
 import { exclusiveQueueName, type QueueNames, queueNames } from './names.js';
-import { type ConsumerOptions, DEFAULT_PREFETCH, RECONNECT_BASE_DELAY_MS } from './options.js';
+import { type ConsumerOptions, DEFAULT_PREFETCH } from './options.js';
 import { declareDurableQueues, declareExclusiveQueue } from './queues.js';
 import { copyOptions, moveDelivery } from './republish.js';
 import type { Delivery } from './transport.js';
@@ -39,6 +40,8 @@ export class QueueConsumer implements LinkUser {
   #stopped = false;
   #paused = false;
   #exclusiveBefore = false;
+  /** Failed set-ups in a row, for the backoff of the next try. */
+  #setupFailures = 0;
 
   constructor(
     manager: ConnectionManager,
@@ -114,6 +117,7 @@ export class QueueConsumer implements LinkUser {
       const { consumerTag } = await channel.consume(queue, onDelivery);
       source.consumerTag = consumerTag;
       source.consuming = true;
+      this.#setupFailures = 0;
       this.#manager.report({ type: 'consuming', queue, connection: link.id });
     } catch (error) {
       if (source !== undefined) {
@@ -135,7 +139,8 @@ export class QueueConsumer implements LinkUser {
   }
 
   #retryAttach(link: Link): void {
-    const timer = setTimeout(() => void this.attach(link), RECONNECT_BASE_DELAY_MS * 4);
+    const delay = reconnectDelay(++this.#setupFailures);
+    const timer = setTimeout(() => void this.attach(link), delay);
     timer.unref?.();
   }
 

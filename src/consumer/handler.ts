@@ -84,7 +84,6 @@ class Runner implements HandlerRunner {
   readonly #retryDelay: number;
   readonly #timeout: number;
   readonly #logger: Logger;
-  readonly #run = (message: DeliveredMessage) => this.#runOne(message);
   #closing = false;
   #closed: Promise<void> | undefined;
   #fail!: (error: Error) => void;
@@ -118,7 +117,7 @@ class Runner implements HandlerRunner {
       { ...options, prefetch },
       {
         next: (message) => {
-          void this.#queue.add(() => this.#run(message));
+          void this.#queue.add(() => this.#runOne(message));
         },
         error: (error) => {
           this.#logger.error({ error: error.message }, 'pulse handler stopped');

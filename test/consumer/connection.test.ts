@@ -6,6 +6,7 @@ import {
   BROKER_URL,
   closeConnectionsNamed,
   deleteQueues,
+  heartbeatsOf,
   unique,
   waitFor,
 } from '../support/rabbitmq.js';
@@ -51,6 +52,27 @@ describe('connection', () => {
       expect(calls).toBe(2);
     } finally {
       await pulse.close();
+    }
+  });
+
+  it('sets the heartbeat, from the options or the URL query', async () => {
+    for (const [broker, heartbeat, expected] of [
+      [BROKER_URL, 7, 7],
+      [`${BROKER_URL}?heartbeat=9`, undefined, 9],
+    ] as const) {
+      const connectionName = unique('heartbeat');
+      const pulse = connect({
+        broker,
+        namespace: unique('ns'),
+        connectionName,
+        ...(heartbeat === undefined ? {} : { heartbeat }),
+      });
+      try {
+        await pulse.connected();
+        expect(await heartbeatsOf(connectionName)).toEqual([expected]);
+      } finally {
+        await pulse.close();
+      }
     }
   });
 

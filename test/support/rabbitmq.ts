@@ -90,6 +90,21 @@ export async function closeConnectionsNamed(connectionName: string): Promise<num
   return pids.length;
 }
 
+/** The heartbeat (seconds) the broker agreed with each connection named `connectionName`. */
+export async function heartbeatsOf(connectionName: string): Promise<number[]> {
+  const { stdout } = await run('rabbitmqctl', [
+    '-q',
+    'list_connections',
+    'timeout',
+    'client_properties',
+  ]);
+  const needle = `{"connection_name","${connectionName}"}`;
+  return stdout
+    .split('\n')
+    .filter((line) => line.includes(needle))
+    .map((line) => Number(line.split('\t')[0]));
+}
+
 /** Waits until `condition` holds, polling; throws with `what` after `timeoutMs`. */
 export async function waitFor(
   condition: () => boolean | Promise<boolean>,
