@@ -408,3 +408,48 @@ describe('bad input is refused before anything is sent', () => {
     expect(server.requests.length).toBe(before);
   });
 });
+
+describe('answers this client does not expect', () => {
+  it('an unknown storage type is an ArtifactError; a download method not offered is refused', async () => {
+    const odd = await startTaskclusterServer({
+      clients: { reader: { accessToken: READER.accessToken, scopes: ['queue:get-artifact:*'] } },
+    });
+    try {
+      // A newer deployment's storage type, and an object service that ignores what was offered.
+      odd.route('queue', 'get', '/task/<taskId>/artifact-content/<name>', (ctx) =>
+        ctx.params.name === 'public/future.bin'
+          ? { json: { storageType: 'hologram', url: 'http://127.0.0.1:1/' } }
+          : {
+              json: {
+                storageType: 'object',
+                name: 'some/object',
+                credentials: { clientId: READER.clientId, accessToken: READER.accessToken },
+              },
+            },
+      );
+      odd.route('object', 'put', '/start-download/<name>', () => ({
+        json: { method: 'simple', url: odd.storage.url('some/object') },
+      }));
+      const client = new Queue({ rootUrl: odd.rootUrl, credentials: READER });
+      const future = await downloadArtifact(client, {
+        taskId: 'abc',
+        name: 'public/future.bin',
+        to: 'buffer',
+      }).catch((e: unknown) => e);
+      expect(future).toBeInstanceOf(ArtifactError);
+      expect(future).toMatchObject({ code: 'unsupported-storage-type' });
+      expect((future as Error).message).toContain('hologram');
+
+      const simple = await downloadArtifact(client, {
+        taskId: 'abc',
+        name: 'public/simple.bin',
+        to: 'buffer',
+      }).catch((e: unknown) => e);
+      expect(simple).toBeInstanceOf(TaskclusterPulseError);
+      expect(simple).toMatchObject({ code: 'UnexpectedDownloadMethod' });
+      expect(odd.requests.map((r) => r.path)).not.toContain('/storage/some%2Fobject');
+    } finally {
+      await odd.close();
+    }
+  });
+});
