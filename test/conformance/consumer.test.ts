@@ -40,7 +40,8 @@ interface Setup {
   queueName(name: string): string;
 }
 
-describe.each(brokersUnderTest())('consumer on $name', ({ transport }) => {
+describe.each(brokersUnderTest())('consumer on $name', (broker) => {
+  const { transport } = broker;
   let session: Session;
   let setup: Setup;
   const queues: string[] = [];
@@ -201,6 +202,42 @@ describe.each(brokersUnderTest())('consumer on $name', ({ transport }) => {
     const checker = await session.channel();
     expect((await checker.checkQueue(queue)).messageCount).toBe(0);
     expect((await checker.checkQueue(`${queue}/retry`)).messageCount).toBe(0);
+  });
+
+  it('reconnects when the broker closes the connection; each message handled, repeats redelivered', async () => {
+    const name = uniqueName('reconnect');
+    const queue = durable(name);
+    const total = 300;
+    const counts = new Uint16Array(total);
+    let repeatsNotRedelivered = 0;
+    let handled = 0;
+    const consuming = nextStatus(setup.pulse, 'consuming');
+    const runner = setup.pulse.handle(
+      { queueName: name, bindings: [setup.binding({})], concurrency: 4, prefetch: 8 },
+      async (message) => {
+        const n = message.payload.n;
+        if (counts[n]! > 0 && !message.redelivered) repeatsNotRedelivered += 1;
+        counts[n]! += 1;
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        handled += 1;
+      },
+    );
+    await consuming;
+    const publisher = setup.pulse.publisher();
+    await Promise.all(
+      Array.from({ length: total }, (_, n) =>
+        publisher.publish(setup.tasks, { payload: { n }, routing: { taskId: `t${n}` } }),
+      ),
+    );
+    await waitFor('a third handled', () => handled >= total / 3);
+    const reconsuming = nextStatus(setup.pulse, 'consuming');
+    expect(await broker.closeConnections()).toBeGreaterThan(0);
+    await reconsuming;
+    await waitFor('every message handled', () => counts.every((count) => count > 0));
+    await runner.close();
+    expect(repeatsNotRedelivered).toBe(0);
+    const checker = await session.channel();
+    expect((await checker.checkQueue(queue)).messageCount).toBe(0);
   });
 
   it('leaves unstarted messages in the queue on close, for the next runner', async () => {
