@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { Readable, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTaskclusterServer, type TaskclusterServer } from '../../src/testing/server.js';
 
@@ -29,6 +31,23 @@ interface OfficialClient {
       query?: { limit?: number; continuationToken?: string },
     ): Promise<{ tasks: unknown[]; continuationToken?: string }>;
   };
+  Object: new (options: OfficialOptions) => object;
+  downloadArtifact(options: {
+    taskId: string;
+    name: string;
+    queue: object;
+    streamFactory: () => Promise<Writable>;
+    retries?: number;
+  }): Promise<string>;
+  upload(options: {
+    projectId: string;
+    name: string;
+    contentType: string;
+    contentLength: number;
+    expires: Date;
+    object: object;
+    streamFactory: () => Promise<Readable>;
+  }): Promise<void>;
   createTemporaryCredentials(options: {
     clientId?: string;
     start: Date;
@@ -44,7 +63,26 @@ interface OfficialClient {
 const OFFICIAL_CLIENT_PACKAGE = 'taskcluster-client';
 let official: OfficialClient;
 const ISSUER = { clientId: 'issuer', accessToken: 'issuer-secret-token' };
-const SCOPES = ['queue:get-task:*', 'queue:list-task-group:*', 'secrets:get:*'];
+const SCOPES = [
+  'queue:get-task:*',
+  'queue:list-task-group:*',
+  'queue:get-artifact:*',
+  'object:upload:*',
+  'object:download:*',
+  'secrets:get:*',
+];
+
+/** A writable that keeps what it receives. */
+function collector(): { stream: Writable; data: () => Buffer } {
+  const chunks: Buffer[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      chunks.push(chunk);
+      done();
+    },
+  });
+  return { stream, data: () => Buffer.concat(chunks) };
+}
 
 describe('simulated server accepts the official taskcluster-client', () => {
   let server: TaskclusterServer;
@@ -118,5 +156,64 @@ describe('simulated server accepts the official taskcluster-client', () => {
     expect(second.continuationToken).toBeUndefined();
     const taskId = server.queue.taskGroup(taskGroupId).tasks[0]!.status.taskId;
     expect(await queue.task(taskId)).toMatchObject({ taskGroupId });
+  });
+
+  it('artifact downloads of every storage type, and a hash mismatch', async () => {
+    const { taskId } = server.queue.defineTask();
+    const content = Buffer.from('official download\n'.repeat(100));
+    server.queue.runTask(taskId, {
+      artifacts: [
+        { storageType: 's3', name: 'public/s3.txt', content, contentType: 'text/plain' },
+        { storageType: 'object', name: 'public/object.txt', content, contentType: 'text/plain' },
+        { storageType: 'object', name: 'public/bad.txt', content },
+        {
+          storageType: 'error',
+          name: 'public/err',
+          reason: 'file-missing-on-worker',
+          message: 'gone',
+        },
+      ],
+      outcome: { type: 'completed' },
+    });
+    server.objects.injectContentMismatch(`t/${taskId}/0/public/bad.txt`);
+    const queue = new official.Queue({ rootUrl: server.rootUrl, credentials: ISSUER });
+    const download = async (name: string) => {
+      const sink = collector();
+      await official.downloadArtifact({
+        taskId,
+        name,
+        queue,
+        retries: 0,
+        streamFactory: async () => sink.stream,
+      });
+      return sink.data();
+    };
+    expect(await download('public/s3.txt')).toEqual(content);
+    expect(await download('public/object.txt')).toEqual(content);
+    await expect(download('public/bad.txt')).rejects.toThrow(/hash does not match/);
+    await expect(download('public/err')).rejects.toThrow(/gone/);
+  });
+
+  it.each([
+    ['inline', 100],
+    ['putUrl', 64 * 1024],
+  ])('object uploads (%s)', async (_method, size) => {
+    const data = Buffer.alloc(size, 7);
+    const object = new official.Object({ rootUrl: server.rootUrl, credentials: ISSUER });
+    const name = `uploads/${size}`;
+    await official.upload({
+      projectId: 'none',
+      name,
+      contentType: 'application/octet-stream',
+      contentLength: data.length,
+      expires: new Date(Date.now() + 86_400_000),
+      object,
+      streamFactory: async () => Readable.from([data]),
+    });
+    expect(server.objects.get(name)).toMatchObject({
+      finished: true,
+      hashes: { sha256: createHash('sha256').update(data).digest('hex') },
+    });
+    expect(server.objects.content(name)).toEqual(data);
   });
 });
