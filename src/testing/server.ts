@@ -39,8 +39,25 @@ export interface TaskclusterServer extends ApiServer {
 }
 
 /**
- * Starts a simulated Taskcluster deployment on 127.0.0.1 and a random port. Unknown routes
- * answer 404 `ResourceNotFound`; tests and users add their own with `route`.
+ * Starts a simulated Taskcluster deployment on 127.0.0.1 and a random port: the auth service's
+ * reporting routes, the queue, the object service and plain storage, all behind Hawk
+ * verification as a real deployment does it. Unknown routes answer 404 `ResourceNotFound`;
+ * tests add their own with `route`, and faults with `injectFaults`.
+ *
+ * @example
+ * ```ts
+ * const server = await startTaskclusterServer({
+ *   clients: { bot: { accessToken: 'secret', scopes: ['queue:*'] } },
+ * });
+ * const { taskGroupId, taskIds } = server.queue.defineTaskGroup([{}, {}]);
+ * server.queue.onMessage((message) => publish(message.exchange, message.routingKey, message.payload));
+ * server.queue.runTask(taskIds[0], {
+ *   artifacts: [{ storageType: 's3', name: 'public/log.txt', content: 'done' }],
+ *   outcome: { type: 'completed' },
+ * });
+ * const queue = new Queue({ rootUrl: server.rootUrl, credentials: { clientId: 'bot', accessToken: 'secret' } });
+ * await server.close();
+ * ```
  */
 export async function startTaskclusterServer(
   options: TaskclusterServerOptions = {},
