@@ -6,6 +6,9 @@
 
 import { describe, expect, it } from 'vitest';
 import { createMemoryBroker } from '../../src/consumer/memory/memory-broker.js';
+import { defineExchange } from '../../src/consumer/publisher.js';
+import { connect } from '../../src/consumer/pulse.js';
+import type { PulseStatus } from '../../src/consumer/status.js';
 import type { Delivery } from '../../src/consumer/transport.js';
 import { waitFor } from './session.js';
 
@@ -105,6 +108,34 @@ describe('in-memory broker', () => {
     expect(events).toEqual(['blocked: disk low', 'unblocked']);
     expect(broker.queue('q')!.messageCount).toBe(1);
     await connection.close();
+  });
+
+  it("drives the publisher's flow control: blocked, held, then published", async () => {
+    const broker = createMemoryBroker();
+    const pulse = connect({ broker: broker.transport(), namespace: 'flow' });
+    const statuses: PulseStatus[] = [];
+    pulse.status$.subscribe((status) => statuses.push(status));
+    await pulse.connected();
+    const exchange = defineExchange('flow', 'v1/events', [
+      { name: 'kind', multipleWords: false, required: true },
+    ]);
+    const setup = await (await broker.connect()).createChannel();
+    await setup.assertExchange(exchange.exchange, 'topic', { durable: false });
+    await setup.assertQueue('seen', { durable: false });
+    await setup.bindQueue('seen', exchange.exchange, '#');
+    const publisher = pulse.publisher();
+    broker.block('memory alarm');
+    await waitFor('blocked', () => publisher.blocked);
+    const published = publisher.publish(exchange, { payload: { a: 1 }, routing: { kind: 'k' } });
+    await broker.idle();
+    expect(broker.queue('seen')!.messageCount).toBe(0);
+    broker.unblock();
+    await published;
+    expect(broker.queue('seen')!.messageCount).toBe(1);
+    expect(statuses).toEqual(
+      expect.arrayContaining([{ type: 'blocked', reason: 'memory alarm' }, { type: 'unblocked' }]),
+    );
+    await pulse.close();
   });
 
   it('kills the connection when a consumer callback throws, as amqplib does', async () => {
