@@ -134,7 +134,7 @@ export class ConnectionManager {
 
   /** Reports a status event (users report theirs through here too). */
   report(status: PulseStatus): void {
-    if (status.type !== 'closed' || !this.#status.closed) this.#status.next(status);
+    if (!this.#status.closed) this.#status.next(status);
     this.#options.logger?.debug({ status }, 'pulse status');
   }
 

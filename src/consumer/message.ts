@@ -71,7 +71,7 @@ export class DeliveryChannel {
   consuming = false;
   consumerTag = '';
   unsettled = 0;
-  #onIdle: (() => void) | undefined;
+  readonly #waiters = new Set<() => void>();
 
   constructor(channel: TransportChannel, link: Link, queue: string, metrics: PulseMetrics) {
     this.channel = channel;
@@ -100,25 +100,23 @@ export class DeliveryChannel {
 
   /** Resolves when no delivery is unsettled, or after `timeoutMs`. */
   whenSettled(timeoutMs: number): Promise<void> {
-    if (this.unsettled === 0) return Promise.resolve();
+    if (this.unsettled <= 0) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(finish, timeoutMs);
-      const previous = this.#onIdle;
+      const waiters = this.#waiters;
       function finish() {
         clearTimeout(timer);
-        previous?.();
+        waiters.delete(finish);
         resolve();
       }
-      this.#onIdle = finish;
+      waiters.add(finish);
     });
   }
 
   #settled(): void {
     this.unsettled--;
-    if (this.unsettled === 0 && this.#onIdle !== undefined) {
-      const onIdle = this.#onIdle;
-      this.#onIdle = undefined;
-      onIdle();
+    if (this.unsettled <= 0 && this.#waiters.size > 0) {
+      for (const finish of [...this.#waiters]) finish();
     }
   }
 }

@@ -3,7 +3,7 @@
  * manager and hands out consumers, handler runners and publishers that share it.
  */
 
-import type { Observable } from 'rxjs';
+import { distinctUntilChanged, map, type Observable, startWith } from 'rxjs';
 import { InputError } from '../errors.js';
 import type { Binding } from '../exchanges/types.js';
 import { AmqpTransport } from './amqp-transport.js';
@@ -73,6 +73,15 @@ export class PulseClient {
   /** False when a consumer or handler should be consuming but is not. */
   get healthy(): boolean {
     return this.#manager.healthy;
+  }
+
+  /** {@link healthy} as it changes (checked at every status event). */
+  get health$(): Observable<boolean> {
+    return this.status$.pipe(
+      map(() => this.healthy),
+      startWith(this.healthy),
+      distinctUntilChanged(),
+    );
   }
 
   /** Resolves once a connection is up. */

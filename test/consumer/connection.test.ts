@@ -117,11 +117,15 @@ describe('connection', () => {
     const publisher = f.pulse.publisher();
     await publisher.publish(f.tasks, { payload: { kind: 'task', n: 1 }, routing: { taskId: 'a' } });
     consuming = nextStatus(f.pulse, 'consuming');
+    const health: boolean[] = [];
+    const watching = f.pulse.health$.subscribe((healthy) => health.push(healthy));
     await deleteQueues(queue);
     expect((await cancelled).queue).toBe(queue);
     expect(f.pulse.healthy).toBe(false);
     await consuming;
     expect(f.pulse.healthy).toBe(true);
+    watching.unsubscribe();
+    expect(health).toEqual([true, false, true]);
     await publisher.publish(f.tasks, { payload: { kind: 'task', n: 2 }, routing: { taskId: 'b' } });
     expect((await received).map((m) => m.payload.n)).toEqual([1, 2]);
   });
