@@ -1,7 +1,7 @@
 /**
- * The simulated queue's state: tasks, task groups, runs and artifacts, and the lifecycle
- * methods that move them on (define, claim, resolve, add artifacts). Every transition
- * produces the queue's Pulse messages, returned and passed to listeners.
+ * The simulated queue: the lifecycle methods that move tasks on (define, claim, resolve, add
+ * artifacts) and the answers that need its state. Every transition produces the queue's Pulse
+ * messages, returned and passed to listeners.
  */
 import slugid from 'slugid';
 import { notFound, requestConflict } from './api-error.js';
@@ -30,6 +30,7 @@ import type {
   TaskStatus,
 } from './queue-types.js';
 import { simulatedTaskDefinition } from './task-definition.js';
+import { type TaskGroupView, TaskStore } from './task-store.js';
 
 /** How long a claim lasts: 20 minutes, as the queue's default. */
 export const CLAIM_DURATION_MS = 20 * 60 * 1000;
@@ -58,22 +59,6 @@ export interface TaskRunPlan {
   outcome: TaskOutcome;
 }
 
-/** A task, its status and its artifacts by run. */
-interface TaskRecord {
-  task: TaskDefinition;
-  status: TaskStatus;
-  artifacts: Map<number, Map<string, StoredArtifact>>;
-}
-
-/** A task group. */
-interface TaskGroupRecord {
-  taskGroupId: string;
-  schedulerId: string;
-  expires: string;
-  taskIds: string[];
-  resolvedAnnounced: boolean;
-}
-
 /** A listener of the queue's messages. */
 export type QueueMessageListener = (message: QueueMessage) => void;
 
@@ -88,8 +73,7 @@ const RETRIED_REASONS: Partial<Record<ReasonResolved, TaskRun['reasonCreated']>>
 
 /** The simulated queue. */
 export class SimulatedQueue {
-  readonly #tasks = new Map<string, TaskRecord>();
-  readonly #groups = new Map<string, TaskGroupRecord>();
+  readonly #store = new TaskStore();
   readonly #listeners = new Set<QueueMessageListener>();
   readonly #now: () => number;
   /** Artifact data placement and answers. */
@@ -122,46 +106,19 @@ export class SimulatedQueue {
     return new Date(this.#now() + offsetMs).toISOString();
   }
 
-  /** A task's record, or a 404. */
-  #record(taskId: string): TaskRecord {
-    const record = this.#tasks.get(taskId);
-    if (!record) {
-      throw notFound(`Task \`${taskId}\` not found`);
-    }
-    return record;
-  }
-
   /** A task's definition, or a 404. */
   task(taskId: string): TaskDefinition {
-    return this.#record(taskId).task;
+    return this.#store.get(taskId).task;
   }
 
   /** A task's status, or a 404. */
   status(taskId: string): TaskStatus {
-    return this.#record(taskId).status;
+    return this.#store.get(taskId).status;
   }
 
   /** A task group and its tasks in creation order, or a 404. */
-  taskGroup(taskGroupId: string): {
-    taskGroupId: string;
-    schedulerId: string;
-    expires: string;
-    tasks: { task: TaskDefinition; status: TaskStatus }[];
-  } {
-    const group = this.#groups.get(taskGroupId);
-    if (!group) {
-      throw notFound(`Task group \`${taskGroupId}\` not found`);
-    }
-    const tasks = group.taskIds.map((taskId) => {
-      const { task, status } = this.#record(taskId);
-      return { task, status };
-    });
-    return {
-      taskGroupId,
-      schedulerId: group.schedulerId,
-      expires: group.expires,
-      tasks,
-    };
+  taskGroup(taskGroupId: string): TaskGroupView {
+    return this.#store.groupView(taskGroupId);
   }
 
   /**
@@ -169,16 +126,12 @@ export class SimulatedQueue {
    * otherwise unscheduled. Creating the same definition again is a no-op; another one is a 409.
    */
   createTask(taskId: string, task: TaskDefinition): QueueMessage[] {
-    const existing = this.#tasks.get(taskId);
+    const existing = this.#store.find(taskId);
     if (existing) {
       if (JSON.stringify(existing.task) !== JSON.stringify(task)) {
         throw requestConflict(`Task \`${taskId}\` already exists with another definition`);
       }
       return [];
-    }
-    const group = this.#groups.get(task.taskGroupId);
-    if (group && group.schedulerId !== task.schedulerId) {
-      throw requestConflict('The task group belongs to another schedulerId');
     }
     const status: TaskStatus = {
       taskId,
@@ -194,22 +147,7 @@ export class SimulatedQueue {
       state: 'unscheduled',
       runs: [],
     };
-    this.#tasks.set(taskId, { task, status, artifacts: new Map() });
-    if (group) {
-      group.taskIds.push(taskId);
-      group.resolvedAnnounced = false;
-      if (task.expires > group.expires) {
-        group.expires = task.expires;
-      }
-    } else {
-      this.#groups.set(task.taskGroupId, {
-        taskGroupId: task.taskGroupId,
-        schedulerId: task.schedulerId,
-        expires: task.expires,
-        taskIds: [taskId],
-        resolvedAnnounced: false,
-      });
-    }
+    this.#store.add(taskId, task, status);
     const messages = [taskDefinedMessage(task, status)];
     if (this.#dependenciesMet(task)) {
       messages.push(this.#schedule(taskId, 'scheduled'));
@@ -249,7 +187,7 @@ export class SimulatedQueue {
 
   #dependenciesMet(task: TaskDefinition): boolean {
     return task.dependencies.every((dependency) => {
-      const state = this.#tasks.get(dependency)?.status.state;
+      const state = this.#store.find(dependency)?.status.state;
       return task.requires === 'all-resolved'
         ? state !== undefined && RESOLVED_STATES.has(state)
         : state === 'completed';
@@ -258,7 +196,7 @@ export class SimulatedQueue {
 
   /** Adds a pending run and returns its task-pending message. */
   #schedule(taskId: string, reasonCreated: TaskRun['reasonCreated']): QueueMessage {
-    const { task, status } = this.#record(taskId);
+    const { task, status } = this.#store.get(taskId);
     const runId = status.runs.length;
     status.runs.push({ runId, state: 'pending', reasonCreated, scheduled: this.#iso() });
     status.state = 'pending';
@@ -276,12 +214,12 @@ export class SimulatedQueue {
 
   /** The latest run id of a task, or a 404. */
   latestRunId(taskId: string): number {
-    return this.#latestRun(this.#record(taskId).status).runId;
+    return this.#latestRun(this.#store.get(taskId).status).runId;
   }
 
   /** A worker claims the pending run: it becomes running (task-running). */
   claimTask(taskId: string, worker: WorkerRef = DEFAULT_WORKER): QueueMessage[] {
-    const { task, status } = this.#record(taskId);
+    const { task, status } = this.#store.get(taskId);
     const run = status.runs.at(-1);
     if (run?.state !== 'pending') {
       throw requestConflict(`Task \`${taskId}\` has no pending run`);
@@ -301,7 +239,7 @@ export class SimulatedQueue {
    * whose dependencies are met, and announces the task group resolved when every task in it is.
    */
   resolveTask(taskId: string, outcome: TaskOutcome): QueueMessage[] {
-    const { task, status } = this.#record(taskId);
+    const { task, status } = this.#store.get(taskId);
     const run = status.runs.at(-1);
     const resolvable = outcome.type === 'exception' ? ['pending', 'running'] : ['running'];
     if (!run || !resolvable.includes(run.state)) {
@@ -338,7 +276,7 @@ export class SimulatedQueue {
 
   #scheduleDependents(): QueueMessage[] {
     const messages: QueueMessage[] = [];
-    for (const [taskId, record] of this.#tasks) {
+    for (const [taskId, record] of this.#store.entries()) {
       if (record.status.state === 'unscheduled' && this.#dependenciesMet(record.task)) {
         messages.push(this.#schedule(taskId, 'scheduled'));
       }
@@ -347,12 +285,12 @@ export class SimulatedQueue {
   }
 
   #groupResolved(taskGroupId: string): QueueMessage[] {
-    const group = this.#groups.get(taskGroupId);
+    const group = this.#store.group(taskGroupId);
     if (!group || group.resolvedAnnounced) {
       return [];
     }
     const resolved = group.taskIds.every((taskId) =>
-      RESOLVED_STATES.has(this.#record(taskId).status.state),
+      RESOLVED_STATES.has(this.#store.get(taskId).status.state),
     );
     if (!resolved) {
       return [];
@@ -376,23 +314,9 @@ export class SimulatedQueue {
     return messages;
   }
 
-  /** The artifacts of a run (a 404 for an unknown run). */
-  #runArtifacts(taskId: string, runId: number): Map<string, StoredArtifact> {
-    const { status, artifacts } = this.#record(taskId);
-    if (!status.runs.some((run) => run.runId === runId)) {
-      throw notFound(`Task \`${taskId}\` has no run ${runId}`);
-    }
-    let run = artifacts.get(runId);
-    if (!run) {
-      run = new Map();
-      artifacts.set(runId, run);
-    }
-    return run;
-  }
-
   /** A run's artifact; a 404 when it does not exist or is not present yet. */
   artifact(taskId: string, runId: number, name: string): StoredArtifact {
-    const artifact = this.#runArtifacts(taskId, runId).get(name);
+    const artifact = this.#store.runArtifacts(taskId, runId).get(name);
     if (!artifact?.present) {
       throw artifactNotFound(name);
     }
@@ -401,14 +325,14 @@ export class SimulatedQueue {
 
   /** The present artifacts of a run, in creation order. */
   listArtifacts(taskId: string, runId: number): ArtifactInfo[] {
-    return [...this.#runArtifacts(taskId, runId).values()]
+    return [...this.#store.runArtifacts(taskId, runId).values()]
       .filter((artifact) => artifact.present)
       .map((artifact) => ({ ...artifact.info }));
   }
 
   /** The message announcing a present artifact, when the queue sends one (not for s3). */
   #artifactCreated(taskId: string, runId: number, artifact: StoredArtifact): QueueMessage[] {
-    const { task, status } = this.#record(taskId);
+    const { task, status } = this.#store.get(taskId);
     const run = status.runs[runId]!;
     const info = artifact.info;
     if (info.storageType === 's3') {
@@ -430,9 +354,9 @@ export class SimulatedQueue {
 
   /** Adds a present artifact with its data to a run (the latest by default). */
   addArtifact(taskId: string, input: ArtifactInput, runId?: number): QueueMessage[] {
-    const { task } = this.#record(taskId);
+    const { task } = this.#store.get(taskId);
     const run = runId ?? this.latestRunId(taskId);
-    const artifacts = this.#runArtifacts(taskId, run);
+    const artifacts = this.#store.runArtifacts(taskId, run);
     const artifact = this.artifacts.add({ taskId, runId: run, projectId: task.projectId }, input);
     artifacts.set(input.name, artifact);
     return this.#emit(this.#artifactCreated(taskId, run, artifact));
@@ -440,8 +364,8 @@ export class SimulatedQueue {
 
   /** `createArtifact` on a running run: returns the answer and emits what the queue sends. */
   createArtifact(taskId: string, runId: number, name: string, body: unknown): PostArtifactResult {
-    const { task, status } = this.#record(taskId);
-    const artifacts = this.#runArtifacts(taskId, runId);
+    const { task, status } = this.#store.get(taskId);
+    const artifacts = this.#store.runArtifacts(taskId, runId);
     if (status.runs[runId]?.state !== 'running') {
       throw requestConflict(`Run ${runId} of task \`${taskId}\` is not running`);
     }
@@ -460,7 +384,7 @@ export class SimulatedQueue {
 
   /** `finishArtifact`: marks an uploaded object artifact present. */
   finishArtifact(taskId: string, runId: number, name: string, body: unknown): void {
-    const artifact = this.#runArtifacts(taskId, runId).get(name);
+    const artifact = this.#store.runArtifacts(taskId, runId).get(name);
     if (!artifact) {
       throw artifactNotFound(name);
     }
