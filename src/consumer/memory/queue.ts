@@ -115,8 +115,8 @@ export class MemoryQueue {
   }
 
   /** Returns a delivered entry to its original place (`redelivered` from now on). */
-  requeue(consumer: Consumer | undefined, entry: QueueEntry): void {
-    if (consumer) this.#release(consumer);
+  requeue(consumer: Consumer, entry: QueueEntry): void {
+    this.#release(consumer);
     if (this.deleted) return;
     entry.redelivered = true;
     entry.returns += 1;
