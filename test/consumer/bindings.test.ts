@@ -14,13 +14,19 @@ afterEach(async () => {
   queues = [];
 });
 
+/** A fixture that `afterEach` cleans up. */
+async function setUp(options?: Parameters<typeof fixture>[0]): Promise<Fixture> {
+  current = await fixture(options);
+  return current;
+}
+
 async function publishTask(f: Fixture, taskId: string, n: number): Promise<void> {
   await f.pulse.publisher().publish(f.tasks, { payload: { kind: 'task', n }, routing: { taskId } });
 }
 
 describe('bindings', () => {
   it('unbinds a binding removed from the configuration, also after a restart', async () => {
-    const f = (current = await fixture());
+    const f = await setUp();
     const name = unique('reconcile');
     const queue = `queue/${f.namespace}/${name}`;
     queues.push(queue);
@@ -79,7 +85,7 @@ describe('bindings', () => {
   });
 
   it('reports a binding to a missing exchange while the other bindings keep working', async () => {
-    const f = (current = await fixture());
+    const f = await setUp();
     const name = unique('missing');
     queues.push(`queue/${f.namespace}/${name}`);
     const missing = `exchange/${f.namespace}/does-not-exist`;
@@ -115,7 +121,7 @@ describe('bindings', () => {
   });
 
   it('fails with a typed error naming the queue and argument when it exists with other arguments', async () => {
-    const f = (current = await fixture());
+    const f = await setUp();
     const name = unique('mismatch');
     const queue = `queue/${f.namespace}/${name}`;
     queues.push(queue);

@@ -20,6 +20,12 @@ afterEach(async () => {
   queues = [];
 });
 
+/** A fixture that `afterEach` cleans up. */
+async function setUp(options?: Parameters<typeof fixture>[0]): Promise<Fixture> {
+  current = await fixture(options);
+  return current;
+}
+
 describe('connection', () => {
   it('calls the credentials function on every connect', async () => {
     const connectionName = unique('creds');
@@ -100,7 +106,7 @@ describe('connection', () => {
   });
 
   it('sets the consumer up again when its queue is deleted from outside', async () => {
-    const f = (current = await fixture());
+    const f = await setUp();
     const name = unique('deleted');
     const queue = `queue/${f.namespace}/${name}`;
     queues.push(queue);
@@ -131,7 +137,7 @@ describe('connection', () => {
   });
 
   it('gives an exclusive queue a new name after a reconnect and signals that messages may be missed', async () => {
-    const f = (current = await fixture());
+    const f = await setUp();
     const consumingNames: string[] = [];
     f.pulse.status$.subscribe((s) => {
       if (s.type === 'consuming') consumingNames.push(s.queue);

@@ -20,9 +20,15 @@ afterEach(async () => {
   queues = [];
 });
 
+/** A fixture that `afterEach` cleans up. */
+async function setUp(options?: Parameters<typeof fixture>[0]): Promise<Fixture> {
+  current = await fixture(options);
+  return current;
+}
+
 describe('consume', () => {
   it('delivers exactly the messages the bindings match, with routing fields, routes and payloads', async () => {
-    const f = (current = await fixture());
+    const f = await setUp();
     const name = unique('filters');
     queues.push(`queue/${f.namespace}/${name}`);
     const stream = f.pulse.consume({
@@ -128,7 +134,7 @@ describe('consume', () => {
   });
 
   it('nack with requeue redelivers the message, marked as redelivered', async () => {
-    const f = (current = await fixture());
+    const f = await setUp();
     const name = unique('nack');
     queues.push(`queue/${f.namespace}/${name}`);
     const stream = f.pulse.consume({ queueName: name, bindings: [f.taskBinding({})] });

@@ -11,6 +11,12 @@ afterEach(async () => {
   queues = [];
 });
 
+/** A fixture that `afterEach` cleans up. */
+async function setUp(options?: Parameters<typeof fixture>[0]): Promise<Fixture> {
+  current = await fixture(options);
+  return current;
+}
+
 /** Publishes `total` task messages numbered from 0, in the background. */
 async function publishAll(f: Fixture, total: number): Promise<void> {
   const publisher = f.pulse.publisher();
@@ -26,7 +32,7 @@ async function publishAll(f: Fixture, total: number): Promise<void> {
 
 describe('broker faults', () => {
   it('reconnects after the broker closes the connection mid-stream; every message handled, duplicates only redeliveries', async () => {
-    const f = (current = await fixture());
+    const f = await setUp();
     const name = unique('reconnect');
     const queue = `queue/${f.namespace}/${name}`;
     queues.push(queue);
@@ -68,7 +74,7 @@ describe('broker faults', () => {
   }, 180_000);
 
   it('recycles the connection mid-stream on a durable queue without losing or repeating a message', async () => {
-    const f = (current = await fixture({ gracePeriod: 10_000 }));
+    const f = await setUp({ gracePeriod: 10_000 });
     const name = unique('recycle');
     const queue = `queue/${f.namespace}/${name}`;
     queues.push(queue);
@@ -97,7 +103,7 @@ describe('broker faults', () => {
   }, 180_000);
 
   it('close() under load finishes running handlers and leaves unstarted messages for the next consumer', async () => {
-    const f = (current = await fixture());
+    const f = await setUp();
     const name = unique('close');
     const queue = `queue/${f.namespace}/${name}`;
     queues.push(queue);

@@ -17,6 +17,12 @@ afterEach(async () => {
   queues = [];
 });
 
+/** A fixture that `afterEach` cleans up. */
+async function setUp(options?: Parameters<typeof fixture>[0]): Promise<Fixture> {
+  current = await fixture(options);
+  return current;
+}
+
 /** Reads (and acks) every message of a queue with a raw channel. */
 async function drain(queue: string) {
   return withRawChannel(async (channel) => {
@@ -32,7 +38,7 @@ async function drain(queue: string) {
 
 describe('handle', () => {
   it('handles 10,000 messages with concurrency 16, acks each, leaves the queue empty', async () => {
-    const f = (current = await fixture());
+    const f = await setUp();
     const name = unique('bulk');
     const queue = `queue/${f.namespace}/${name}`;
     queues.push(queue);
@@ -71,7 +77,7 @@ describe('handle', () => {
   }, 180_000);
 
   it('retries failures after the delay, dead-letters after maxAttempts and poison at once', async () => {
-    const f = (current = await fixture());
+    const f = await setUp();
     const name = unique('retries');
     const queue = `queue/${f.namespace}/${name}`;
     queues.push(queue);

@@ -11,6 +11,12 @@ afterEach(async () => {
   queues = [];
 });
 
+/** A fixture that `afterEach` cleans up. */
+async function setUp(options?: Parameters<typeof fixture>[0]): Promise<Fixture> {
+  current = await fixture(options);
+  return current;
+}
+
 const schema = {
   type: 'object',
   properties: { kind: { const: 'task' }, n: { type: 'integer' } },
@@ -19,7 +25,7 @@ const schema = {
 
 describe('poison messages', () => {
   it('go to the dead-letter queue at once, each with its reason, while good ones are handled', async () => {
-    const f = (current = await fixture());
+    const f = await setUp();
     const name = unique('poison');
     const queue = `queue/${f.namespace}/${name}`;
     queues.push(queue);

@@ -20,6 +20,12 @@ afterEach(async () => {
   queues = [];
 });
 
+/** A fixture that `afterEach` cleans up. */
+async function setUp(options?: Parameters<typeof fixture>[0]): Promise<Fixture> {
+  current = await fixture(options);
+  return current;
+}
+
 const schema = {
   $schema: 'http://json-schema.org/draft-06/schema#',
   type: 'object',
@@ -30,7 +36,7 @@ const schema = {
 
 describe('publisher', () => {
   it('validates payloads against the schema before sending anything', async () => {
-    const f = (current = await fixture());
+    const f = await setUp();
     const checked = defineExchange(f.namespace, 'v1/tasks', TASK_FIELDS, schema);
     const publisher = f.pulse.publisher();
     const before = f.pulse.metrics.counts.published;
@@ -57,7 +63,7 @@ describe('publisher', () => {
   });
 
   it('reports mandatory messages nobody receives as returned, and a missing exchange as an error', async () => {
-    const f = (current = await fixture());
+    const f = await setUp();
     const publisher = f.pulse.publisher({ deadline: 5_000 });
     const returned = firstValueFrom(publisher.returned$);
     const result = await publisher.publish(f.tasks, {
@@ -81,7 +87,7 @@ describe('publisher', () => {
   });
 
   it('keeps many confirms outstanding at once, bounded by the window', async () => {
-    const f = (current = await fixture());
+    const f = await setUp();
     const publisher = f.pulse.publisher({ window: 50 });
     let settled = 0;
     const all = Array.from({ length: 500 }, (_, n) =>
@@ -99,7 +105,7 @@ describe('publisher', () => {
 
 describe('handler extras', () => {
   it('times out a hanging handler, then dead-letters it with the timeout as reason', async () => {
-    const f = (current = await fixture());
+    const f = await setUp();
     const name = unique('timeout');
     const queue = `queue/${f.namespace}/${name}`;
     queues.push(queue);
@@ -132,7 +138,7 @@ describe('handler extras', () => {
   });
 
   it('exposes counters as an Observable and in a prom-client registry', async () => {
-    const f = (current = await fixture());
+    const f = await setUp();
     const registry = new promClient.Registry();
     f.pulse.metrics.register(registry, promClient, 'pulse_test');
     const name = unique('metrics');
@@ -165,7 +171,7 @@ describe('handler extras', () => {
   });
 
   it('gives handlers a context whose REST clients need Taskcluster options', async () => {
-    const f = (current = await fixture());
+    const f = await setUp();
     const name = unique('context');
     queues.push(`queue/${f.namespace}/${name}`);
     const consuming = nextStatus(f.pulse, 'consuming');
@@ -177,9 +183,10 @@ describe('handler extras', () => {
         taskcluster: { rootUrl: 'https://tc.example.com' },
       },
       async (_message, context) => {
+        const queueClient = context.queue;
         seen.push({
-          task: context.queue.buildUrl('task', 'abc'),
-          same: context.queue === context.queue,
+          task: queueClient.buildUrl('task', 'abc'),
+          same: context.queue === queueClient,
           aborted: context.signal.aborted,
         });
       },
