@@ -50,6 +50,7 @@ export class MemoryConnection extends EventEmitter implements TransportConnectio
   close(): Promise<void> {
     if (this.#state !== 'open') return Promise.reject(illegalOperation(this.#closedInfo));
     this.#state = 'closing';
+    this.#closedInfo = 'Connection closing';
     // amqplib closes a blocked connection at once, without waiting for the broker.
     this.#held = undefined;
     this.#teardown();
