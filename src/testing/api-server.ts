@@ -49,6 +49,8 @@ export interface RecordedRequest {
   path: string;
   /** Query parameters, without the bewit. */
   query: Record<string, string>;
+  /** Request headers (lower-case names), without `authorization`. */
+  headers: Record<string, string | string[] | undefined>;
   /** The JSON payload, the raw body as text when it is not JSON, or `undefined` without one. */
   body: unknown;
   /** The key of the matched route (`GET /api/queue/v1/task/<taskId>`), if one matched. */
@@ -143,6 +145,14 @@ interface RoutedRequest {
   requestInfo: RequestInfo;
 }
 
+/** Headers safe to record: the Authorization header carries a MAC and is left out. */
+function withoutAuthorization(
+  headers: IncomingMessage['headers'],
+): Record<string, string | string[] | undefined> {
+  const { authorization: _authorization, ...rest } = headers;
+  return rest;
+}
+
 /** Grants of an authentication outcome. */
 function grants(
   auth: Authentication,
@@ -185,6 +195,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       method: req.method ?? 'GET',
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
+      headers: withoutAuthorization(req.headers),
       body: parsed.body,
       route: key,
       attempt,

@@ -60,6 +60,20 @@ describe('simulated deployment: services, anonymous scopes, recorded requests', 
       body: { acceptDownloadMethods: { simple: true } },
       attempt: 1,
       status: 403,
+      headers: { 'content-type': 'application/json' },
     });
+    expect(server.requests.at(-1)!.headers.authorization).toBeUndefined();
+  });
+
+  it('records headers without the Authorization header', async () => {
+    await send(server.rootUrl, {
+      method: 'GET',
+      path: '/api/auth/v1/test-authenticate-get/',
+      authorization: 'Hawk id="x", ts="1", nonce="n", mac="m"',
+    });
+    const recorded = server.requests.at(-1)!;
+    expect(recorded.auth).toBe('failed');
+    expect(recorded.headers.host).toBe(new URL(server.rootUrl).host);
+    expect(recorded.headers).not.toHaveProperty('authorization');
   });
 });
