@@ -101,7 +101,7 @@ export interface ApiServer {
   attempts(key: string): number;
   /** The server's clock in epoch ms. */
   now(): number;
-  /** Stops listening and closes every connection. */
+  /** Stops listening and closes every connection; calling it again returns the same promise. */
   close(): Promise<void>;
 }
 
@@ -178,6 +178,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   const closing = new AbortController();
   const nonces = new NonceRegistry(2 * HAWK_TIMESTAMP_SKEW_S * 1000);
   let port = 0;
+  let closed: Promise<void> | undefined;
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const rawBody = await readBody(req);
@@ -327,11 +328,13 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     },
     now,
     close() {
-      closing.abort();
-      return new Promise<void>((resolve, reject) => {
+      // Closing twice (a test's own cleanup and a shared afterAll) waits for the same close.
+      closed ??= new Promise<void>((resolve, reject) => {
+        closing.abort();
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
       });
+      return closed;
     },
   };
   return handle;

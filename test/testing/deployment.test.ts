@@ -76,4 +76,11 @@ describe('simulated deployment: services, anonymous scopes, recorded requests', 
     expect(recorded.headers.host).toBe(new URL(server.rootUrl).host);
     expect(recorded.headers).not.toHaveProperty('authorization');
   });
+
+  it('closes once, however many times close is called', async () => {
+    const other = await startTaskclusterServer();
+    await Promise.all([other.close(), other.close()]);
+    await other.close();
+    await expect(fetch(`${other.rootUrl}/api/auth/v1/ping`)).rejects.toThrow();
+  });
 });
