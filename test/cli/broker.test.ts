@@ -1,0 +1,223 @@
+/**
+ * `tc-pulse listen` and `publish` as child processes against the real RabbitMQ: a message
+ * published by one is printed by the other (JSON lines and readable), task-route bindings,
+ * durable queues keeping messages while nobody listens, the PULSE_HOST variables, and passwords
+ * that never show in any output.
+ */
+
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BROKER_URL, deleteExchanges, deleteQueues, unique } from '../support/rabbitmq.js';
+import { type CliResult, cleanEnv, runCli, startCli } from './run-cli.js';
+
+const run = promisify(execFile);
+const broker = new URL(BROKER_URL);
+const PREFIX = `exchange/${unique('cli')}/queue/v1/`;
+const EXCHANGE = `${PREFIX}task-completed`;
+const env = cleanEnv({ PULSE_URL: BROKER_URL });
+
+function fields(taskGroupId: string, taskId = 'T1'): string[] {
+  return [
+    '--task-id',
+    taskId,
+    '--run-id',
+    '0',
+    '--worker-group',
+    'wg',
+    '--worker-id',
+    'w1',
+    '--provisioner-id',
+    'prov',
+    '--worker-type',
+    'ci',
+    '--scheduler-id',
+    'sched',
+    '--task-group-id',
+    taskGroupId,
+  ];
+}
+
+function publish(payload: object, extra: string[], environment = env): Promise<CliResult> {
+  return runCli(
+    [
+      'publish',
+      'queue.taskCompleted',
+      '--exchange-prefix',
+      PREFIX,
+      '--payload',
+      JSON.stringify(payload),
+      ...extra,
+    ],
+    environment,
+  );
+}
+
+function listen(extra: string[], environment = env) {
+  return startCli(
+    ['listen', 'queue.taskCompleted', '--exchange-prefix', PREFIX, ...extra],
+    environment,
+  );
+}
+
+function expectOk(result: CliResult): void {
+  expect(result.code, result.stderr).toBe(0);
+}
+
+const durable = unique('cli-durable');
+
+beforeAll(async () => {
+  // The first publish declares the exchange; nothing is bound yet, so it is returned.
+  const first = await publish({ first: true }, ['--declare', ...fields('none')]);
+  expectOk(first);
+  expect(first.stdout).toContain(
+    `published to ${EXCHANGE} with routing key primary.T1.0.wg.w1.prov.ci.sched.none._`,
+  );
+  expect(first.stderr).toContain('no queue is bound');
+});
+
+afterAll(async () => {
+  const queue = `queue/guest/${durable}`;
+  await deleteQueues(queue, `${queue}/dead`, `${queue}/retry`, `${queue}/bindings`);
+  await deleteExchanges(EXCHANGE);
+});
+
+describe('tc-pulse listen and publish against RabbitMQ', () => {
+  it('prints a published message as a JSON line and exits after --count', async () => {
+    const group = unique('g');
+    const listener = listen(['--task-group-id', group, '--count', '1', '--json']);
+    await listener.waitForStderr('listening on');
+    expect(listener.stderr()).toContain(
+      `listening on ${EXCHANGE} with primary.*.*.*.*.*.*.*.${group}.#`,
+    );
+    expectOk(await publish({ hello: 'world' }, [...fields(group), '--route', 'index.demo.one']));
+    const result = await listener.done;
+    expectOk(result);
+    const lines = result.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toEqual({
+      exchange: EXCHANGE,
+      name: 'queue.taskCompleted',
+      routingKey: `primary.T1.0.wg.w1.prov.ci.sched.${group}._`,
+      routing: {
+        routingKeyKind: 'primary',
+        taskId: 'T1',
+        runId: '0',
+        workerGroup: 'wg',
+        workerId: 'w1',
+        provisionerId: 'prov',
+        workerType: 'ci',
+        schedulerId: 'sched',
+        taskGroupId: group,
+      },
+      routes: ['index.demo.one'],
+      redelivered: false,
+      payload: { hello: 'world' },
+    });
+  });
+
+  it('binds on task routes and prints readable blocks', async () => {
+    const route = unique('route');
+    const listener = listen(['--route', `${route}.#`, '--count', '2']);
+    await listener.waitForStderr('listening on');
+    expectOk(await publish({ n: 1 }, [...fields('g', 'A1'), '--route', `${route}.x`]));
+    expectOk(await publish({ n: 2 }, [...fields('g', 'A2'), '--route', 'elsewhere']));
+    expectOk(await publish({ n: 3 }, [...fields('g', 'A3'), '--route', `${route}.y.z`]));
+    const result = await listener.done;
+    expectOk(result);
+    expect(result.stdout).toMatch(/queue\.taskCompleted routingKeyKind=primary taskId=A1 runId=0/);
+    expect(result.stdout).toContain(`  routes: ${route}.x`);
+    expect(result.stdout).toContain('    "n": 1');
+    expect(result.stdout).toContain('    "n": 3');
+    expect(result.stdout).not.toContain('A2');
+  });
+
+  it('keeps messages in a durable --queue while nobody listens', async () => {
+    const group = unique('g');
+    const first = listen(['--queue', durable, '--task-group-id', group, '--json']);
+    await first.waitForStderr('listening on');
+    first.child.kill('SIGINT');
+    expectOk(await first.done);
+    expectOk(await publish({ whileAway: true }, fields(group)));
+    const second = listen(['--queue', durable, '--task-group-id', group, '--count', '1', '--json']);
+    const result = await second.done;
+    expectOk(result);
+    expect(JSON.parse(result.stdout)).toMatchObject({ payload: { whileAway: true } });
+  });
+
+  it('connects with PULSE_HOST, PULSE_USERNAME and PULSE_PASSWORD', async () => {
+    const hostEnv = cleanEnv({
+      PULSE_HOST: `${broker.hostname}:${broker.port || 5672}`,
+      PULSE_USERNAME: decodeURIComponent(broker.username),
+      PULSE_PASSWORD: decodeURIComponent(broker.password),
+    });
+    const group = unique('g');
+    const listener = listen(['--task-group-id', group, '--count', '1', '--json'], hostEnv);
+    await listener.waitForStderr('listening on');
+    expectOk(await publish({ via: 'host' }, fields(group), hostEnv));
+    expect(JSON.parse((await listener.done).stdout)).toMatchObject({ payload: { via: 'host' } });
+  });
+});
+
+describe('tc-pulse never prints a Pulse password', () => {
+  const user = unique('tcp-cli-user');
+  const password = `pw-${randomBytes(12).toString('hex')}`;
+  const host = `${broker.hostname}:${broker.port || 5672}`;
+  const url = (secret: string) => `amqp://${user}:${secret}@${host}/`;
+
+  beforeAll(async () => {
+    await run('rabbitmqctl', ['-q', 'add_user', user, password]);
+    await run('rabbitmqctl', ['-q', 'set_permissions', '-p', '/', user, '.*', '.*', '.*']);
+  });
+  afterAll(async () => {
+    await run('rabbitmqctl', ['-q', 'delete_user', user]);
+  });
+
+  function expectNoSecret(result: CliResult, secret: string): void {
+    expect(result.stdout).not.toContain(secret);
+    expect(result.stderr).not.toContain(secret);
+  }
+
+  it('not when listening and publishing with it', async () => {
+    const group = unique('g');
+    const listener = listen(['--url', url(password), '--task-group-id', group, '--count', '1']);
+    await listener.waitForStderr('listening on');
+    expect(listener.stderr()).toContain(`(amqp://${user}@${host}/%2F)`);
+    const published = await publish(
+      { secret: 'none' },
+      fields(group),
+      cleanEnv({ PULSE_HOST: host, PULSE_USERNAME: user, PULSE_PASSWORD: password }),
+    );
+    expectOk(published);
+    expectNoSecret(published, password);
+    const result = await listener.done;
+    expectOk(result);
+    expectNoSecret(result, password);
+  });
+
+  it.each([
+    ['a wrong password', () => url(`${password}-wrong`), /ACCESS.REFUSED/],
+    ['an unreachable broker', () => `amqp://${user}:${password}@127.0.0.1:1/`, /ECONNREFUSED/],
+  ])('not in the error for %s', async (_, makeUrl, reason) => {
+    const secretUrl = makeUrl();
+    const secret = decodeURIComponent(new URL(secretUrl).password);
+    const result = await runCli(['listen', 'queue.taskCompleted', '--url', secretUrl], env);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(reason);
+    expect(result.stderr).toContain(`${user}@`);
+    expectNoSecret(result, secret);
+  });
+
+  it('not in the error for a URL that does not parse', async () => {
+    const result = await runCli([
+      'listen',
+      'queue.taskCompleted',
+      '--url',
+      `amqp://u:${password}@[bad`,
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('the broker URL does not parse');
+    expectNoSecret(result, password);
+  });
+});

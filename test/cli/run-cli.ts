@@ -1,0 +1,82 @@
+/**
+ * Runs `tc-pulse` as a child process (through tsx, as in development) and collects its output.
+ */
+
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
+const MAIN = 'src/cli/main.ts';
+
+/** What a finished command printed and its exit status. */
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The environment without any Pulse or Taskcluster variable, plus `extra`. */
+export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (!name.startsWith('PULSE_') && !name.startsWith('TASKCLUSTER_')) env[name] = value;
+  }
+  return { ...env, ...extra };
+}
+
+/** Runs `tc-pulse args...` to completion. */
+export function runCli(args: readonly string[], env = cleanEnv()): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(TSX, [MAIN, ...args], { cwd: ROOT, env, timeout: 60_000 }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** A command still running, with what it printed so far. */
+export interface RunningCli {
+  readonly child: ChildProcess;
+  readonly stdout: () => string;
+  readonly stderr: () => string;
+  /** Resolves when standard error contains `text`; rejects if the command exits first. */
+  waitForStderr(text: string): Promise<void>;
+  /** Resolves with the result once the command exits. */
+  readonly done: Promise<CliResult>;
+}
+
+/** Starts `tc-pulse args...` and returns at once. */
+export function startCli(args: readonly string[], env = cleanEnv()): RunningCli {
+  const child = spawn(TSX, [MAIN, ...args], { cwd: ROOT, env });
+  let stdout = '';
+  let stderr = '';
+  const waiters: Array<() => void> = [];
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    for (const wake of waiters.splice(0)) wake();
+  });
+  const done = new Promise<CliResult>((resolve) => {
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+  return {
+    child,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    async waitForStderr(text) {
+      let exited = false;
+      void done.then(() => {
+        exited = true;
+        for (const wake of waiters.splice(0)) wake();
+      });
+      while (!stderr.includes(text)) {
+        if (exited) throw new Error(`tc-pulse exited before printing "${text}": ${stderr}`);
+        await new Promise<void>((resolve) => waiters.push(resolve));
+      }
+    },
+    done,
+  };
+}
