@@ -181,6 +181,8 @@ class Runner implements HandlerRunner {
   }
 
   async #retryOrDeadLetter(message: DeliveredMessage, failure: unknown): Promise<void> {
+    // The handler settled the message itself before failing: nothing left to move.
+    if (message.settled) return;
     const error = failure instanceof Error ? failure.message : String(failure);
     const attempts = message.attempt;
     const { source, delivery, exchange, routingKey } = message;

@@ -51,4 +51,44 @@ describe('the consumer on the in-memory broker', () => {
     expect(handled.sort()).toEqual([0, 1, 2, 4]);
     expect(pulse.metrics.counts.retried).toBe(2);
   });
+
+  it('holds publishes while the broker is blocked and reports blocked and unblocked', async () => {
+    const broker = createMemoryBroker();
+    const pulse = connect({ broker: broker.transport(), namespace: 'me' });
+    const statuses: string[] = [];
+    pulse.status$.subscribe((s) => statuses.push(s.type));
+    const tasks = defineExchange('me', 'v1/tasks', TASK_FIELDS);
+    const publisher = pulse.publisher();
+    await pulse.connected();
+    await publisher.declareExchange(tasks);
+    broker.block('low on memory');
+    await waitFor(() => publisher.blocked, 'the blocked signal');
+    let confirmed = false;
+    const publishing = publisher
+      .publish(tasks, { payload: { kind: 'task', n: 1 }, routing: { taskId: 'a' } })
+      .then(() => {
+        confirmed = true;
+      });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(confirmed).toBe(false);
+    broker.unblock();
+    await publishing;
+    expect(confirmed).toBe(true);
+    expect(publisher.blocked).toBe(false);
+    expect(statuses).toEqual(expect.arrayContaining(['blocked', 'unblocked']));
+    await pulse.close();
+  });
+
+  it('recycles the connection on its interval', async () => {
+    const broker = createMemoryBroker();
+    const pulse = connect({ broker: broker.transport(), namespace: 'me', recycleInterval: 100 });
+    const recycled: number[] = [];
+    pulse.status$.subscribe((s) => {
+      if (s.type === 'recycling') recycled.push(s.connection);
+    });
+    await waitFor(() => recycled.length >= 2, 'two recyclings');
+    await pulse.close();
+    expect(recycled.slice(0, 2)).toEqual([1, 2]);
+    expect(broker.connectionCount).toBe(0);
+  });
 });
