@@ -140,6 +140,7 @@ export function recoveryTimes(statuses: readonly SeenStatus[]): number[] {
 /** A dead-lettered message as read back from a dead-letter queue. */
 export interface DeadLetter {
   n: number | undefined;
+  messageId: string | undefined;
   reason: string;
   error: string;
   body: string;
@@ -165,6 +166,7 @@ export async function drainDeadLetters(queue: string): Promise<DeadLetter[]> {
       const headers = message.properties.headers ?? {};
       letters.push({
         n,
+        messageId: message.properties.messageId,
         reason: String(headers[DEAD_REASON_HEADER]),
         error: String(headers[DEAD_ERROR_HEADER] ?? ''),
         body,
