@@ -7,6 +7,7 @@
 
 import { Subject } from 'rxjs';
 import { InputError } from '../errors.js';
+import type { ExchangeMethod, RoutingFilter } from '../exchanges/events.js';
 import { ROUTE_PREFIX } from '../exchanges/routing-key.js';
 import type { RoutingKeyField } from '../exchanges/types.js';
 import type { ConnectionManager } from './connection.js';
@@ -45,14 +46,24 @@ export interface PublisherOptions {
   deadline?: number;
   /** Messages awaiting a confirm at once; defaults to {@link DEFAULT_PUBLISH_WINDOW}. */
   window?: number;
+  /** Message schemas by full exchange name, for definitions that carry none (ours). */
+  schemas?: Readonly<Record<string, PayloadSchema>>;
 }
 
+/**
+ * What can be published to: an {@link ExchangeDefinition}, or an exchange method of an events
+ * class (`new QueueEvents().taskCompleted`), whose payload and routing types then apply.
+ */
+export type PublishTarget<Payload = unknown, Routing = unknown> =
+  | ExchangeDefinition
+  | ExchangeMethod<Payload, Routing>;
+
 /** One message to publish. */
-export interface PublishRequest {
+export interface PublishRequest<Payload = unknown, Routing = unknown> {
   /** The JSON payload. */
-  payload: unknown;
+  payload: Payload;
   /** The routing-key fields by name (missing optional fields are published as `_`). */
-  routing?: Readonly<Record<string, string | number | undefined>>;
+  routing?: RoutingFilter<Routing> & Readonly<Record<string, string | number | undefined>>;
   /** Task routes, CC'd as `route.<route>`. */
   routes?: readonly string[];
   /** Report the message as returned when no queue is bound to receive it. */
@@ -95,6 +106,7 @@ export class Publisher {
   readonly #metrics: PulseMetrics;
   readonly #deadline: number;
   readonly #window: number;
+  readonly #schemas: Readonly<Record<string, PayloadSchema>>;
   readonly #returned = new Subject<ReturnedMessage>();
   readonly #returnedIds = new Set<string>();
   /** The error that closed a channel, by channel: the callbacks only say "channel closed". */
@@ -120,6 +132,7 @@ export class Publisher {
     this.#metrics = metrics;
     this.#deadline = options.deadline ?? DEFAULT_PUBLISH_DEADLINE_MS;
     this.#window = options.window ?? DEFAULT_PUBLISH_WINDOW;
+    this.#schemas = options.schemas ?? {};
     if (!Number.isInteger(this.#window) || this.#window < 1) {
       throw new InputError('window must be a positive integer');
     }
@@ -151,9 +164,14 @@ export class Publisher {
    * @throws {PayloadValidationError} or a routing-key error before anything is sent;
    * {@link PublishError} when the deadline passed or the broker refused the message.
    */
-  async publish(definition: ExchangeDefinition, request: PublishRequest): Promise<PublishResult> {
+  async publish<Payload, Routing>(
+    target: PublishTarget<Payload, Routing>,
+    request: PublishRequest<Payload, Routing>,
+  ): Promise<PublishResult> {
     if (this.#closing) throw new ClosedError('the publisher');
-    const { exchange, routingKey, content, options } = prepare(definition, request);
+    const definition = definitionOf(target);
+    const schema = definition.schema ?? this.#schemas[definition.exchange];
+    const { exchange, routingKey, content, options } = prepare(definition, schema, request);
     const deadline = Date.now() + this.#deadline;
     let lastError: unknown;
     await this.#takeSlot();
@@ -240,22 +258,34 @@ export class Publisher {
   }
 }
 
-function prepare(definition: ExchangeDefinition, request: PublishRequest) {
+function definitionOf(target: PublishTarget<unknown, unknown>): ExchangeDefinition {
+  if (typeof target === 'function' && typeof target.exchange === 'string') {
+    return { exchange: target.exchange, routingKey: target.entry.routingKey };
+  }
   if (
-    definition === null ||
-    typeof definition !== 'object' ||
-    typeof definition.exchange !== 'string'
+    target === null ||
+    typeof target !== 'object' ||
+    typeof target.exchange !== 'string' ||
+    !Array.isArray(target.routingKey)
   ) {
     throw new InputError(
-      'publish() needs an exchange definition { exchange, routingKey, schema? }',
+      'publish() needs an exchange definition { exchange, routingKey, schema? } or an exchange method of an events class',
     );
   }
+  return target;
+}
+
+function prepare(
+  definition: ExchangeDefinition,
+  schema: PayloadSchema | undefined,
+  request: PublishRequest,
+) {
   if (request === null || typeof request !== 'object') {
     throw new InputError('publish() needs a request { payload, routing?, routes? }');
   }
   const { exchange } = definition;
-  if (definition.schema !== undefined) {
-    const validate = validatorOf(definition.schema);
+  if (schema !== undefined) {
+    const validate = validatorOf(schema);
     if (!validate(request.payload)) {
       throw new PayloadValidationError(exchange, schemaErrors(validate));
     }
