@@ -208,6 +208,7 @@ export type {
   PublisherOptions,
   PublishRequest,
   PublishResult,
+  PublishTarget,
   ReturnedMessage,
 } from './consumer/publisher.js';
 export { defineExchange, Publisher } from './consumer/publisher.js';
