@@ -1,0 +1,33 @@
+/**
+ * Runs the task-group monitor alone: `npx tsx examples/task-group-monitor/main.ts [taskGroupId]`.
+ * With `PULSE_URL` (and `TASKCLUSTER_ROOT_URL`) it follows that task group on a real deployment;
+ * without, it plays the demo's task group slowly on a simulation. Open the printed URL.
+ */
+
+import { DEMO_TASK_GROUP } from '../../src/demo/plans.js';
+import { slugId } from '../../src/utils/slugid.js';
+import { exampleEnvironment } from '../environment.js';
+import { startTaskGroupMonitor } from './monitor.js';
+
+/** Pause between the simulated group's steps, slow enough to watch. */
+const WATCHABLE_STEP_MS = 700;
+
+const environment = await exampleEnvironment();
+const taskGroupId = process.argv[2] ?? slugId();
+const monitor = await startTaskGroupMonitor({
+  broker: environment.broker,
+  taskcluster: environment.taskcluster,
+  taskGroupId,
+  ...(environment.namespace === undefined ? {} : { namespace: environment.namespace }),
+});
+await monitor.ready;
+process.stdout.write(`task group ${taskGroupId}: open ${monitor.url}\n`);
+const stop = async () => {
+  await monitor.close();
+  await environment.close();
+};
+process.once('SIGINT', () => void stop());
+if (environment.simulation !== undefined) {
+  await environment.simulation.play(DEMO_TASK_GROUP, { taskGroupId, stepDelay: WATCHABLE_STEP_MS });
+  process.stdout.write('the task group is resolved; Ctrl-C to stop\n');
+}
