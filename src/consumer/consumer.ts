@@ -16,7 +16,7 @@ import type { PulseMetrics } from './metrics.js';
 import { exclusiveQueueName, type QueueNames, queueNames } from './names.js';
 import { type ConsumerOptions, DEFAULT_PREFETCH } from './options.js';
 import { declareDurableQueues, declareExclusiveQueue } from './queues.js';
-import { copyOptions, moveDelivery } from './republish.js';
+import { copyOptions, type DeliveryOrigin, moveDelivery } from './republish.js';
 import type { Delivery } from './transport.js';
 
 /** Where a consumer's messages and fatal errors go. */
@@ -182,15 +182,9 @@ export class QueueConsumer implements LinkUser {
     error: PoisonMessageError,
   ): Promise<void> {
     this.#metrics.counts.poison++;
-    const moved = await this.deadLetter(
-      source,
-      delivery,
-      delivery.fields.exchange,
-      delivery.fields.routingKey,
-      error.reason,
-      error.message,
-      0,
-    );
+    const { exchange, routingKey } = delivery.fields;
+    const origin = { source, delivery, exchange, routingKey };
+    const moved = await this.deadLetter(origin, error.reason, error.message, 0);
     if (moved) source.ack(delivery);
     else source.nack(delivery, true);
   }
@@ -200,14 +194,12 @@ export class QueueConsumer implements LinkUser {
    * has none, reports and drops it). Resolves false when the copy could not be published.
    */
   async deadLetter(
-    source: DeliveryChannel,
-    delivery: Delivery,
-    exchange: string,
-    routingKey: string,
+    origin: DeliveryOrigin,
     reason: string,
     error: string,
     attempts: number,
   ): Promise<boolean> {
+    const { source, delivery, exchange, routingKey } = origin;
     if (this.#names === undefined) {
       this.#manager.report({ type: 'message-dropped', queue: source.queue, reason });
       this.#metrics.counts.deadLettered++;
@@ -220,15 +212,9 @@ export class QueueConsumer implements LinkUser {
   }
 
   /** Publishes a copy of a delivery to the retry queue; false if it could not be published. */
-  async retry(
-    source: DeliveryChannel,
-    delivery: Delivery,
-    exchange: string,
-    routingKey: string,
-    attempts: number,
-    delay: number,
-  ): Promise<boolean> {
+  async retry(origin: DeliveryOrigin, attempts: number, delay: number): Promise<boolean> {
     if (this.#names === undefined) return false;
+    const { source, delivery, exchange, routingKey } = origin;
     const options = copyOptions(delivery, exchange, routingKey, { attempts, delay });
     const moved = await moveDelivery(source, delivery, this.#names.retry, options);
     if (moved) this.#metrics.counts.retried++;

@@ -185,31 +185,21 @@ class Runner implements HandlerRunner {
     if (message.settled) return;
     const error = failure instanceof Error ? failure.message : String(failure);
     const attempts = message.attempt;
-    const { source, delivery, exchange, routingKey } = message;
     this.#logger.warn(
-      { queue: message.queue, exchange, routingKey, attempt: attempts, error },
+      {
+        queue: message.queue,
+        exchange: message.exchange,
+        routingKey: message.routingKey,
+        attempt: attempts,
+        error,
+      },
       'pulse handler failed',
     );
     // An exclusive queue has no retry queue: its failed messages are reported and dropped.
     const moved =
       attempts >= this.#maxAttempts || this.queue === undefined
-        ? await this.#consumer.deadLetter(
-            source,
-            delivery,
-            exchange,
-            routingKey,
-            HANDLER_FAILED_REASON,
-            error,
-            attempts,
-          )
-        : await this.#consumer.retry(
-            source,
-            delivery,
-            exchange,
-            routingKey,
-            attempts,
-            this.#retryDelay,
-          );
+        ? await this.#consumer.deadLetter(message, HANDLER_FAILED_REASON, error, attempts)
+        : await this.#consumer.retry(message, attempts, this.#retryDelay);
     // Not moved (the connection is going): hand it back; a redelivery uses up no attempt.
     if (moved) message.ack();
     else message.nack(true);

@@ -122,12 +122,7 @@ export class Publisher {
   /** Messages the broker returned as unroutable (only `mandatory` ones are returned). */
   readonly returned$ = this.#returned.asObservable();
 
-  constructor(
-    manager: ConnectionManager,
-    _namespace: string,
-    options: PublisherOptions,
-    metrics: PulseMetrics,
-  ) {
+  constructor(manager: ConnectionManager, options: PublisherOptions, metrics: PulseMetrics) {
     this.#manager = manager;
     this.#metrics = metrics;
     this.#deadline = options.deadline ?? DEFAULT_PUBLISH_DEADLINE_MS;

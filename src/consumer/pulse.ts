@@ -108,7 +108,7 @@ export class PulseClient {
 
   /** A publisher with confirms on this client's connection. */
   publisher(options: PublisherOptions = {}): Publisher {
-    const publisher = new Publisher(this.#manager, this.namespace, options, this.metrics);
+    const publisher = new Publisher(this.#manager, options, this.metrics);
     this.#publishers.add(publisher);
     return publisher;
   }

@@ -32,6 +32,14 @@ const DROPPED_HEADERS = new Set([
   'x-delivery-count',
 ]);
 
+/** A delivery, its channel, and the exchange and routing key it was first published with. */
+export interface DeliveryOrigin {
+  readonly source: DeliveryChannel;
+  readonly delivery: Delivery;
+  readonly exchange: string;
+  readonly routingKey: string;
+}
+
 /** What a copy of a delivery carries besides the original. */
 export interface CopyDetails {
   /** Failed handler attempts so far. */
