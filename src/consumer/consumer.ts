@@ -99,7 +99,13 @@ export class QueueConsumer implements LinkUser {
       if (this.#names === undefined) {
         await declareExclusiveQueue(channel, queue, this.#options);
         failures = await bindAll(connection, queue, keys);
-        if (this.#exclusiveBefore) this.#manager.report({ type: 'messages-may-be-missed', queue });
+        // While recycling, the old connection's queue still receives: nothing is missed.
+        const overlapping = [...this.#channels.values()].some(
+          (other) => other !== current && other.open,
+        );
+        if (this.#exclusiveBefore && !overlapping) {
+          this.#manager.report({ type: 'messages-may-be-missed', queue });
+        }
         this.#exclusiveBefore = true;
       }
       for (const failure of failures) {

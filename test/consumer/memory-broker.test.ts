@@ -79,16 +79,27 @@ describe('the consumer on the in-memory broker', () => {
     await pulse.close();
   });
 
-  it('recycles the connection on its interval', async () => {
+  it('recycles the connection on its interval; an exclusive queue misses nothing meanwhile', async () => {
     const broker = createMemoryBroker();
-    const pulse = connect({ broker: broker.transport(), namespace: 'me', recycleInterval: 100 });
+    const pulse = connect({ broker: broker.transport(), namespace: 'me', recycleInterval: 150 });
     const recycled: number[] = [];
+    const statuses: string[] = [];
     pulse.status$.subscribe((s) => {
+      statuses.push(s.type);
       if (s.type === 'recycling') recycled.push(s.connection);
     });
+    const tasks = defineExchange('me', 'v1/tasks', TASK_FIELDS);
+    await pulse.connected();
+    await pulse.publisher().declareExchange(tasks);
+    const subscription = pulse
+      .consume({ bindings: [{ exchange: tasks.exchange, routingKeyPattern: '#' }] })
+      .subscribe();
     await waitFor(() => recycled.length >= 2, 'two recyclings');
+    subscription.unsubscribe();
     await pulse.close();
     expect(recycled.slice(0, 2)).toEqual([1, 2]);
+    expect(statuses.filter((type) => type === 'consuming').length).toBeGreaterThanOrEqual(3);
+    expect(statuses).not.toContain('messages-may-be-missed');
     expect(broker.connectionCount).toBe(0);
   });
 });
