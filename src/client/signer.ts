@@ -4,6 +4,7 @@
  */
 import { client as hawkClient, crypto as hawkCrypto } from 'hawk';
 import { InputError } from '../errors.js';
+import { nextNonce } from './nonce.js';
 import type { Certificate, Credentials } from './options.js';
 import type { ServiceBase } from './url.js';
 
@@ -30,7 +31,7 @@ interface HawkUri {
 const hawkHeader = hawkClient.header as unknown as (
   uri: HawkUri,
   method: string,
-  options: { credentials: HawkCredentials; ext?: string; hash?: string },
+  options: { credentials: HawkCredentials; nonce: string; ext?: string; hash?: string },
 ) => { header: string };
 const hawkBewit = hawkClient.getBewit as unknown as (
   uri: HawkUri,
@@ -102,9 +103,8 @@ export function createSigner(
   });
   return {
     authorization(method, resource, payloadHash) {
-      const options: { credentials: HawkCredentials; ext?: string; hash?: string } = {
-        credentials: hawkCredentials,
-      };
+      const options: { credentials: HawkCredentials; nonce: string; ext?: string; hash?: string } =
+        { credentials: hawkCredentials, nonce: nextNonce() };
       if (ext !== undefined) options.ext = ext;
       if (payloadHash !== undefined) options.hash = payloadHash;
       return hawkHeader(uri(resource), method, options).header;
