@@ -67,6 +67,8 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   const runner = pulse.handle(
     {
       bindings: [events.taskCompleted(filter)],
+      // One at a time: follow-ups are created in the order their tasks completed.
+      concurrency: 1,
       ...(options.queueName === undefined ? {} : { queueName: options.queueName }),
       ...(options.logger === undefined ? {} : { logger: options.logger }),
     },
