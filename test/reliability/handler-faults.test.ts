@@ -14,7 +14,7 @@ import { HANDLER_FAILED_REASON } from '../../src/consumer/handler.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../../src/consumer/options.js';
 import { rawConnection, waitFor } from '../support/rabbitmq.js';
 import { queueCounts } from './support/broker.js';
-import { rejectionOf } from './support/leak-scan.js';
+import { capturingLogger, rejectionOf } from './support/leak-scan.js';
 import { recordCounts } from './support/report.js';
 import { drainDeadLetters, type Scenario, startScenario } from './support/scenario.js';
 
@@ -86,6 +86,7 @@ describe('handler and message faults', () => {
     const attempts = new Map<string, number[]>();
     const handledIds = new Set<string>();
     const ackResults: boolean[] = [];
+    const failureLines: string[] = [];
     const runner = s.pulse.handle(
       {
         queueName,
@@ -97,6 +98,7 @@ describe('handler and message faults', () => {
         retryDelay: RETRY_DELAY_MS,
         handlerTimeout: HANDLER_TIMEOUT_MS,
         schemas: { [s.tasks.exchange]: TASK_SCHEMA },
+        logger: capturingLogger(failureLines),
       },
       async (message) => {
         const id = message.properties.messageId!;
@@ -261,6 +263,8 @@ describe('handler and message faults', () => {
     expect(ackResults.filter((r) => !r)).toHaveLength(5);
     expect(s.statuses.map((e) => e.status.type)).not.toContain('disconnected');
     expect(runner.healthy).toBe(true);
+    // Each failed attempt was logged (and scanned for secrets).
+    expect(failureLines.length).toBeGreaterThanOrEqual(s.pulse.metrics.counts.retried);
     await runner.close();
     await waitFor(
       async () =>

@@ -375,6 +375,31 @@ describe('options', () => {
       }),
       { numRuns: RUNS },
     );
+    // Well-formed options are always accepted, and their values kept.
+    const valid = fc.record(
+      {
+        rootUrl: fc.webUrl(),
+        credentials: fc.record({
+          clientId: fc.string({ minLength: 1 }),
+          accessToken: fc.string({ minLength: 1 }),
+        }),
+        authorizedScopes: fc.array(fc.string()),
+        maxRetries: fc.nat({ max: 20 }),
+        timeout: fc.integer({ min: 1, max: 10 ** 9 }),
+        signedUrlExpiration: fc.integer({ min: 1, max: 10 ** 9 }),
+      },
+      { requiredKeys: ['rootUrl'] },
+    );
+    fc.assert(
+      fc.property(valid, (given) => {
+        const client = outcome('valid client options', InputError, () => new Fake(given));
+        expect(client.ok).toBe(true);
+        if (client.ok && given.maxRetries !== undefined) {
+          expect(client.value.options.maxRetries).toBe(given.maxRetries);
+        }
+      }),
+      { numRuns: RUNS },
+    );
   });
 
   it('handler options: a running handler or an InputError before anything reaches the broker', async () => {
@@ -433,13 +458,22 @@ describe('options', () => {
             .constantFrom('amqp', 'amqps', 'http', 'amqp+ssl', '')
             .chain((scheme) =>
               fc
-                .string({ maxLength: 6 })
-                .map((host) => `${scheme}://user:${encodeURIComponent(password)}@${host}:99999/v`),
+                .tuple(
+                  fc.oneof(fc.stringMatching(/^[a-z][a-z0-9]{0,5}$/), fc.string({ maxLength: 6 })),
+                  fc.constantFrom(5671, 5672, 99_999),
+                )
+                .map(
+                  ([host, port]) =>
+                    `${scheme}://user:${encodeURIComponent(password)}@${host}:${port}/v`,
+                ),
             ),
           fc.webUrl().map((url) => url.replace('://', `://u:${encodeURIComponent(password)}@`)),
         ),
         (url) => {
           const result = outcome('broker URL', InputError, () => parseBrokerUrl(url));
+          if (/^amqps?:\/\/user:[^@]+@[a-z][a-z0-9]*:567[12]\/v$/.test(url)) {
+            expect(result.ok && result.value.password).toBe(password);
+          }
           if (!result.ok) expect(String((result.error as Error).message)).not.toContain(password);
         },
       ),
