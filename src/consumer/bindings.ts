@@ -12,7 +12,7 @@
 
 import type { Binding } from '../exchanges/types.js';
 import { BrokerOperationError, MissingExchangeError, replyCode } from './errors.js';
-import { SETUP_STEP_TIMEOUT_MS } from './options.js';
+import { MANIFEST_READ_TIMEOUT_MS } from './options.js';
 import { brokerDetail, NOT_FOUND, withChannel } from './queues.js';
 import type { Delivery, TransportConfirmChannel, TransportConnection } from './transport.js';
 
@@ -173,7 +173,7 @@ async function readManifests(
   const read: Array<{ delivery: Delivery; manifest: Manifest | undefined }> = [];
   let consumerTag = '';
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(resolve, SETUP_STEP_TIMEOUT_MS);
+    const timer = setTimeout(resolve, MANIFEST_READ_TIMEOUT_MS);
     channel
       .consume(queue, (delivery) => {
         if (delivery === null) return;

@@ -45,8 +45,12 @@ export const DEFAULT_QUEUE_TYPE: QueueType = 'quorum';
 export const DEFAULT_PUBLISH_DEADLINE_MS = 60_000;
 /** Published messages awaiting the broker's confirm at once, per connection. */
 export const DEFAULT_PUBLISH_WINDOW = 1_000;
-/** How long a setup step (declare, bind, read the bindings manifest) may take, in milliseconds. */
-export const SETUP_STEP_TIMEOUT_MS = 30_000;
+/**
+ * How long reading the bindings manifest waits for its messages, in milliseconds. A competing
+ * consumer may hold them for a moment; reconciling then goes on without (it binds, and leaves
+ * stale bindings for the next time rather than guessing).
+ */
+export const MANIFEST_READ_TIMEOUT_MS = 2_000;
 
 /** Largest message body a consumer decodes; a larger one is poison (`too-large`). */
 export const DEFAULT_MAX_MESSAGE_BYTES = 8 * 1024 * 1024;

@@ -6,7 +6,8 @@ import {
   EXCHANGE_HEADER,
   ROUTING_KEY_HEADER,
 } from '../../src/consumer/message.js';
-import { queueDepth, unique, waitFor, withRawChannel } from '../support/rabbitmq.js';
+import { connect } from '../../src/consumer/pulse.js';
+import { BROKER_URL, queueDepth, unique, waitFor, withRawChannel } from '../support/rabbitmq.js';
 import { type Fixture, fixture, nextStatus, TASK_FIELDS } from './fixtures.js';
 
 let current: Fixture | undefined;
@@ -179,4 +180,45 @@ describe('handle', () => {
     expect(await queueDepth(queue)).toBe(0);
     expect(await queueDepth(`${queue}/retry`)).toBe(0);
   }, 180_000);
+
+  it('shares a durable queue between competing consumers of two connections', async () => {
+    const f = await setUp();
+    const name = unique('competing');
+    const queue = `queue/${f.namespace}/${name}`;
+    queues.push(queue);
+    const other = connect({ broker: BROKER_URL, namespace: f.namespace });
+    try {
+      const byClient = [0, 0];
+      const seen = new Set<number>();
+      const options = {
+        queueName: name,
+        bindings: [f.taskBinding({})],
+        concurrency: 2,
+        prefetch: 2,
+      };
+      const slow = async (client: number, n: number) => {
+        byClient[client]! += 1;
+        seen.add(n);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      };
+      const firstUp = nextStatus(f.pulse, 'consuming');
+      const secondUp = nextStatus(other, 'consuming');
+      const first = f.pulse.handle(options, (m) => slow(0, m.payload.n));
+      const second = other.handle(options, (m) => slow(1, m.payload.n));
+      await Promise.all([firstUp, secondUp]);
+      const publisher = f.pulse.publisher();
+      await Promise.all(
+        Array.from({ length: 200 }, (_, n) =>
+          publisher.publish(f.tasks, { payload: { kind: 'task', n }, routing: { taskId: 'c' } }),
+        ),
+      );
+      await waitFor(() => seen.size === 200, 'every message handled');
+      await Promise.all([first.close(), second.close()]);
+      expect(byClient[0]! + byClient[1]!).toBe(200);
+      expect(byClient[0]).toBeGreaterThan(0);
+      expect(byClient[1]).toBeGreaterThan(0);
+    } finally {
+      await other.close();
+    }
+  }, 120_000);
 });
