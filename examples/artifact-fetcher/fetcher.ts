@@ -1,11 +1,14 @@
 /**
  * The artifact fetcher: a bot that follows the tasks of a task group. When a task completes it
- * lists the run's artifacts and downloads them through the REST client (the queue answers with
- * the data's URL, fetched without credentials); when a task fails it reads the last line of the
- * task's log to report why; when a task ends in an exception it reports the queue's reason.
+ * lists the run's artifacts and downloads them with the handler context's REST client
+ * (`downloadArtifact` follows each storage type and verifies object hashes); when a task fails it
+ * reads the last line of the task's log to report why; when a task ends in an exception it
+ * reports the queue's reason.
  */
 
-import { Queue } from '../../src/client/generated/queue.js';
+import { ArtifactError } from '../../src/client/artifact-errors.js';
+import { downloadArtifact } from '../../src/client/artifacts.js';
+import type { Queue } from '../../src/client/generated/queue.js';
 import type { ClientOptions, Logger } from '../../src/client/options.js';
 import type { ConnectionOptions } from '../../src/consumer/options.js';
 import { connect } from '../../src/consumer/pulse.js';
@@ -72,7 +75,6 @@ export interface ArtifactFetcher {
 
 /** Starts the fetcher; see the module comment. */
 export function startArtifactFetcher(options: ArtifactFetcherOptions): ArtifactFetcher {
-  const queue = new Queue(options.taskcluster);
   const events =
     options.exchangePrefix === undefined
       ? new QueueEvents()
@@ -92,48 +94,45 @@ export function startArtifactFetcher(options: ArtifactFetcherOptions): ArtifactF
   });
   const consuming = untilConsuming(pulse);
 
-  /** Downloads one artifact of a run: the queue gives its URL, a plain GET fetches the data. */
-  async function download(taskId: string, runId: number, name: string): Promise<Buffer> {
-    const { url } = await queue.getArtifact(taskId, runId, name);
-    const response = await fetch(url);
-    if (!response.ok) throw new Error(`GET ${name}: HTTP ${response.status}`);
-    return Buffer.from(await response.arrayBuffer());
+  /** Downloads one artifact of a run, whatever its storage type (hashes verified). */
+  async function download(queue: Queue, taskId: string, runId: number, name: string) {
+    const { body } = await downloadArtifact(queue, { taskId, runId, name, to: 'buffer' });
+    return body;
   }
 
-  async function fetchArtifacts(taskId: string, runId: number): Promise<ArtifactOutcome[]> {
+  async function fetchArtifacts(
+    queue: Queue,
+    taskId: string,
+    runId: number,
+  ): Promise<ArtifactOutcome[]> {
     const outcomes: ArtifactOutcome[] = [];
     const { artifacts } = await queue.listArtifacts(taskId, runId);
-    for (const artifact of artifacts) {
-      // `artifact` says where the data is for every storage type, without a redirect.
-      const content = await queue.artifact(taskId, runId, artifact.name);
-      switch (content.storageType) {
-        case 'error':
-          outcomes.push({ type: 'error', name: artifact.name, reason: content.reason });
-          break;
-        case 'reference':
-          outcomes.push({ type: 'link', name: artifact.name, url: content.url });
-          break;
-        default: {
-          const data = await download(taskId, runId, artifact.name);
-          stats.artifactsFetched++;
-          stats.bytes += data.length;
-          outcomes.push({
-            type: 'downloaded',
-            name: artifact.name,
-            bytes: data.length,
-            contentType: artifact.contentType,
-          });
-        }
+    for (const { name, storageType, contentType } of artifacts) {
+      if (storageType === 'reference' || storageType === 'link') {
+        // It points outside Taskcluster: record where, do not fetch.
+        const content = await queue.artifact(taskId, runId, name);
+        outcomes.push({ type: 'link', name, url: 'url' in content ? content.url : '' });
+        continue;
+      }
+      try {
+        const data = await download(queue, taskId, runId, name);
+        stats.artifactsFetched++;
+        stats.bytes += data.length;
+        outcomes.push({ type: 'downloaded', name, bytes: data.length, contentType });
+      } catch (error) {
+        // The worker could not upload it; the queue says why.
+        if (!(error instanceof ArtifactError)) throw error;
+        outcomes.push({ type: 'error', name, reason: error.reason });
       }
     }
     return outcomes;
   }
 
   /** The last non-empty line of the run's log, which says why the task failed. */
-  async function failureReason(taskId: string, runId: number): Promise<string> {
+  async function failureReason(queue: Queue, taskId: string, runId: number): Promise<string> {
     const { artifacts } = await queue.listArtifacts(taskId, runId);
     if (!artifacts.some((artifact) => artifact.name === LOG_ARTIFACT)) return 'failed (no log)';
-    const log = (await download(taskId, runId, LOG_ARTIFACT)).toString('utf8');
+    const log = (await download(queue, taskId, runId, LOG_ARTIFACT)).toString('utf8');
     return log.trimEnd().split('\n').at(-1) ?? 'failed (empty log)';
   }
 
@@ -145,20 +144,22 @@ export function startArtifactFetcher(options: ArtifactFetcherOptions): ArtifactF
         events.taskException(filter),
       ],
       concurrency: FETCHER_CONCURRENCY,
+      // The handler context's REST clients (`context.queue`) are built from these.
+      taskcluster: options.taskcluster,
       ...(options.queueName === undefined ? {} : { queueName: options.queueName }),
       ...(options.logger === undefined ? {} : { logger: options.logger }),
     },
-    async (message) => {
+    async (message, { queue }) => {
       const { taskId, runs } = message.payload.status;
       const runId = message.payload.runId ?? runs.length - 1;
       const { metadata } = await queue.task(taskId);
       let report: TaskReport;
       if (message.exchange === events.taskCompleted.exchange) {
-        const artifacts = await fetchArtifacts(taskId, runId);
+        const artifacts = await fetchArtifacts(queue, taskId, runId);
         stats.completed++;
         report = { type: 'completed', taskId, name: metadata.name, artifacts };
       } else if (message.exchange === events.taskFailed.exchange) {
-        const reason = await failureReason(taskId, runId);
+        const reason = await failureReason(queue, taskId, runId);
         stats.failed++;
         report = { type: 'failed', taskId, name: metadata.name, reason };
       } else {

@@ -5,7 +5,6 @@
  * and a redelivered message does not create a second follow-up.
  */
 
-import { Queue } from '../../src/client/generated/queue.js';
 import type { ClientOptions, Logger } from '../../src/client/options.js';
 import type { ConnectionOptions } from '../../src/consumer/options.js';
 import { connect } from '../../src/consumer/pulse.js';
@@ -54,7 +53,6 @@ export interface Scheduler {
 
 /** Starts the scheduler; see the module comment. */
 export function startScheduler(options: SchedulerOptions): Scheduler {
-  const queue = new Queue(options.taskcluster);
   const events =
     options.exchangePrefix === undefined
       ? new QueueEvents()
@@ -69,10 +67,12 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       bindings: [events.taskCompleted(filter)],
       // One at a time: follow-ups are created in the order their tasks completed.
       concurrency: 1,
+      // The handler context's REST clients (`context.queue`) are built from these.
+      taskcluster: options.taskcluster,
       ...(options.queueName === undefined ? {} : { queueName: options.queueName }),
       ...(options.logger === undefined ? {} : { logger: options.logger }),
     },
-    async (message) => {
+    async (message, { queue }) => {
       const { taskId, taskGroupId, schedulerId, projectId } = message.payload.status;
       if (created.has(taskId)) return;
       const task = await queue.task(taskId);

@@ -9,30 +9,23 @@
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InputError } from '../errors.js';
-import type { SimulatedQueue, TaskOutcome, WorkerRef } from '../testing/queue.js';
-import type { ArtifactInput } from '../testing/queue-artifacts.js';
+import type { SimulatedQueue, TaskRunPlan } from '../testing/queue.js';
 import { slugId } from '../utils/slugid.js';
 
 /** Pause between two steps of a played task group, in milliseconds. */
 export const DEFAULT_STEP_DELAY_MS = 60;
 
-/** Workers that take turns claiming the tasks of a played group. */
+/** Workers that take turns claiming the tasks of a played group without a `worker`. */
 export const SIMULATED_WORKER_COUNT = 3;
 
-/** One task of a {@link TaskGroupPlan}. */
-export interface PlannedTask {
+/** One task of a {@link TaskGroupPlan}: its run (worker, artifacts, outcome) and its place. */
+export interface PlannedTask extends TaskRunPlan {
   /** The task's label (its `metadata.name`), unique within the plan. */
   readonly name: string;
   /** Labels of earlier tasks this one waits for; each must complete (never fail). */
   readonly dependsOn?: readonly string[];
-  /** How its run ends. */
-  readonly outcome: TaskOutcome;
-  /** Artifacts the run creates before it resolves. */
-  readonly artifacts?: readonly ArtifactInput[];
   /** Task routes, CC'd on every message of the task. */
   readonly routes?: readonly string[];
-  /** The worker that claims it; by default one of {@link SIMULATED_WORKER_COUNT} workers. */
-  readonly worker?: WorkerRef;
 }
 
 /** The tasks of one task group, dependencies first. */

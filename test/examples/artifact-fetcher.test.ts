@@ -101,14 +101,24 @@ describe('artifact fetcher on the simulation', () => {
       ],
     });
 
-    // The REST calls were Hawk-signed by the simulation's client and all succeeded.
+    // The REST calls were Hawk-signed and all succeeded: the queue's by the bot's client, the
+    // object service's with the temporary credentials the queue handed out for the download.
     const api = simulation.server.requests.filter((r) => r.path.startsWith('/api/'));
-    expect(api.length).toBeGreaterThan(0);
     for (const request of api) {
       expect(request.auth).toBe('hawk');
-      expect(request.clientId).toBe(simulation.taskcluster.credentials?.clientId);
       expect(request.status, `${request.method} ${request.path}`).toBeLessThan(400);
     }
-    expect(api.some((r) => r.route?.includes('/artifacts/<name>'))).toBe(true);
+    const queueCalls = api.filter((r) => r.path.startsWith('/api/queue/'));
+    const objectCalls = api.filter((r) => r.path.startsWith('/api/object/'));
+    expect(queueCalls.length).toBeGreaterThan(0);
+    for (const request of queueCalls) {
+      expect(request.clientId).toBe(simulation.taskcluster.credentials?.clientId);
+    }
+    // One startDownload per object artifact of a completed task.
+    const objects = DEMO_TASK_GROUP.tasks
+      .filter((task) => task.outcome.type === 'completed')
+      .flatMap((task) => task.artifacts ?? [])
+      .filter((artifact) => artifact.storageType === 'object');
+    expect(objectCalls).toHaveLength(objects.length);
   });
 });
