@@ -146,4 +146,35 @@ describe('bindings', () => {
     expect((await consuming).queue).toBe(queue);
     subscription.unsubscribe();
   });
+
+  it('passes queue options through; what maxLength pushes out lands in the dead-letter queue', async () => {
+    const f = await setUp();
+    const name = unique('options');
+    const queue = `queue/${f.namespace}/${name}`;
+    queues.push(queue);
+    const consuming = nextStatus(f.pulse, 'consuming');
+    // Set the queue up, then stop consuming so that messages pile up.
+    const subscription = f.pulse
+      .consume({ queueName: name, bindings: [f.taskBinding({})], maxLength: 3, expires: 600_000 })
+      .subscribe();
+    await consuming;
+    subscription.unsubscribe();
+    const publisher = f.pulse.publisher();
+    for (let n = 0; n < 5; n++) {
+      await publisher.publish(f.tasks, { payload: { kind: 'task', n }, routing: { taskId: 'o' } });
+    }
+    await waitFor(async () => (await queueDepth(`${queue}/dead`)) === 2, 'two dead-lettered');
+    expect(await queueDepth(queue)).toBe(3);
+    // The arguments are the queue's: asking for another maxLength is a typed error.
+    const error = await firstValueFrom(
+      f.pulse.consume({
+        queueName: name,
+        bindings: [f.taskBinding({})],
+        maxLength: 4,
+        expires: 600_000,
+      }),
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QueueArgumentsMismatchError);
+    expect((error as QueueArgumentsMismatchError).argument).toBe('x-max-length');
+  });
 });
