@@ -48,7 +48,14 @@ export function fromNow(offset: string, reference: Date = new Date()): Date {
   if (!(reference instanceof Date) || Number.isNaN(reference.getTime())) {
     throw new InputError('the reference time must be a valid Date');
   }
-  return new Date(reference.getTime() + parseOffset(offset));
+  const time = new Date(reference.getTime() + parseOffset(offset));
+  // Past about 273,790 years from 1970 a Date is invalid; say so rather than return one.
+  if (Number.isNaN(time.getTime())) {
+    throw new InputError(
+      `time offset ${JSON.stringify(offset)} is out of range: it gives no valid date`,
+    );
+  }
+  return time;
 }
 
 /** {@link fromNow} as an ISO 8601 string, as Taskcluster payloads take times. */
