@@ -23,7 +23,7 @@ import {
 } from '../../src/exchanges/routing-key.js';
 import type { RoutingKeyField } from '../../src/exchanges/types.js';
 import type { ApiServer } from '../../src/testing/api-server.js';
-import { fromNow } from '../../src/utils/from-now.js';
+import { fromNow, fromNowJSON } from '../../src/utils/from-now.js';
 import { scopeMatch } from '../../src/utils/scopes.js';
 import { Fake } from '../fixtures/fake-service.js';
 import { startFakeServer } from '../fixtures/fake-service-server.js';
@@ -181,6 +181,24 @@ describe('fromNow', () => {
           );
           const signed = sign.includes('-') ? -total : total;
           expect(result.value.getTime() - reference.getTime()).toBe(signed);
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('huge amounts: a valid Date or an InputError, never an Invalid Date or a RangeError', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.nat(), fc.bigInt({ min: 0n, max: 10n ** 25n })),
+        fc.constantFrom(...UNITS.map((unit) => unit.spellings[0]!)),
+        fc.constantFrom('', '-'),
+        (amount, unit, sign) => {
+          const text = `${sign}${amount} ${unit}`;
+          const date = outcome('fromNow huge', InputError, () => fromNow(text, reference));
+          if (date.ok) expect(Number.isNaN(date.value.getTime())).toBe(false);
+          const json = outcome('fromNowJSON huge', InputError, () => fromNowJSON(text, reference));
+          expect(json.ok).toBe(date.ok);
         },
       ),
       { numRuns: RUNS },
