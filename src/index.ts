@@ -227,6 +227,30 @@ export type {
   TransportConfirmChannel,
   TransportConnection,
 } from './consumer/transport.js';
+// Demo: simulated task groups published to a broker, for the demo and users' handler tests.
+export type { ForwardOptions, QueueMessageForwarder } from './demo/forward.js';
+export { forwardQueueMessages } from './demo/forward.js';
+export type {
+  PlannedTask,
+  PlayedTaskGroup,
+  PlayOptions,
+  TaskGroupPlan,
+} from './demo/lifecycle.js';
+export {
+  checkPlan,
+  DEFAULT_STEP_DELAY_MS,
+  defineTaskGroup,
+  playTaskGroup,
+  SIMULATED_WORKER_COUNT,
+} from './demo/lifecycle.js';
+export { DEMO_TASK_GROUP } from './demo/plans.js';
+export type { Simulation, SimulationOptions } from './demo/simulation.js';
+export {
+  SIMULATION_CLIENT_ID,
+  SIMULATION_CLIENT_SCOPES,
+  SIMULATION_NAMESPACE,
+  startSimulation,
+} from './demo/simulation.js';
 export type { ErrorOptions } from './errors.js';
 // Errors shared by every module.
 export { InputError, TaskclusterPulseError } from './errors.js';
