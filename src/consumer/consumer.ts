@@ -42,6 +42,8 @@ export class QueueConsumer implements LinkUser {
   #exclusiveBefore = false;
   /** Failed set-ups in a row, for the backoff of the next try. */
   #setupFailures = 0;
+  /** Links a set-up is running on, so that one link never gets two. */
+  readonly #attaching = new Set<Link>();
 
   constructor(
     manager: ConnectionManager,
@@ -73,7 +75,17 @@ export class QueueConsumer implements LinkUser {
   }
 
   async attach(link: Link): Promise<void> {
-    if (this.#stopped || this.#paused || !link.open || this.#channels.has(link)) return;
+    if (this.#stopped || this.#paused || !link.open) return;
+    if (this.#channels.has(link) || this.#attaching.has(link)) return;
+    this.#attaching.add(link);
+    try {
+      await this.#attach(link);
+    } finally {
+      this.#attaching.delete(link);
+    }
+  }
+
+  async #attach(link: Link): Promise<void> {
     const queue = this.#names?.work ?? exclusiveQueueName(this.#namespace);
     let failures: BindingFailure[] = [];
     let source: DeliveryChannel | undefined;
@@ -118,7 +130,14 @@ export class QueueConsumer implements LinkUser {
         });
       }
       await channel.prefetch(this.#options.prefetch ?? DEFAULT_PREFETCH);
-      if (this.#stopped || this.#paused || !source.open) return;
+      if (this.#stopped) {
+        // Stopped while setting up: stop() did not see this channel.
+        this.#channels.delete(link);
+        source.open = false;
+        await channel.close().catch(() => undefined);
+        return;
+      }
+      if (this.#paused || !source.open) return;
       const onDelivery = (delivery: Delivery | null) => this.#onDelivery(current, delivery);
       const { consumerTag } = await channel.consume(queue, onDelivery);
       source.consumerTag = consumerTag;
