@@ -85,7 +85,6 @@ export class ConnectionManager {
   readonly #waiters = new Set<(link: Link) => void>();
   #current: Link | undefined;
   #linkCount = 0;
-  #reconnects = 0;
   #closing = false;
   #closed: Promise<void> | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -99,11 +98,6 @@ export class ConnectionManager {
     this.#options = options;
     this.status$ = this.#status.asObservable();
     void this.#run();
-  }
-
-  /** The number of connections lost (not recycled) so far. */
-  get reconnects(): number {
-    return this.#reconnects;
   }
 
   /**
@@ -243,7 +237,6 @@ export class ConnectionManager {
     for (const user of this.#users) void user.release(link, false, grace);
     if (this.#current !== link || this.#closing) return;
     this.#current = undefined;
-    this.#reconnects++;
     clearTimeout(this.#recycleTimer);
     const reason = error === undefined ? undefined : this.redact(error);
     this.report({ type: 'disconnected', connection: link.id, error: reason });
