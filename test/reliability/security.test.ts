@@ -135,18 +135,16 @@ describe('temporary credentials', () => {
     });
     registerSecret(temporary.accessToken);
     registerSecret(JSON.parse(temporary.certificate as string).signature);
-    for (const issue of [
-      () =>
-        createTemporaryCredentials({
-          credentials: temporary,
-          start: now,
-          expiry: now + HOUR,
-          scopes: [],
-        }),
-    ]) {
-      const error = thrownBy(issue);
-      expect(error).toBeInstanceOf(InputError);
-    }
+    const error = thrownBy(() =>
+      createTemporaryCredentials({
+        credentials: temporary,
+        start: now,
+        expiry: now + HOUR,
+        scopes: [],
+      }),
+    );
+    expect(error).toBeInstanceOf(InputError);
+    expect(String(error)).toContain('temporary credentials cannot issue');
   });
 
   it('expired, unauthorized and failing requests show no secret anywhere', async () => {
