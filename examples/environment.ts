@@ -1,7 +1,8 @@
 /**
- * Where an example's main runs: against a real Pulse and Taskcluster when `PULSE_URL` is set
- * (REST options from `TASKCLUSTER_*`), otherwise against a simulation (the in-memory broker and
- * the simulated Taskcluster) that plays the demo's task group.
+ * Where an example's main runs: on a real deployment when both `PULSE_URL` and
+ * `TASKCLUSTER_ROOT_URL` are set (credentials from `TASKCLUSTER_*`); otherwise on a simulation
+ * that plays the demo's task group: the simulated Taskcluster with the broker of `PULSE_URL`
+ * (a local RabbitMQ, say), or the in-memory broker.
  */
 
 import { optionsFromEnvironment } from '../src/client/environment.js';
@@ -15,7 +16,7 @@ export interface ExampleEnvironment {
   /** The Pulse user from the URL, when one is given. */
   namespace: string | undefined;
   taskcluster: ClientOptions;
-  /** The simulation, when no real Pulse is configured. */
+  /** The simulation, unless a real deployment is configured. */
   simulation: Simulation | undefined;
   close(): Promise<void>;
 }
@@ -23,7 +24,7 @@ export interface ExampleEnvironment {
 /** Chooses the environment from `PULSE_URL`; see the module comment. */
 export async function exampleEnvironment(): Promise<ExampleEnvironment> {
   const url = process.env.PULSE_URL || undefined;
-  if (url !== undefined) {
+  if (url !== undefined && process.env.TASKCLUSTER_ROOT_URL) {
     const user = decodeURIComponent(new URL(url).username);
     return {
       broker: url,
@@ -33,7 +34,7 @@ export async function exampleEnvironment(): Promise<ExampleEnvironment> {
       close: async () => undefined,
     };
   }
-  const simulation = await startSimulation();
+  const simulation = await startSimulation(url === undefined ? {} : { broker: url });
   return {
     broker: simulation.broker,
     namespace: undefined,
