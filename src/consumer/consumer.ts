@@ -38,6 +38,8 @@ export class QueueConsumer implements LinkUser {
   readonly #names: QueueNames | undefined;
   readonly #channels = new Map<Link, DeliveryChannel>();
   #stopped = false;
+  /** Stopped by a configuration error; unhealthy until `stop()`. */
+  #failed = false;
   #paused = false;
   #exclusiveBefore = false;
   /** Failed set-ups in a row, for the backoff of the next try. */
@@ -69,13 +71,14 @@ export class QueueConsumer implements LinkUser {
 
   /** False when the consumer should be consuming (not stopped) but is not on the current link. */
   get healthy(): boolean {
+    if (this.#failed) return false;
     if (this.#stopped || this.#paused) return true;
     const link = this.#manager.current;
     return link !== undefined && this.#channels.get(link)?.consuming === true;
   }
 
   async attach(link: Link): Promise<void> {
-    if (this.#stopped || this.#paused || !link.open) return;
+    if (this.#stopped || this.#paused || this.#failed || !link.open) return;
     if (this.#channels.has(link) || this.#attaching.has(link)) return;
     this.#attaching.add(link);
     try {
@@ -152,8 +155,9 @@ export class QueueConsumer implements LinkUser {
       }
       const failure = error instanceof Error ? error : new Error(String(error));
       if (failure instanceof QueueArgumentsMismatchError) {
-        this.#stopped = true;
-        this.#manager.unregister(this);
+        // Setting up again cannot fix this: report it, and stay unhealthy until stopped.
+        this.#failed = true;
+        this.#manager.report({ type: 'setup-failed', queue, error: failure });
         this.#sink.error(failure);
         return;
       }
@@ -278,6 +282,7 @@ export class QueueConsumer implements LinkUser {
    * be settled, then closes the channels (the broker requeues what is still unsettled).
    */
   async stop(gracePeriod: number): Promise<void> {
+    this.#failed = false;
     if (this.#stopped) return;
     this.#stopped = true;
     this.#manager.unregister(this);

@@ -138,6 +138,17 @@ describe('bindings', () => {
     expect((error as QueueArgumentsMismatchError).argument).toBe('x-queue-type');
     expect((error as Error).message).toContain(queue);
 
+    // A handler runner on it stops, says why, and counts as unhealthy until closed.
+    const runner = f.pulse.handle(
+      { queueName: name, bindings: [f.taskBinding({})] },
+      async () => undefined,
+    );
+    await expect(runner.failed).rejects.toBeInstanceOf(QueueArgumentsMismatchError);
+    expect(runner.healthy).toBe(false);
+    expect(f.pulse.healthy).toBe(false);
+    await runner.close();
+    expect(f.pulse.healthy).toBe(true);
+
     // Asking for what it is works.
     const consuming = nextStatus(f.pulse, 'consuming');
     const subscription = f.pulse
