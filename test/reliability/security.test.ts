@@ -8,6 +8,7 @@
 
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/program.js';
 import { TaskclusterAuthenticationError, TaskclusterHttpError } from '../../src/client/errors.js';
 import {
   createTemporaryCredentials,
@@ -239,6 +240,43 @@ describe('Pulse password', () => {
       logLines: lines.length,
       reconnecting: statuses.filter((s) => s.type === 'reconnecting').length,
     });
+  });
+
+  it('tc-pulse shows no password when it cannot connect or is misused', async () => {
+    const { host, port } = brokerEndpoint();
+    const encoded = encodeURIComponent(password);
+    const cases: Array<[string[], NodeJS.ProcessEnv]> = [
+      // Nobody listens on port 1.
+      [['listen', 'queue.taskCompleted', '--url', `amqp://${user}:${encoded}@127.0.0.1:1/`], {}],
+      // The right password, a virtual host the user may not use: refused by the broker.
+      [
+        ['listen', 'queue.taskCompleted', '--count', '1'],
+        {
+          PULSE_HOST: `${host}:${port}`,
+          PULSE_USERNAME: user,
+          PULSE_PASSWORD: password,
+          PULSE_VHOST: 'no-such-vhost',
+        },
+      ],
+      // Misused: an unknown exchange, a bad flag.
+      [
+        ['listen', 'queue.noSuchExchange', '--url', `amqp://${user}:${encoded}@${host}:${port}/`],
+        {},
+      ],
+      [['publish', '--url', `amqp://${user}:${encoded}@${host}:${port}/`, '--bogus'], {}],
+    ];
+    const lines: string[] = [];
+    for (const [argv, env] of cases) {
+      const status = await runCli(argv, {
+        out: (line) => lines.push(line),
+        err: (line) => lines.push(line),
+        env,
+        onStop: () => undefined,
+      });
+      expect(status, argv.join(' ')).not.toBe(0);
+    }
+    for (const line of lines) recordShown(line);
+    expect(lines.join('\n')).toMatch(/error/);
   });
 
   describe('TLS', () => {
