@@ -52,7 +52,10 @@ export interface Message<Payload = unknown, Routing = Record<string, string | un
   readonly properties: MessageProperties;
   /** Acknowledges the message; false if it was settled already or its channel is gone. */
   ack(): boolean;
-  /** Hands the message back (`requeue`, the default) or drops it; false as for `ack`. */
+  /**
+   * Hands the message back (`requeue`, the default), or rejects it: a durable queue then
+   * dead-letters it to its `/dead` queue. False as for `ack`.
+   */
   nack(requeue?: boolean): boolean;
 }
 

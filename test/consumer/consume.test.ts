@@ -156,4 +156,24 @@ describe('consume', () => {
     expect(second?.attempt).toBe(1);
     expect(second?.payload).toEqual({ kind: 'task', n: 1 });
   });
+
+  it('nack without requeue sends the message to the dead-letter queue, not into the void', async () => {
+    const f = await setUp();
+    const name = unique('reject');
+    const queue = `queue/${f.namespace}/${name}`;
+    queues.push(queue);
+    const consuming = nextStatus(f.pulse, 'consuming');
+    const rejected = firstValueFrom(
+      f.pulse.consume({ queueName: name, bindings: [f.taskBinding({})] }).pipe(
+        tap((m) => m.nack(false)),
+        take(1),
+      ),
+    );
+    await consuming;
+    await f.pulse
+      .publisher()
+      .publish(f.tasks, { payload: { kind: 'task', n: 5 }, routing: { taskId: 'r' } });
+    await rejected;
+    await waitFor(async () => (await queueDepth(`${queue}/dead`)) === 1, 'the dead letter');
+  });
 });
