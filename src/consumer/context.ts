@@ -19,7 +19,10 @@ import { InputError } from '../errors.js';
 
 /** What a handler gets besides the message. */
 export interface HandlerContext {
-  /** Fires when the runner shuts down: finish quickly or give up (the message is redelivered). */
+  /**
+   * Fires when this call times out (the message is then retried) or the runner shuts down
+   * (the message is redelivered): finish quickly or give up.
+   */
   readonly signal: AbortSignal;
   /** Where to log. */
   readonly logger: Logger;
@@ -45,51 +48,17 @@ export interface HandlerContext {
   readonly object: ObjectService;
 }
 
-/** The {@link HandlerContext} of one handler runner, shared by its handler calls. */
-export class LazyHandlerContext implements HandlerContext {
-  readonly signal: AbortSignal;
-  readonly logger: Logger;
+/** The REST clients of one handler runner, built on first use and shared by its calls. */
+export class ClientCache {
   readonly #options: ClientOptions | undefined;
   readonly #clients = new Map<string, unknown>();
 
-  constructor(signal: AbortSignal, logger: Logger, options: ClientOptions | undefined) {
-    this.signal = signal;
-    this.logger = logger;
+  constructor(options: ClientOptions | undefined) {
     this.#options = options;
   }
 
-  get queue(): Queue {
-    return this.#client('queue', Queue);
-  }
-  get index(): Index {
-    return this.#client('index', Index);
-  }
-  get auth(): Auth {
-    return this.#client('auth', Auth);
-  }
-  get secrets(): Secrets {
-    return this.#client('secrets', Secrets);
-  }
-  get hooks(): Hooks {
-    return this.#client('hooks', Hooks);
-  }
-  get notify(): Notify {
-    return this.#client('notify', Notify);
-  }
-  get github(): Github {
-    return this.#client('github', Github);
-  }
-  get purgeCache(): PurgeCache {
-    return this.#client('purgeCache', PurgeCache);
-  }
-  get workerManager(): WorkerManager {
-    return this.#client('workerManager', WorkerManager);
-  }
-  get object(): ObjectService {
-    return this.#client('object', ObjectService);
-  }
-
-  #client<T>(name: string, Client: new (options: ClientOptions) => T): T {
+  /** The client `name`, built with `Client` the first time. */
+  get<T>(name: string, Client: new (options: ClientOptions) => T): T {
     let client = this.#clients.get(name) as T | undefined;
     if (client === undefined) {
       if (this.#options === undefined) {
@@ -101,5 +70,49 @@ export class LazyHandlerContext implements HandlerContext {
       this.#clients.set(name, client);
     }
     return client;
+  }
+}
+
+/** The {@link HandlerContext} of one handler call: its own signal, the runner's clients. */
+export class LazyHandlerContext implements HandlerContext {
+  readonly signal: AbortSignal;
+  readonly logger: Logger;
+  readonly #clients: ClientCache;
+
+  constructor(signal: AbortSignal, logger: Logger, clients: ClientCache) {
+    this.signal = signal;
+    this.logger = logger;
+    this.#clients = clients;
+  }
+
+  get queue(): Queue {
+    return this.#clients.get('queue', Queue);
+  }
+  get index(): Index {
+    return this.#clients.get('index', Index);
+  }
+  get auth(): Auth {
+    return this.#clients.get('auth', Auth);
+  }
+  get secrets(): Secrets {
+    return this.#clients.get('secrets', Secrets);
+  }
+  get hooks(): Hooks {
+    return this.#clients.get('hooks', Hooks);
+  }
+  get notify(): Notify {
+    return this.#clients.get('notify', Notify);
+  }
+  get github(): Github {
+    return this.#clients.get('github', Github);
+  }
+  get purgeCache(): PurgeCache {
+    return this.#clients.get('purgeCache', PurgeCache);
+  }
+  get workerManager(): WorkerManager {
+    return this.#clients.get('workerManager', WorkerManager);
+  }
+  get object(): ObjectService {
+    return this.#clients.get('object', ObjectService);
   }
 }

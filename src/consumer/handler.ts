@@ -11,7 +11,7 @@ import type { Logger } from '../client/options.js';
 import type { Binding } from '../exchanges/types.js';
 import type { ConnectionManager } from './connection.js';
 import { QueueConsumer } from './consumer.js';
-import { type HandlerContext, LazyHandlerContext } from './context.js';
+import { ClientCache, type HandlerContext, LazyHandlerContext } from './context.js';
 import { ClosedError, HandlerTimeoutError } from './errors.js';
 import type { DeliveredMessage, MessageOf } from './message.js';
 import type { PulseMetrics } from './metrics.js';
@@ -78,8 +78,9 @@ class Runner implements HandlerRunner {
   readonly #handler: Handler<Binding<unknown, unknown>>;
   readonly #metrics: PulseMetrics;
   readonly #queue: PQueue;
-  readonly #abort = new AbortController();
-  readonly #context: HandlerContext;
+  /** The signals of the calls running now, aborted on shutdown. */
+  readonly #calls = new Set<AbortController>();
+  readonly #clients: ClientCache;
   readonly #maxAttempts: number;
   readonly #retryDelay: number;
   readonly #timeout: number;
@@ -106,7 +107,7 @@ class Runner implements HandlerRunner {
     this.#queue = new PQueue({
       concurrency: Math.min(options.concurrency ?? DEFAULT_CONCURRENCY, prefetch),
     });
-    this.#context = new LazyHandlerContext(this.#abort.signal, this.#logger, options.taskcluster);
+    this.#clients = new ClientCache(options.taskcluster);
     this.failed = new Promise<never>((_, reject) => {
       this.#fail = reject;
     });
@@ -151,18 +152,24 @@ class Runner implements HandlerRunner {
     let failure: unknown;
     let timedOut = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    const call = new AbortController();
+    this.#calls.add(call);
     try {
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
           timedOut = true;
-          reject(new HandlerTimeoutError(this.#timeout));
+          const error = new HandlerTimeoutError(this.#timeout);
+          call.abort(error);
+          reject(error);
         }, this.#timeout);
       });
-      await Promise.race([this.#handler(message as never, this.#context), timeout]);
+      const context = new LazyHandlerContext(call.signal, this.#logger, this.#clients);
+      await Promise.race([this.#handler(message as never, context), timeout]);
     } catch (error) {
       failure = error;
     } finally {
       clearTimeout(timer);
+      this.#calls.delete(call);
       counts.inFlight--;
       this.#metrics.recordHandlerTime(performance.now() - start);
     }
@@ -213,7 +220,8 @@ class Runner implements HandlerRunner {
   async #close(gracePeriod: number): Promise<void> {
     this.#closing = true;
     await this.#consumer.pause();
-    this.#abort.abort(new ClosedError('the handler runner'));
+    const closed = new ClosedError('the handler runner');
+    for (const call of this.#calls) call.abort(closed);
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
       this.#queue.onIdle(),

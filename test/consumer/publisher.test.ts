@@ -111,6 +111,7 @@ describe('handler extras', () => {
     queues.push(queue);
     const consuming = nextStatus(f.pulse, 'consuming');
     let calls = 0;
+    let abortReason: unknown;
     const runner = f.pulse.handle(
       {
         queueName: name,
@@ -118,9 +119,12 @@ describe('handler extras', () => {
         handlerTimeout: 200,
         maxAttempts: 1,
       },
-      async () => {
+      async (_message, context) => {
         calls++;
-        await new Promise((resolve) => setTimeout(resolve, 5_000));
+        // Hangs until its signal says the call timed out.
+        abortReason = await new Promise((resolve) =>
+          context.signal.addEventListener('abort', () => resolve(context.signal.reason)),
+        );
       },
     );
     await consuming;
@@ -130,6 +134,8 @@ describe('handler extras', () => {
     await waitFor(() => f.pulse.metrics.counts.deadLettered === 1, 'the dead letter');
     await runner.close(100);
     expect(calls).toBe(1);
+    await waitFor(() => abortReason !== undefined, 'the abort');
+    expect(abortReason).toBeInstanceOf(HandlerTimeoutError);
     const dead = await withRawChannel(async (channel) => channel.get(`${queue}/dead`));
     expect(dead).not.toBe(false);
     const headers = dead === false ? {} : (dead.properties.headers ?? {});
