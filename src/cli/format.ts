@@ -2,10 +2,11 @@
  * How `tc-pulse listen` prints a message: a readable block, or one JSON object per line.
  */
 
+import type { Task } from '../client/generated/queue.js';
 import type { Message } from '../consumer/message.js';
 
-/** A message as one JSON line (`--json`). */
-export function messageAsJson(name: string, message: Message): string {
+/** A message as one JSON line (`--json`), with its task's definition when looked up. */
+export function messageAsJson(name: string, message: Message, task?: Task): string {
   return JSON.stringify({
     exchange: message.exchange,
     name,
@@ -14,15 +15,20 @@ export function messageAsJson(name: string, message: Message): string {
     routes: message.routes,
     redelivered: message.redelivered,
     payload: message.payload,
+    ...(task === undefined ? {} : { task }),
   });
 }
 
-/** A message as a readable block: a header with the set routing fields, then the payload. */
-export function messageAsText(name: string, message: Message): string {
+/**
+ * A message as a readable block: a header with the set routing fields (and the task's name when
+ * looked up), then the payload.
+ */
+export function messageAsText(name: string, message: Message, task?: Task): string {
   const fields = Object.entries(message.routing)
     .filter(([, value]) => value !== undefined)
     .map(([field, value]) => `${field}=${value}`);
   const lines = [`${new Date().toISOString()} ${name} ${fields.join(' ')}`];
+  if (task !== undefined) lines.push(`  task: ${task.metadata.name}`);
   if (message.routes.length > 0) lines.push(`  routes: ${message.routes.join(', ')}`);
   const payload = JSON.stringify(message.payload, null, 2).split('\n');
   lines.push(...payload.map((line) => `  ${line}`));

@@ -2,9 +2,12 @@
  * `tc-pulse listen <service>.<exchange>`: binds a queue (exclusive, or the durable `--queue`) to
  * the exchange with the routing-key filter (or `--route` for task routes), and prints messages
  * as they arrive until `--count` messages or a signal. Each message is acknowledged once printed.
+ * `--with-task` adds the definition of the task each message is about, from the REST API.
  */
 
-import { filter, firstValueFrom, map } from 'rxjs';
+import { concatMap, filter, firstValueFrom, map } from 'rxjs';
+import type { Task } from '../client/generated/queue.js';
+import type { Message } from '../consumer/message.js';
 import { taskRouteBinding } from '../exchanges/routing-key.js';
 import { chooseBroker } from './broker.js';
 import { connectCommand } from './connect.js';
@@ -13,6 +16,7 @@ import { parseFieldFlags } from './fields.js';
 import { messageAsJson, messageAsText } from './format.js';
 import type { CommandIo } from './io.js';
 import { resolveExchange } from './services.js';
+import { taskLookup } from './task-details.js';
 
 /** Options of `listen`. */
 export interface ListenOptions {
@@ -23,6 +27,8 @@ export interface ListenOptions {
   queue?: string;
   count?: number;
   json?: boolean;
+  /** Add each message's task definition, from the deployment in `TASKCLUSTER_*`. */
+  withTask?: boolean;
 }
 
 /** Runs `listen`; resolves when done (count reached or stopped). */
@@ -41,6 +47,20 @@ export async function listen(
     options.route === undefined
       ? target.method(fields)
       : taskRouteBinding(target.method(), options.route);
+  const lookup = options.withTask ? taskLookup(io.env) : undefined;
+  const print = async (message: Message): Promise<void> => {
+    let task: Task | undefined;
+    try {
+      task = await lookup?.(message.payload);
+    } catch (error) {
+      io.err(`warning: no task details: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    io.out(
+      options.json
+        ? messageAsJson(reference, message, task)
+        : messageAsText(reference, message, task),
+    );
+  };
   const pulse = await connectCommand(chooseBroker(options, io.env));
   try {
     const problem = firstValueFrom(
@@ -57,12 +77,15 @@ export async function listen(
           bindings: [binding],
           ...(options.queue === undefined ? {} : { queueName: options.queue }),
         })
-        .subscribe({
-          next(message) {
-            io.out(
-              options.json ? messageAsJson(reference, message) : messageAsText(reference, message),
-            );
+        .pipe(
+          // One at a time, so messages print in the order they came.
+          concatMap(async (message) => {
+            await print(message);
             message.ack();
+          }),
+        )
+        .subscribe({
+          next() {
             seen++;
             if (options.count !== undefined && seen >= options.count) {
               subscription.unsubscribe();

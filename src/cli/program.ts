@@ -3,6 +3,7 @@
  * and one way of reporting errors: `tc-pulse: error: <message>` on standard error, exit status 1.
  */
 
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { TaskclusterPulseError } from '../errors.js';
 import { listExchanges, printBinding } from './exchanges.js';
@@ -10,8 +11,12 @@ import type { CommandIo } from './io.js';
 import { listen } from './listen.js';
 import { publish } from './publish.js';
 
-/** The package version `--version` prints. */
-export const CLI_VERSION = '0.1.0';
+/** The package version `--version` prints (package.json is two levels up in src/ and dist/). */
+export const CLI_VERSION: string = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  }
+).version;
 
 const FIELDS_HELP = `
 Routing-key fields are given as kebab-case flags: taskGroupId is --task-group-id.
@@ -21,6 +26,10 @@ const CONNECTION_HELP = `
 Connection: --url, else PULSE_URL, else PULSE_HOST (host[:port]) with PULSE_USERNAME,
 PULSE_PASSWORD and PULSE_VHOST. The namespace (Pulse user owning the queue) is --namespace,
 else the URL's user, else PULSE_USERNAME. Passwords are never printed.`;
+
+const TASKCLUSTER_HELP = `
+--with-task calls the queue of TASKCLUSTER_ROOT_URL, with TASKCLUSTER_CLIENT_ID,
+TASKCLUSTER_ACCESS_TOKEN and TASKCLUSTER_CERTIFICATE when set.`;
 
 function positiveInteger(value: string): number {
   const number = Number(value);
@@ -62,9 +71,10 @@ export function createProgram(io: CommandIo): Command {
       .option('--queue <name>', 'a durable queue queue/<namespace>/<name> (default: exclusive)')
       .option('--count <n>', 'exit after n messages', positiveInteger)
       .option('--json', 'one JSON object per line')
+      .option('--with-task', "add each message's task definition (from TASKCLUSTER_ROOT_URL)")
       .allowUnknownOption()
       .allowExcessArguments()
-      .addHelpText('after', FIELDS_HELP + CONNECTION_HELP),
+      .addHelpText('after', FIELDS_HELP + CONNECTION_HELP + TASKCLUSTER_HELP),
   ).action((reference: string, options, command: Command) =>
     listen(reference, command.args.slice(1), options, io),
   );

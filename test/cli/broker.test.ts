@@ -9,6 +9,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTaskclusterServer, type TaskclusterServer } from '../../src/testing/server.js';
 import { BROKER_URL, deleteExchanges, deleteQueues, unique } from '../support/rabbitmq.js';
 import { type CliResult, cleanEnv, runCli, startCli } from './run-cli.js';
 
@@ -157,6 +158,62 @@ describe('tc-pulse listen and publish against RabbitMQ', () => {
     await listener.waitForStderr('listening on');
     expectOk(await publish({ via: 'host' }, fields(group), hostEnv));
     expect(JSON.parse((await listener.done).stdout)).toMatchObject({ payload: { via: 'host' } });
+  });
+});
+
+describe('tc-pulse listen --with-task', () => {
+  let server: TaskclusterServer;
+  const accessToken = `tok-${randomBytes(16).toString('hex')}`;
+
+  beforeAll(async () => {
+    server = await startTaskclusterServer({
+      clients: { 'cli-test': { accessToken, scopes: ['queue:get-task:*'] } },
+    });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it("adds each message's task definition from the deployment, Hawk-signed", async () => {
+    const { taskId } = server.queue.defineTask({
+      metadata: {
+        name: 'the task from the deployment',
+        description: 'for tc-pulse',
+        owner: 'cli@example.com',
+        source: 'https://example.com/cli',
+      },
+    });
+    const group = unique('g');
+    const withTaskEnv = cleanEnv({
+      PULSE_URL: BROKER_URL,
+      TASKCLUSTER_ROOT_URL: server.rootUrl,
+      TASKCLUSTER_CLIENT_ID: 'cli-test',
+      TASKCLUSTER_ACCESS_TOKEN: accessToken,
+    });
+    const listener = listen(
+      ['--task-group-id', group, '--count', '2', '--json', '--with-task'],
+      withTaskEnv,
+    );
+    await listener.waitForStderr('listening on');
+    expectOk(await publish({ status: { taskId } }, fields(group, taskId)));
+    expectOk(await publish({ status: { taskId: 'NoSuchTaskAAAAAAAAAAAA' } }, fields(group, 'x')));
+    const result = await listener.done;
+    expectOk(result);
+    const [known, unknown] = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(known.task.metadata.name).toBe('the task from the deployment');
+    // A task the deployment does not know: a warning, and the message is still printed.
+    expect(unknown.task).toBeUndefined();
+    expect(unknown.payload).toEqual({ status: { taskId: 'NoSuchTaskAAAAAAAAAAAA' } });
+    expect(result.stderr).toContain('warning: no task details');
+    expect(result.stderr + result.stdout).not.toContain(accessToken);
+    const calls = server.requests.filter((r) => r.path.startsWith('/api/queue/v1/task/'));
+    expect(calls.map((r) => [r.auth, r.clientId, r.status])).toEqual([
+      ['hawk', 'cli-test', 200],
+      ['hawk', 'cli-test', 404],
+    ]);
   });
 });
 

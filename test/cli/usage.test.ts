@@ -169,6 +169,10 @@ describe.concurrent('tc-pulse refuses bad command lines with a clear error and e
     ],
     [['listen', 'queue.taskCompleted', '--url', 'amqp://127.0.0.1'], /no namespace/],
     [['binding', 'queue.taskCompleted', '--routing-key-kind', 'secondary'], /constant "primary"/],
+    [
+      ['listen', 'queue.taskCompleted', '--with-task', ...url],
+      /--with-task needs the deployment: no root URL: set TASKCLUSTER_ROOT_URL/,
+    ],
     [['exchanges', 'nosuch'], /unknown service "nosuch"/],
     [
       ['publish', 'queue.taskCompleted', ...url],
