@@ -13,7 +13,7 @@ import type { HandlerRunner } from '../../src/consumer/handler.js';
 import { HANDLER_FAILED_REASON } from '../../src/consumer/handler.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../../src/consumer/options.js';
 import { rawConnection, waitFor } from '../support/rabbitmq.js';
-import { queueCounts } from './support/broker.js';
+import { queueCounts, waitForEmptyQueue } from './support/broker.js';
 import { capturingLogger, rejectionOf } from './support/leak-scan.js';
 import { recordCounts } from './support/report.js';
 import { drainDeadLetters, type Scenario, startScenario } from './support/scenario.js';
@@ -266,11 +266,7 @@ describe('handler and message faults', () => {
     // Each failed attempt was logged (and scanned for secrets).
     expect(failureLines.length).toBeGreaterThanOrEqual(s.pulse.metrics.counts.retried);
     await runner.close();
-    await waitFor(
-      async () =>
-        JSON.stringify(await queueCounts(s.queue(queueName))) === '{"ready":0,"unacked":0}',
-      'an empty queue',
-    );
+    await waitForEmptyQueue(s.queue(queueName));
     recordCounts('handler-faults', {
       messages: expected.size,
       ...tally,

@@ -92,3 +92,29 @@ export function brokerEndpoint(): { host: string; port: number } {
 }
 
 export { waitFor };
+
+/** Starts the broker application if it is not running (a safety net after a stop). */
+export async function ensureBrokerRunning(): Promise<void> {
+  try {
+    await exec('rabbitmqctl', ['-q', 'await_startup', '--timeout', '5'], { timeout: 30_000 });
+  } catch {
+    await rabbitmqctl('start_app');
+    await rabbitmqctl('await_startup');
+  }
+}
+
+/**
+ * Waits until the broker counts no ready and no unacknowledged message in `queue`. The
+ * counts of quorum queues are statistics that lag a few seconds behind.
+ */
+export async function waitForEmptyQueue(queue: string): Promise<void> {
+  let last = { ready: -1, unacked: -1 };
+  try {
+    await waitFor(async () => {
+      last = await queueCounts(queue);
+      return last.ready === 0 && last.unacked === 0;
+    }, `queue ${queue} empty`);
+  } catch (error) {
+    throw new Error(`queue ${queue} is not empty: ${JSON.stringify(last)}`, { cause: error });
+  }
+}
