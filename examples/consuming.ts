@@ -4,8 +4,7 @@
  */
 
 import { filter, firstValueFrom, map, race } from 'rxjs';
-import type { HandlerRunner } from '../src/consumer/handler.js';
-import type { PulseClient } from '../src/consumer/pulse.js';
+import type { HandlerRunner, PulseClient } from '../src/index.js';
 
 /**
  * Resolves when `pulse` reports a consumer consuming; rejects when its set-up or a binding fails

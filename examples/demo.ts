@@ -5,10 +5,7 @@
  * ends with a summary. Exits 0 when every resolved task was handled, 1 otherwise.
  */
 
-import type { Logger } from '../src/client/options.js';
-import { DEMO_TASK_GROUP } from '../src/demo/plans.js';
-import { startSimulation } from '../src/demo/simulation.js';
-import { slugId } from '../src/utils/slugid.js';
+import { DEMO_TASK_GROUP, type Logger, slugId, startSimulation } from '../src/index.js';
 import {
   type ArtifactOutcome,
   startArtifactFetcher,

@@ -5,10 +5,13 @@
  * (a local RabbitMQ, say), or the in-memory broker.
  */
 
-import { optionsFromEnvironment } from '../src/client/environment.js';
-import type { ClientOptions } from '../src/client/options.js';
-import type { ConnectionOptions } from '../src/consumer/options.js';
-import { type Simulation, startSimulation } from '../src/demo/simulation.js';
+import {
+  type ClientOptions,
+  type ConnectionOptions,
+  optionsFromEnvironment,
+  type Simulation,
+  startSimulation,
+} from '../src/index.js';
 
 /** The broker and REST options an example runs with. */
 export interface ExampleEnvironment {

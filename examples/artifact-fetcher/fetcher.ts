@@ -6,13 +6,16 @@
  * reports the queue's reason.
  */
 
-import { ArtifactError } from '../../src/client/artifact-errors.js';
-import { downloadArtifact } from '../../src/client/artifacts.js';
-import type { Queue } from '../../src/client/generated/queue.js';
-import type { ClientOptions, Logger } from '../../src/client/options.js';
-import type { ConnectionOptions } from '../../src/consumer/options.js';
-import { connect } from '../../src/consumer/pulse.js';
-import { QueueEvents } from '../../src/exchanges/generated/queue-events.js';
+import {
+  ArtifactError,
+  type ClientOptions,
+  type ConnectionOptions,
+  connect,
+  downloadArtifact,
+  type Logger,
+  type Queue,
+  QueueEvents,
+} from '../../src/index.js';
 import { untilConsuming } from '../consuming.js';
 
 /** Handlers the fetcher runs at once. */

@@ -5,12 +5,15 @@
  * and a redelivered message does not create a second follow-up.
  */
 
-import type { ClientOptions, Logger } from '../../src/client/options.js';
-import type { ConnectionOptions } from '../../src/consumer/options.js';
-import { connect } from '../../src/consumer/pulse.js';
-import { QueueEvents } from '../../src/exchanges/generated/queue-events.js';
-import { fromNowJSON } from '../../src/utils/from-now.js';
-import { slugId } from '../../src/utils/slugid.js';
+import {
+  type ClientOptions,
+  type ConnectionOptions,
+  connect,
+  fromNowJSON,
+  type Logger,
+  QueueEvents,
+  slugId,
+} from '../../src/index.js';
 import { untilConsuming } from '../consuming.js';
 
 /** The tag that marks the scheduler's own tasks, and the task each one follows. */

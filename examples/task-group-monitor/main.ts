@@ -4,8 +4,7 @@
  * without, it plays the demo's task group slowly on a simulation. Open the printed URL.
  */
 
-import { DEMO_TASK_GROUP } from '../../src/demo/plans.js';
-import { slugId } from '../../src/utils/slugid.js';
+import { DEMO_TASK_GROUP, slugId } from '../../src/index.js';
 import { exampleEnvironment } from '../environment.js';
 import { startTaskGroupMonitor } from './monitor.js';
 

@@ -9,12 +9,15 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { concatMap, type Subscription } from 'rxjs';
-import { TaskclusterHttpError } from '../../src/client/errors.js';
-import { Queue } from '../../src/client/generated/queue.js';
-import type { ClientOptions, Logger } from '../../src/client/options.js';
-import type { ConnectionOptions } from '../../src/consumer/options.js';
-import { connect } from '../../src/consumer/pulse.js';
-import { QueueEvents } from '../../src/exchanges/generated/queue-events.js';
+import {
+  type ClientOptions,
+  type ConnectionOptions,
+  connect,
+  type Logger,
+  Queue,
+  QueueEvents,
+  TaskclusterHttpError,
+} from '../../src/index.js';
 import { type TaskGroupState, TaskGroupTracker } from './state.js';
 
 /** The loopback address the monitor listens on. */
