@@ -79,6 +79,61 @@ describe('broker faults', () => {
     expect(result.unexplainedDuplicates).toBe(0);
   });
 
+  it('a message held across a connection loss: its ack is refused, never sent on another channel; it comes back', async () => {
+    const s = await startScenario();
+    scenario = s;
+    queues = ['held'];
+    const seen: Array<{ n: number; redelivered: boolean; ack: () => boolean }> = [];
+    const subscription = s.pulse
+      .consume({ queueName: 'held', bindings: [s.binding()], prefetch: 4 })
+      .subscribe((message) => {
+        seen.push({
+          n: message.payload.n,
+          redelivered: message.redelivered,
+          ack: () => message.ack(),
+        });
+      });
+    await waitFor(() => s.pulse.healthy, 'consuming');
+    await s.publishRange(0, 1);
+    await waitFor(() => seen.length === 1, 'delivered');
+    expect(await closeConnectionsNamed(s.connectionName)).toBe(1);
+    await waitFor(() => seen.length === 2, 'delivered again on the new connection');
+    // The old delivery's channel is gone: acking it does nothing (a 406 would close a channel).
+    expect(seen[0]!.ack()).toBe(false);
+    expect(seen[1]).toMatchObject({ n: 0, redelivered: true });
+    expect(seen[1]!.ack()).toBe(true);
+    const lost = s.statuses.filter((e) => e.status.type === 'disconnected').length;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // No channel error followed the stale ack: one loss, the one the test made.
+    expect(s.statuses.filter((e) => e.status.type === 'disconnected').length).toBe(lost);
+    expect(s.statuses.filter((e) => e.status.type === 'setup-failed')).toEqual([]);
+    subscription.unsubscribe();
+    recordCounts('held-message', { deliveries: seen.length, disconnects: lost });
+  });
+
+  it('an exclusive queue lost with its connection: a new one, and the gap reported', async () => {
+    const s = await startScenario();
+    scenario = s;
+    const seen: number[] = [];
+    const subscription = s.pulse.consume({ bindings: [s.binding()] }).subscribe((message) => {
+      seen.push(message.payload.n);
+      message.ack();
+    });
+    await waitFor(() => s.pulse.healthy, 'consuming');
+    await s.publishRange(0, 10);
+    await waitFor(() => seen.length === 10, 'the first ten');
+    expect(await closeConnectionsNamed(s.connectionName)).toBe(1);
+    await waitFor(
+      () => s.statuses.some((e) => e.status.type === 'messages-may-be-missed'),
+      'the gap reported',
+    );
+    await waitFor(() => s.pulse.healthy, 'consuming again');
+    await s.publishRange(10, 20);
+    await waitFor(() => seen.length === 20, 'the next ten on the new queue');
+    subscription.unsubscribe();
+    expect(seen).toEqual(Array.from({ length: 20 }, (_, n) => n));
+  });
+
   it('the queue deleted from outside: the consumer notices, redeclares, rebinds and reports it', async () => {
     const s = await startScenario();
     scenario = s;
