@@ -7,6 +7,9 @@
 
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTaskclusterServer, type TaskclusterServer } from '../../src/testing/server.js';
@@ -124,7 +127,26 @@ describe('tc-pulse listen and publish against RabbitMQ', () => {
     await listener.waitForStderr('listening on');
     expectOk(await publish({ n: 1 }, [...fields('g', 'A1'), '--route', `${route}.x`]));
     expectOk(await publish({ n: 2 }, [...fields('g', 'A2'), '--route', 'elsewhere']));
-    expectOk(await publish({ n: 3 }, [...fields('g', 'A3'), '--route', `${route}.y.z`]));
+    // The payload from a file this time.
+    const file = join(await mkdtemp(join(tmpdir(), 'tc-pulse-')), 'payload.json');
+    await writeFile(file, JSON.stringify({ n: 3 }));
+    expectOk(
+      await runCli(
+        [
+          'publish',
+          'queue.taskCompleted',
+          '--exchange-prefix',
+          PREFIX,
+          '--payload',
+          file,
+          ...fields('g', 'A3'),
+          '--route',
+          `${route}.y.z`,
+        ],
+        env,
+      ),
+    );
+    await rm(dirname(file), { recursive: true });
     const result = await listener.done;
     expectOk(result);
     expect(result.stdout).toMatch(/queue\.taskCompleted routingKeyKind=primary taskId=A1 runId=0/);
