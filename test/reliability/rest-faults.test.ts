@@ -19,7 +19,7 @@ import { STORAGE_PATH } from '../../src/testing/storage.js';
 import { Fake } from '../fixtures/fake-service.js';
 import { startFakeServer } from '../fixtures/fake-service-server.js';
 import { capturingLogger, FIXED_SECRETS, rejectionOf } from './support/leak-scan.js';
-import { recordCounts } from './support/report.js';
+import { recordCounts, size } from './support/report.js';
 
 const CLIENT_ID = 'reliability-rest';
 /** Per-attempt timeout of the clients here; `delay` faults wait well past it. */
@@ -156,7 +156,7 @@ describe('REST faults', () => {
           totals.attempts += expected.attempts;
         },
       ),
-      { numRuns: 60 },
+      { numRuns: size(60, 400) },
     );
     // One debug line per attempt reached the capturing logger.
     expect(logLines.length).toBeGreaterThanOrEqual(totals.attempts);
