@@ -5,6 +5,8 @@
  * @packageDocumentation
  */
 
+// Demo: simulated task groups published to a broker, for the demo and users' handler tests.
+export { ConnectFailedError } from './cli/errors.js';
 // Artifacts: downloads of every storage type, object uploads, and their errors.
 export type { ArtifactLocation, IntegrityFailure } from './client/artifact-errors.js';
 export { ArtifactError, ArtifactIntegrityError } from './client/artifact-errors.js';
@@ -227,7 +229,6 @@ export type {
   TransportConfirmChannel,
   TransportConnection,
 } from './consumer/transport.js';
-// Demo: simulated task groups published to a broker, for the demo and users' handler tests.
 export type { ForwardOptions, QueueMessageForwarder } from './demo/forward.js';
 export { forwardQueueMessages } from './demo/forward.js';
 export type {

@@ -1,23 +1,23 @@
 /**
- * Connects a command to Pulse. A long-running bot reconnects forever; a command fails at once
- * when the first connection cannot be made, with the broker's (redacted) reason.
+ * Connecting for a short-lived program (a command, the demo). A long-running bot reconnects
+ * forever; a command fails at once when the first connection cannot be made, with the broker's
+ * (redacted) reason.
  */
 
 import { filter, firstValueFrom, map } from 'rxjs';
+import type { ConnectionOptions } from '../consumer/options.js';
 import { connect, type PulseClient } from '../consumer/pulse.js';
-import type { BrokerChoice } from './broker.js';
-import { CliConnectionError } from './errors.js';
+import { ConnectFailedError } from './errors.js';
 
 /** The connection name `tc-pulse` shows in the broker's connection list. */
 export const CLI_CONNECTION_NAME = 'tc-pulse';
 
-/** Connects; rejects with the reason of the first failed attempt. */
-export async function connectCommand(choice: BrokerChoice): Promise<PulseClient> {
-  const pulse = connect({
-    broker: choice.broker,
-    namespace: choice.namespace,
-    connectionName: CLI_CONNECTION_NAME,
-  });
+/**
+ * Connects; rejects with the reason of the first failed attempt.
+ * @throws {ConnectFailedError} when the first attempt fails (the message has no password).
+ */
+export async function connectOrFail(options: ConnectionOptions): Promise<PulseClient> {
+  const pulse = connect(options);
   const firstFailure = firstValueFrom(
     pulse.status$.pipe(
       filter((status) => status.type === 'reconnecting'),
@@ -32,7 +32,7 @@ export async function connectCommand(choice: BrokerChoice): Promise<PulseClient>
   if (outcome !== undefined) {
     await pulse.close();
     // The transport's reasons usually name the broker already.
-    throw new CliConnectionError(
+    throw new ConnectFailedError(
       outcome.includes(pulse.broker) ? outcome : `cannot connect to ${pulse.broker}: ${outcome}`,
     );
   }

@@ -1,5 +1,6 @@
 /**
- * The error of a wrong command line: a clear message, exit status 1, nothing sent.
+ * The errors of a command: a wrong command line (a clear message, exit status 1, nothing sent),
+ * and a broker that cannot be reached.
  */
 
 import { TaskclusterPulseError } from '../errors.js';
@@ -13,11 +14,11 @@ export class CliUsageError extends TaskclusterPulseError {
   }
 }
 
-/** The broker could not be reached, or refused the connection; the message has no password. */
-export class CliConnectionError extends TaskclusterPulseError {
-  override name = 'CliConnectionError';
+/** The broker could not be reached, or refused the first connection; the message has no password. */
+export class ConnectFailedError extends TaskclusterPulseError {
+  override name = 'ConnectFailedError';
 
   constructor(message: string, options: { cause?: unknown } = {}) {
-    super('CliConnectionError', message, options);
+    super('ConnectFailed', message, options);
   }
 }

@@ -10,7 +10,7 @@ import type { Task } from '../client/generated/queue.js';
 import type { Message } from '../consumer/message.js';
 import { taskRouteBinding } from '../exchanges/routing-key.js';
 import { chooseBroker } from './broker.js';
-import { connectCommand } from './connect.js';
+import { CLI_CONNECTION_NAME, connectOrFail } from './connect.js';
 import { CliUsageError } from './errors.js';
 import { parseFieldFlags } from './fields.js';
 import { messageAsJson, messageAsText } from './format.js';
@@ -61,7 +61,10 @@ export async function listen(
         : messageAsText(reference, message, task),
     );
   };
-  const pulse = await connectCommand(chooseBroker(options, io.env));
+  const pulse = await connectOrFail({
+    ...chooseBroker(options, io.env),
+    connectionName: CLI_CONNECTION_NAME,
+  });
   try {
     const problem = firstValueFrom(
       pulse.status$.pipe(

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { buildRoutingKey } from '../consumer/routing-key-builder.js';
 import { chooseBroker } from './broker.js';
-import { connectCommand } from './connect.js';
+import { CLI_CONNECTION_NAME, connectOrFail } from './connect.js';
 import { CliUsageError } from './errors.js';
 import { parseFieldFlags } from './fields.js';
 import type { CommandIo } from './io.js';
@@ -60,7 +60,10 @@ export async function publish(
   const payload = await readPayload(options.payload);
   // Built here too, to refuse a bad key before connecting and to print it.
   const routingKey = buildRoutingKey(target.entry.routingKey, routing);
-  const pulse = await connectCommand(chooseBroker(options, io.env));
+  const pulse = await connectOrFail({
+    ...chooseBroker(options, io.env),
+    connectionName: CLI_CONNECTION_NAME,
+  });
   try {
     const publisher = pulse.publisher();
     if (options.declare) await publisher.declareExchange(target.exchange);

@@ -6,9 +6,10 @@
  */
 
 import { randomBytes } from 'node:crypto';
+import { connectOrFail } from '../cli/connect.js';
 import type { ClientOptions, Logger } from '../client/options.js';
 import { createMemoryBroker, type MemoryBroker } from '../consumer/memory/memory-broker.js';
-import { connect, type PulseClient } from '../consumer/pulse.js';
+import type { PulseClient } from '../consumer/pulse.js';
 import type { Transport } from '../consumer/transport.js';
 import { startTaskclusterServer, type TaskclusterServer } from '../testing/server.js';
 import { forwardQueueMessages, type QueueMessageForwarder } from './forward.js';
@@ -58,7 +59,10 @@ export interface Simulation {
   close(): Promise<void>;
 }
 
-/** Starts a simulation: server up, broker connected, queue exchanges declared. */
+/**
+ * Starts a simulation: server up, broker connected, queue exchanges declared.
+ * @throws {ConnectFailedError} when the broker of a URL cannot be reached.
+ */
 export async function startSimulation(options: SimulationOptions = {}): Promise<Simulation> {
   const accessToken = randomBytes(24).toString('base64url');
   const server = await startTaskclusterServer({
@@ -68,20 +72,20 @@ export async function startSimulation(options: SimulationOptions = {}): Promise<
   const broker = options.broker ?? memory!.transport();
   let pulse: PulseClient | undefined;
   try {
-    pulse = connect({
+    // A broker that is down is an error at once, not a wait for it to come up.
+    pulse = await connectOrFail({
       broker,
       namespace: SIMULATION_NAMESPACE,
       connectionName: 'taskcluster-pulse simulation',
       ...(options.logger === undefined ? {} : { logger: options.logger }),
     });
-    await pulse.connected();
     const forwarder = forwardQueueMessages(
       server.queue,
       pulse.publisher(),
       options.exchangePrefix === undefined ? {} : { exchangePrefix: options.exchangePrefix },
     );
     await forwarder.declareExchanges();
-    const publisher = pulse;
+    const client = pulse;
     return {
       server,
       taskcluster: {
@@ -100,7 +104,7 @@ export async function startSimulation(options: SimulationOptions = {}): Promise<
       },
       async close() {
         forwarder.stop();
-        await publisher.close();
+        await client.close();
         await server.close();
       },
     };

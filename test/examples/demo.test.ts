@@ -50,4 +50,14 @@ describe.concurrent('npm run demo', () => {
     const password = new URL(BROKER_URL).password;
     if (env.PULSE_URL !== undefined) expect(stdout).not.toContain(`:${password}@`);
   });
+
+  it('stops with a clear error and exit status 1 when the broker is down', async () => {
+    const password = 'a-secret-password';
+    const { code, stdout, stderr } = await runDemo(
+      cleanEnv({ PULSE_URL: `amqp://guest:${password}@127.0.0.1:1` }),
+    );
+    expect(code).toBe(1);
+    expect(stderr).toContain('demo failed: cannot connect to amqp://guest@127.0.0.1:1/%2F');
+    expect(stdout + stderr).not.toContain(password);
+  });
 });
