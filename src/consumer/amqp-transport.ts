@@ -10,6 +10,7 @@ import {
   type BrokerAddress,
   DEFAULT_AMQP_PORT,
   DEFAULT_AMQPS_PORT,
+  DEFAULT_CONNECTION_NAME,
   DEFAULT_HEARTBEAT_S,
   type PulseCredentials,
   type TlsOptions,
@@ -61,7 +62,9 @@ export class AmqpTransport implements Transport {
     const tls = protocol === 'amqps' ? (this.#options.tls ?? {}) : {};
     const socketOptions = {
       ...tls,
-      clientProperties: { connection_name: this.#options.connectionName ?? 'taskcluster-pulse' },
+      clientProperties: {
+        connection_name: this.#options.connectionName ?? DEFAULT_CONNECTION_NAME,
+      },
     };
     try {
       return await connect(

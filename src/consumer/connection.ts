@@ -75,6 +75,8 @@ export interface ConnectionManagerOptions {
   gracePeriod?: number | undefined;
   reconnect?: BackoffOptions | undefined;
   logger?: Logger | undefined;
+  /** Numbers links; a client with several managers shares one counter so numbers are unique. */
+  nextLinkId?: (() => number) | undefined;
 }
 
 /** Keeps a connection up and its users set up on it; see the module comment. */
@@ -211,7 +213,7 @@ export class ConnectionManager {
 
   async #open(): Promise<Link> {
     const connection = await this.#options.transport.connect();
-    const link = new Link(++this.#linkCount, connection);
+    const link = new Link(this.#options.nextLinkId?.() ?? ++this.#linkCount, connection);
     connection.on('error', () => {
       // Followed by `close`, which is where the loss is handled.
     });

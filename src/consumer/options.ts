@@ -10,6 +10,10 @@ import type { Transport } from './transport.js';
 
 /** Seconds between AMQP heartbeats; a half-open connection is detected after about two. */
 export const DEFAULT_HEARTBEAT_S = 30;
+/** The name a connection shows in the broker's connection list, unless given one. */
+export const DEFAULT_CONNECTION_NAME = 'taskcluster-pulse';
+/** Appended to the connection name of the publishers' own connection. */
+export const PUBLISHING_CONNECTION_SUFFIX = '/publish';
 /** Port of `amqp://` connections. */
 export const DEFAULT_AMQP_PORT = 5672;
 /** Port of `amqps://` connections. */

@@ -46,6 +46,11 @@ export interface PublisherOptions {
   deadline?: number;
   /** Messages awaiting a confirm at once; defaults to {@link DEFAULT_PUBLISH_WINDOW}. */
   window?: number;
+  /**
+   * Publish on a connection of the publishers' own (named `<connectionName>/publish`), so that
+   * the broker's flow control on publishing never holds up the consumers' acks.
+   */
+  ownConnection?: boolean;
   /** Message schemas by full exchange name, for definitions that carry none (ours). */
   schemas?: Readonly<Record<string, PayloadSchema>>;
 }

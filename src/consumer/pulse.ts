@@ -3,7 +3,7 @@
  * manager and hands out consumers, handler runners and publishers that share it.
  */
 
-import { distinctUntilChanged, map, type Observable, startWith } from 'rxjs';
+import { distinctUntilChanged, map, type Observable, Subject, startWith } from 'rxjs';
 import { InputError } from '../errors.js';
 import type { Binding } from '../exchanges/types.js';
 import { AmqpTransport } from './amqp-transport.js';
@@ -13,7 +13,13 @@ import { type Handler, type HandlerRunner, handle } from './handler.js';
 import type { MessageOf } from './message.js';
 import { PulseMetrics } from './metrics.js';
 import { checkNamespace } from './names.js';
-import type { ConnectionOptions, ConsumerOptions, HandlerOptions } from './options.js';
+import {
+  type ConnectionOptions,
+  type ConsumerOptions,
+  DEFAULT_CONNECTION_NAME,
+  type HandlerOptions,
+  PUBLISHING_CONNECTION_SUFFIX,
+} from './options.js';
 import { Publisher, type PublisherOptions } from './publisher.js';
 import type { PulseStatus } from './status.js';
 import type { Transport } from './transport.js';
@@ -24,9 +30,15 @@ export class PulseClient {
   readonly namespace: string;
   /** Counters and timings of every consumer, handler and publisher of this client. */
   readonly metrics = new PulseMetrics();
-  /** Connection and consumer events; see {@link PulseStatus}. */
+  /** Connection and consumer events of every connection of this client; see {@link PulseStatus}. */
   readonly status$: Observable<PulseStatus>;
+  readonly #statuses = new Subject<PulseStatus>();
+  readonly #options: ConnectionOptions;
   readonly #manager: ConnectionManager;
+  /** The publishers' own connection, opened when a publisher asks for one. */
+  #publishing: ConnectionManager | undefined;
+  readonly #secrets: string[];
+  #linkIds = 0;
   readonly #runners = new Set<HandlerRunner>();
   readonly #publishers = new Set<Publisher>();
   #closed: Promise<void> | undefined;
@@ -36,6 +48,21 @@ export class PulseClient {
       throw new InputError('connect() needs options: { broker, namespace, ... }');
     }
     this.namespace = checkNamespace(options.namespace);
+    this.#options = options;
+    const password =
+      typeof options.broker === 'object' && !isTransport(options.broker)
+        ? options.broker.password
+        : typeof options.broker === 'string'
+          ? passwordOf(options.broker)
+          : undefined;
+    this.#secrets = password === undefined ? [] : [password];
+    this.status$ = this.#statuses.asObservable();
+    this.#manager = this.#connection(options.connectionName, true);
+  }
+
+  /** A connection manager whose events go to `status$`; the main one's `closed` ends it. */
+  #connection(connectionName: string | undefined, main: boolean): ConnectionManager {
+    const options = this.#options;
     const transport = isTransport(options.broker)
       ? options.broker
       : new AmqpTransport({
@@ -43,26 +70,24 @@ export class PulseClient {
           credentials: options.credentials,
           heartbeat: options.heartbeat,
           tls: options.tls,
-          connectionName: options.connectionName,
+          connectionName,
         });
-    const password =
-      typeof options.broker === 'object' && !isTransport(options.broker)
-        ? options.broker.password
-        : typeof options.broker === 'string'
-          ? passwordOf(options.broker)
-          : undefined;
-    this.#manager = new ConnectionManager({
+    const manager = new ConnectionManager({
       transport,
-      secrets: password === undefined ? [] : [password],
+      secrets: this.#secrets,
       recycleInterval: options.recycleInterval,
       gracePeriod: options.gracePeriod,
       reconnect: options.reconnect,
       logger: options.logger,
+      nextLinkId: () => ++this.#linkIds,
     });
-    this.status$ = this.#manager.status$;
-    this.#manager.status$.subscribe((status) => {
+    manager.status$.subscribe((status) => {
       if (status.type === 'disconnected') this.metrics.counts.reconnects++;
+      if (status.type === 'closed' && !main) return;
+      this.#statuses.next(status);
+      if (status.type === 'closed') this.#statuses.complete();
     });
+    return manager;
   }
 
   /** A safe description of the broker (no password). */
@@ -108,7 +133,13 @@ export class PulseClient {
 
   /** A publisher with confirms on this client's connection. */
   publisher(options: PublisherOptions = {}): Publisher {
-    const publisher = new Publisher(this.#manager, options, this.metrics);
+    let manager = this.#manager;
+    if (options.ownConnection) {
+      const name = this.#options.connectionName ?? DEFAULT_CONNECTION_NAME;
+      this.#publishing ??= this.#connection(`${name}${PUBLISHING_CONNECTION_SUFFIX}`, false);
+      manager = this.#publishing;
+    }
+    const publisher = new Publisher(manager, options, this.metrics);
     this.#publishers.add(publisher);
     return publisher;
   }
@@ -126,6 +157,7 @@ export class PulseClient {
     this.#closed ??= (async () => {
       await Promise.allSettled([...this.#runners].map((runner) => runner.close()));
       await Promise.allSettled([...this.#publishers].map((publisher) => publisher.close()));
+      await this.#publishing?.close();
       await this.#manager.close();
     })();
     return this.#closed;

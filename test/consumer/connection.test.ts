@@ -167,4 +167,22 @@ describe('connection', () => {
       .publish(f.tasks, { payload: { kind: 'task', n: 9 }, routing: { taskId: 'z' } });
     expect((await received).payload.n).toBe(9);
   });
+
+  it('gives publishers a connection of their own on request', async () => {
+    const f = await setUp();
+    const connected: number[] = [];
+    f.pulse.status$.subscribe((s) => {
+      if (s.type === 'connected') connected.push(s.connection);
+    });
+    const publisher = f.pulse.publisher({ ownConnection: true });
+    await publisher.publish(f.tasks, { payload: { kind: 'task', n: 1 }, routing: { taskId: 'p' } });
+    // The consumers' connection is 1, the publishers' 2: closing one leaves the other.
+    expect(connected).toEqual([2]);
+    expect(await closeConnectionsNamed(`${f.connectionName}/publish`)).toBe(1);
+    await waitFor(() => connected.length === 2, 'the publishers reconnected');
+    expect(connected).toEqual([2, 3]);
+    expect(f.pulse.healthy).toBe(true);
+    await publisher.publish(f.tasks, { payload: { kind: 'task', n: 2 }, routing: { taskId: 'p' } });
+    expect(f.pulse.metrics.counts.published).toBe(2);
+  });
 });

@@ -142,7 +142,17 @@ describe('handle', () => {
         f.pulse.metrics.counts.deadLettered === expectedDead,
       'every message handled or dead-lettered',
       120_000,
-    );
+    ).catch((error: Error) => {
+      // Say where it stands, so that a failure here can be understood.
+      const pending = Array.from({ length: total }, (_, n) => n).filter(
+        (n) => !handled.has(n) && !alwaysFails(n),
+      );
+      throw new Error(
+        `${error.message}: ${JSON.stringify(f.pulse.metrics.snapshot())}, unhandled ${pending
+          .map((n) => `${n}x${attempts.get(n)?.length ?? 0}`)
+          .join(' ')}`,
+      );
+    });
     await runner.close();
 
     for (let n = 0; n < total; n++) {
