@@ -48,8 +48,8 @@ describe('artifact fetcher on the simulation', () => {
     await fetcher.ready;
   });
   afterEach(async () => {
-    await fetcher.close();
-    await simulation.close();
+    await fetcher?.close();
+    await simulation?.close();
   });
 
   it('handles every resolved task of the demo group and downloads its artifacts', async () => {

@@ -60,7 +60,7 @@ describe('the README bot', () => {
     afterAll(async () => {
       vi.restoreAllMocks();
       await pulse?.close();
-      await simulation.close();
+      await simulation?.close();
     });
 
     it('prints the artifacts of each completed task', async () => {

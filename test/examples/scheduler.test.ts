@@ -32,8 +32,8 @@ describe('scheduler on the simulation', () => {
     await scheduler.ready;
   });
   afterAll(async () => {
-    await scheduler.close();
-    await simulation.close();
+    await scheduler?.close();
+    await simulation?.close();
   });
 
   it('creates one follow-up per completed task, and none for its own', async () => {

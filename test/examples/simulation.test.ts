@@ -83,8 +83,8 @@ describe.each([
     simulation = await startSimulation(broker === undefined ? {} : { broker, exchangePrefix });
   });
   afterAll(async () => {
-    await simulation.close();
-    if (broker !== undefined) {
+    await simulation?.close();
+    if (broker !== undefined && simulation !== undefined) {
       const entries = simulation.forwarder.events.table.entries;
       await deleteExchanges(...entries.map((entry) => exchangePrefix + entry.exchange));
     }
