@@ -18,7 +18,7 @@ const WORKER = new URL('./rest-worker.js', import.meta.url);
 
 /** Runs the benchmark; `profile` writes CPU profiles of our client. */
 export async function rest(sizes: BenchSizes, profile: boolean): Promise<ResultRow[]> {
-  const server = startWorker<{ requests: number }>(SERVER, {});
+  const server = startWorker<{ requests: number }>(SERVER, {}, profile);
   const info = (await server.ready) as RestServerInfo;
   const rows: ResultRow[] = [];
   try {

@@ -73,7 +73,7 @@ export async function consumeThroughput(
             );
             rates.get(variant.label)!.push((result.messages / result.ms) * 1000);
             progress(
-              `consume prefetch ${prefetch} ${variant.label}: ${rate(result.messages, result.ms)}, ${((result.cpuMs * 1000) / result.messages).toFixed(1)} us CPU/msg`,
+              `consume prefetch ${prefetch} ${variant.label}: ${rate(result.messages, result.ms)}, ${((result.cpuMs * 1000) / result.messages).toFixed(1)} us CPU/msg (${((result.systemMs * 1000) / result.messages).toFixed(1)} in the kernel)`,
             );
           } finally {
             await cleanUp(connection, queues.all, []);
