@@ -25,6 +25,9 @@ export interface TrialQueues {
   all: string[];
 }
 
+/** How long published messages may take to show in the queue's count, in milliseconds. */
+const PREFILL_SETTLE_TIMEOUT_MS = 60_000;
+
 /** Header holding the publisher's clock (epoch ms, fractional) in latency messages. */
 export const SENT_AT_HEADER = 'x-bench-sent-at';
 
@@ -98,9 +101,13 @@ export async function prefill(
       await new Promise((resolve) => channel.once('drain', resolve));
     }
   }
+  const deadline = performance.now() + PREFILL_SETTLE_TIMEOUT_MS;
   for (;;) {
     const { messageCount } = await channel.checkQueue(queue);
     if (messageCount >= count) return;
+    if (performance.now() > deadline) {
+      throw new Error(`queue ${queue} holds ${messageCount} of the ${count} messages published`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

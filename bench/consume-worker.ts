@@ -63,6 +63,10 @@ interface Sink {
 }
 
 const CLOSE_TIMEOUT_MS = 5_000;
+/** A throughput trial fails after max(this, count x {@link DRAIN_MS_PER_MESSAGE}) ms. */
+const MIN_DRAIN_TIMEOUT_MS = 60_000;
+/** 2 ms per message: 500 messages/s, far below any consumer's rate. */
+const DRAIN_MS_PER_MESSAGE = 2;
 const task = workerTask<ConsumeTask>();
 const nowEpoch = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -153,7 +157,19 @@ async function throughput(): Promise<ThroughputResult> {
     },
     0,
   );
-  await finished;
+  // Bounded: a consumer that loses messages fails the run instead of waiting forever.
+  const limit = Math.max(MIN_DRAIN_TIMEOUT_MS, task.count * DRAIN_MS_PER_MESSAGE);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    finished,
+    new Promise((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`only ${seen} of ${task.count} messages in ${limit} ms`)),
+        limit,
+      );
+    }),
+  ]);
+  clearTimeout(timer);
   // `handle()` acks when the handler's promise settles: wait for that last ack to be sent.
   await new Promise((resolve) => setImmediate(resolve));
   const ms = performance.now() - started;
