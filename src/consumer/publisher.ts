@@ -25,10 +25,16 @@ import {
   DEFAULT_PUBLISH_WINDOW,
   RECONNECT_BASE_DELAY_MS,
 } from './options.js';
-import { NOT_FOUND, withChannel } from './queues.js';
+import { brokerDetail, NOT_FOUND, PRECONDITION_FAILED, withChannel } from './queues.js';
 import { buildRoutingKey } from './routing-key-builder.js';
 import { type PayloadSchema, schemaErrors, validatorOf } from './schema.js';
 import type { Delivery, PublishOptions, TransportConfirmChannel } from './transport.js';
+
+/**
+ * Reply codes of a publish the broker refuses for good: 403 ACCESS_REFUSED (no write
+ * permission) and 406 PRECONDITION_FAILED (a message above its size limit, a bad expiration).
+ */
+const REFUSED_FOR_GOOD = new Set([403, PRECONDITION_FAILED]);
 
 /** An exchange messages are published to, with its routing-key fields and message schema. */
 export interface ExchangeDefinition {
@@ -199,10 +205,19 @@ export class Publisher {
           return { routed: !returned };
         } catch (error) {
           if (error instanceof ClosedError) throw error;
-          if (replyCode(error) === NOT_FOUND) {
+          const code = replyCode(error);
+          if (code === NOT_FOUND) {
             throw new PublishError(`cannot publish: exchange "${exchange}" does not exist`, {
               cause: new MissingExchangeError(exchange, error),
             });
+          }
+          if (code !== undefined && REFUSED_FOR_GOOD.has(code)) {
+            // Sending it again would be refused again: say why at once.
+            const text = error instanceof Error ? error.message : String(error);
+            throw new PublishError(
+              `the broker refused the message for "${exchange}": ${brokerDetail(this.#manager.redact(text))}`,
+              { cause: error },
+            );
           }
           lastError = error;
           await sleep(Math.min(RECONNECT_BASE_DELAY_MS, Math.max(0, deadline - Date.now())));
