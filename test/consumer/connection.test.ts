@@ -1,5 +1,6 @@
 import { filter, firstValueFrom, take, tap, toArray } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ClosedError } from '../../src/consumer/errors.js';
 import { connect } from '../../src/consumer/pulse.js';
 import type { PulseStatus } from '../../src/consumer/status.js';
 import {
@@ -184,5 +185,25 @@ describe('connection', () => {
     expect(f.pulse.healthy).toBe(true);
     await publisher.publish(f.tasks, { payload: { kind: 'task', n: 2 }, routing: { taskId: 'p' } });
     expect(f.pulse.metrics.counts.published).toBe(2);
+  });
+
+  it('closes once; afterwards consumers, handlers and publishers are refused', async () => {
+    const pulse = connect({ broker: BROKER_URL, namespace: unique('ns') });
+    await pulse.connected();
+    const statuses: string[] = [];
+    pulse.status$.subscribe((s) => statuses.push(s.type));
+    await Promise.all([pulse.close(), pulse.close()]);
+    await pulse.close();
+    expect(statuses).toEqual(['closed']);
+    const binding = { exchange: 'exchange/x/y', routingKeyPattern: '#' };
+    await expect(firstValueFrom(pulse.consume({ bindings: [binding] }))).rejects.toBeInstanceOf(
+      ClosedError,
+    );
+    await expect(
+      pulse.handle({ bindings: [binding] }, () => undefined).failed,
+    ).rejects.toBeInstanceOf(ClosedError);
+    await expect(
+      pulse.publisher().publish({ exchange: 'exchange/x/y', routingKey: [] }, { payload: {} }),
+    ).rejects.toBeInstanceOf(ClosedError);
   });
 });
