@@ -155,7 +155,9 @@ export async function playTaskGroup(
         await step();
       }
       queue.resolveTask(taskId, task.outcome);
-      unresolved.delete(taskId);
+      // An exception such as `worker-shutdown` makes the queue retry the task in a new run
+      // (while it has retries left): the next wave plays that run.
+      if (queue.status(taskId).state !== 'pending') unresolved.delete(taskId);
       await step();
     }
   }

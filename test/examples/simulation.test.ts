@@ -72,6 +72,28 @@ function consuming(pulse: PulseClient): Promise<unknown> {
   return firstValueFrom(pulse.status$.pipe(filter((s) => s.type === 'consuming')));
 }
 
+describe('playTaskGroup', () => {
+  it('plays the runs the queue retries after a worker shutdown, then resolves the group', async () => {
+    const simulation = await startSimulation();
+    try {
+      const plan: TaskGroupPlan = {
+        name: 'retries',
+        tasks: [{ name: 'flaky', outcome: { type: 'exception', reason: 'worker-shutdown' } }],
+      };
+      const group = await simulation.play(plan, { stepDelay: 0 });
+      const status = simulation.server.queue.status(group.taskIds.get('flaky')!);
+      // Five retries, then the last run's exception stands.
+      expect(status.runs.map((run) => run.reasonResolved)).toEqual(
+        Array(6).fill('worker-shutdown'),
+      );
+      expect(status.state).toBe('exception');
+      expect(simulation.server.queue.messages.at(-1)).toMatchObject({ type: 'taskGroupResolved' });
+    } finally {
+      await simulation.close();
+    }
+  });
+});
+
 describe.each([
   ['the in-memory broker', undefined],
   ['RabbitMQ', BROKER_URL],
