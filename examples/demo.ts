@@ -96,7 +96,7 @@ async function main(): Promise<number> {
       `  artifacts fetched: ${stats.artifactsFetched} (${kib(stats.bytes)}, ${stats.bytes} bytes)`,
     );
     say(`  events published:  ${simulation.forwarder.published}`);
-    say(`  REST calls:        ${simulation.server.requests.length}`);
+    say(`  HTTP requests:     ${simulation.server.requests.length}`);
     say(`  time:              ${elapsed().trim()}`);
     if (stats.tasksSeen < expected) {
       process.stderr.write(`the bot handled ${stats.tasksSeen} of ${expected} tasks in time\n`);
