@@ -17,7 +17,7 @@ import { exclusiveQueueName, type QueueNames, queueNames } from './names.js';
 import { type ConsumerOptions, DEFAULT_PREFETCH } from './options.js';
 import { declareDurableQueues, declareExclusiveQueue } from './queues.js';
 import { copyOptions, type DeliveryOrigin, moveDelivery } from './republish.js';
-import type { Delivery } from './transport.js';
+import type { Delivery, PublishOptions } from './transport.js';
 
 /** Where a consumer's messages and fatal errors go. */
 export interface ConsumerSink {
@@ -235,7 +235,7 @@ export class QueueConsumer implements LinkUser {
       return true;
     }
     const options = copyOptions(delivery, exchange, routingKey, { attempts, reason, error });
-    const moved = await moveDelivery(source, delivery, this.#names.dead, options);
+    const moved = await this.#move(source, delivery, this.#names.dead, options);
     if (moved) this.#metrics.counts.deadLettered++;
     return moved;
   }
@@ -245,9 +245,29 @@ export class QueueConsumer implements LinkUser {
     if (this.#names === undefined) return false;
     const { source, delivery, exchange, routingKey } = origin;
     const options = copyOptions(delivery, exchange, routingKey, { attempts, delay });
-    const moved = await moveDelivery(source, delivery, this.#names.retry, options);
+    const moved = await this.#move(source, delivery, this.#names.retry, options);
     if (moved) this.#metrics.counts.retried++;
     return moved;
+  }
+
+  /**
+   * Moves a copy; when the target queue was deleted from outside (the copy comes back), the
+   * queues are declared again and the copy sent once more.
+   */
+  async #move(
+    source: DeliveryChannel,
+    delivery: Delivery,
+    queue: string,
+    options: PublishOptions,
+  ): Promise<boolean> {
+    if (await moveDelivery(source, delivery, queue, options)) return true;
+    if (this.#names === undefined || !source.link.open) return false;
+    try {
+      await declareDurableQueues(source.link.connection, this.#names, this.#options);
+    } catch {
+      return false;
+    }
+    return moveDelivery(source, delivery, queue, options);
   }
 
   async release(link: Link, graceful: boolean, gracePeriod: number): Promise<void> {

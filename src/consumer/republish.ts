@@ -13,13 +13,14 @@ import {
   EXCHANGE_HEADER,
   ROUTING_KEY_HEADER,
 } from './message.js';
-import type { Delivery, PublishOptions } from './transport.js';
+import type { Delivery, PublishOptions, TransportConfirmChannel } from './transport.js';
 
 /** Longest error text kept in a dead-lettered message's header. */
 export const MAX_ERROR_HEADER_LENGTH = 2_000;
 
 /** Headers the broker sets on deliveries, or that would route a copy elsewhere (`CC`, `BCC`). */
 const DROPPED_HEADERS = new Set([
+  'x-tc-copy-id',
   'CC',
   'BCC',
   'x-death',
@@ -101,15 +102,39 @@ export async function moveDelivery(
   queue: string,
   options: PublishOptions,
 ): Promise<boolean> {
+  // Mandatory, so that a copy to a queue deleted from outside comes back instead of vanishing.
+  const id = ++copies;
+  const headers = { ...options.headers, [COPY_ID_HEADER]: id };
   try {
     const channel = await source.link.confirmChannel('republish');
+    watchReturns(channel);
     await new Promise<void>((resolve, reject) => {
-      channel.sendToQueue(queue, delivery.content, options, (error) =>
-        error ? reject(error) : resolve(),
+      channel.sendToQueue(
+        queue,
+        delivery.content,
+        { ...options, headers, mandatory: true },
+        (error) => (error ? reject(error) : resolve()),
       );
     });
   } catch {
+    returnedCopies.delete(id);
     return false;
   }
-  return true;
+  return !returnedCopies.delete(id);
+}
+
+/** Header numbering the copies of this process, to recognise one the broker returns. */
+export const COPY_ID_HEADER = 'x-tc-copy-id';
+let copies = 0;
+/** Copies the broker returned as unroutable; the return arrives before the confirm. */
+const returnedCopies = new Set<number>();
+const watched = new WeakSet<TransportConfirmChannel>();
+
+function watchReturns(channel: TransportConfirmChannel): void {
+  if (watched.has(channel)) return;
+  watched.add(channel);
+  channel.on('return', (message: Delivery) => {
+    const id = message.properties.headers?.[COPY_ID_HEADER];
+    if (typeof id === 'number') returnedCopies.add(id);
+  });
 }

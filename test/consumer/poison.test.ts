@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEAD_REASON_HEADER, EXCHANGE_HEADER } from '../../src/consumer/message.js';
-import { queueDepth, unique, waitFor, withRawChannel } from '../support/rabbitmq.js';
+import { deleteQueues, queueDepth, unique, waitFor, withRawChannel } from '../support/rabbitmq.js';
 import { type Fixture, fixture, nextStatus, TASK_FIELDS } from './fixtures.js';
 
 let current: Fixture | undefined;
@@ -103,6 +103,28 @@ describe('poison messages', () => {
       cases.map(([reason]) => reason).sort(),
     );
     expect(reasons.find(([reason]) => reason === 'unknown-exchange')?.[1]).toBe('');
+    expect(await queueDepth(queue)).toBe(0);
+  });
+
+  it('re-declares a dead-letter queue deleted from outside rather than losing the copy', async () => {
+    const f = await setUp();
+    const name = unique('lost-dead');
+    const queue = `queue/${f.namespace}/${name}`;
+    queues.push(queue);
+    const consuming = nextStatus(f.pulse, 'consuming');
+    const runner = f.pulse.handle(
+      { queueName: name, bindings: [f.taskBinding({})] },
+      async () => undefined,
+    );
+    await consuming;
+    await deleteQueues(`${queue}/dead`);
+    await withRawChannel(async (channel) => {
+      channel.publish(f.tasks.exchange, 'primary.a._._', Buffer.from('not json'));
+      await channel.close();
+    });
+    await waitFor(() => f.pulse.metrics.counts.deadLettered === 1, 'the dead letter');
+    await runner.close();
+    await waitFor(async () => (await queueDepth(`${queue}/dead`)) === 1, 'the copy in /dead');
     expect(await queueDepth(queue)).toBe(0);
   });
 });
