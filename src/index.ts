@@ -204,6 +204,7 @@ export {
   DEFAULT_QUEUE_TYPE,
   DEFAULT_RECYCLE_INTERVAL_MS,
   DEFAULT_RETRY_DELAY_MS,
+  PULSE_URL_ENV,
 } from './consumer/options.js';
 export type {
   ExchangeDefinition,

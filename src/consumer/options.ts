@@ -99,13 +99,17 @@ export interface BrokerAddress {
   password?: string;
 }
 
+/** The environment variable that names the broker when `connect()` is given none. */
+export const PULSE_URL_ENV = 'PULSE_URL';
+
 /** Options of a Pulse connection. */
 export interface ConnectionOptions {
   /**
    * The broker: a URL (`amqps://user:pass@host:port/vhost`), its parts, or an already built
-   * {@link Transport} (the in-memory broker, for instance).
+   * {@link Transport} (the in-memory broker, for instance). Without it, the URL in the
+   * environment variable {@link PULSE_URL_ENV}, else a new in-memory broker (said in one log line).
    */
-  broker: string | BrokerAddress | Transport;
+  broker?: string | BrokerAddress | Transport | undefined;
   /**
    * Called on every (re)connect, so rotated Pulse passwords are picked up; overrides the user
    * and password of `broker`.

@@ -4,12 +4,14 @@
  */
 
 import { distinctUntilChanged, map, type Observable, Subject, startWith } from 'rxjs';
+import type { Logger } from '../client/options.js';
 import { InputError } from '../errors.js';
 import type { Binding } from '../exchanges/types.js';
 import { AmqpTransport } from './amqp-transport.js';
 import { ConnectionManager } from './connection.js';
 import { consume } from './consume.js';
 import { type Handler, type HandlerRunner, handle } from './handler.js';
+import { createMemoryBroker, MEMORY_TRANSPORT_DESCRIPTION } from './memory/memory-broker.js';
 import type { MessageOf } from './message.js';
 import { PulseMetrics } from './metrics.js';
 import { checkNamespace } from './names.js';
@@ -19,6 +21,7 @@ import {
   DEFAULT_CONNECTION_NAME,
   type HandlerOptions,
   PUBLISHING_CONNECTION_SUFFIX,
+  PULSE_URL_ENV,
 } from './options.js';
 import { Publisher, type PublisherOptions } from './publisher.js';
 import type { PulseStatus } from './status.js';
@@ -33,7 +36,8 @@ export class PulseClient {
   /** Connection and consumer events of every connection of this client; see {@link PulseStatus}. */
   readonly status$: Observable<PulseStatus>;
   readonly #statuses = new Subject<PulseStatus>();
-  readonly #options: ConnectionOptions;
+  /** The options, with the broker resolved (see {@link defaultBroker}). */
+  readonly #options: ConnectionOptions & { broker: NonNullable<ConnectionOptions['broker']> };
   readonly #manager: ConnectionManager;
   /** The publishers' own connection, opened when a publisher asks for one. */
   #publishing: ConnectionManager | undefined;
@@ -48,12 +52,13 @@ export class PulseClient {
       throw new InputError('connect() needs options: { broker, namespace, ... }');
     }
     this.namespace = checkNamespace(options.namespace);
-    this.#options = options;
+    const broker = options.broker ?? defaultBroker(options.logger);
+    this.#options = { ...options, broker };
     const password =
-      typeof options.broker === 'object' && !isTransport(options.broker)
-        ? options.broker.password
-        : typeof options.broker === 'string'
-          ? passwordOf(options.broker)
+      typeof broker === 'object' && !isTransport(broker)
+        ? broker.password
+        : typeof broker === 'string'
+          ? passwordOf(broker)
           : undefined;
     this.#secrets = password === undefined ? [] : [password];
     this.status$ = this.#statuses.asObservable();
@@ -63,10 +68,11 @@ export class PulseClient {
   /** A connection manager whose events go to `status$`; the main one's `closed` ends it. */
   #connection(connectionName: string | undefined, main: boolean): ConnectionManager {
     const options = this.#options;
-    const transport = isTransport(options.broker)
-      ? options.broker
+    const broker = options.broker;
+    const transport = isTransport(broker)
+      ? broker
       : new AmqpTransport({
-          broker: options.broker,
+          broker,
           credentials: options.credentials,
           heartbeat: options.heartbeat,
           tls: options.tls,
@@ -167,6 +173,20 @@ export class PulseClient {
 /** Connects to Pulse (in the background: see {@link PulseClient.connected} and `status$`). */
 export function connect(options: ConnectionOptions): PulseClient {
   return new PulseClient(options);
+}
+
+/**
+ * The broker of a `connect()` given none: `PULSE_URL`, else a fresh in-memory broker, so a new
+ * user's bot runs without any setup; the one log line says which, since a bot that was meant
+ * for a real Pulse must not quietly talk to itself.
+ */
+function defaultBroker(logger: Logger | undefined): string | Transport {
+  const url = process.env[PULSE_URL_ENV];
+  if (url) return url;
+  const message = `no broker given and ${PULSE_URL_ENV} unset: using the in-memory broker`;
+  if (logger) logger.info({ broker: MEMORY_TRANSPORT_DESCRIPTION }, message);
+  else process.stderr.write(`taskcluster-pulse: ${message}\n`);
+  return createMemoryBroker().transport();
 }
 
 function isTransport(broker: ConnectionOptions['broker']): broker is Transport {
