@@ -1,7 +1,8 @@
 /**
  * Runs the task-group monitor alone: `npx tsx examples/task-group-monitor/main.ts [taskGroupId]`.
- * With `PULSE_URL` (and `TASKCLUSTER_ROOT_URL`) it follows that task group on a real deployment;
- * without, it plays the demo's task group slowly on a simulation. Open the printed URL.
+ * With `PULSE_URL` and `TASKCLUSTER_ROOT_URL` it follows that task group on a real deployment;
+ * otherwise it plays the demo's task group slowly on a simulation. Open the printed URL; Ctrl-C
+ * stops it.
  */
 
 import { DEMO_TASK_GROUP, slugId } from '../../src/index.js';
@@ -10,6 +11,10 @@ import { startTaskGroupMonitor } from './monitor.js';
 
 /** Pause between the simulated group's steps, slow enough to watch. */
 const WATCHABLE_STEP_MS = 700;
+
+const stopped = new AbortController();
+process.once('SIGINT', () => stopped.abort());
+process.once('SIGTERM', () => stopped.abort());
 
 const environment = await exampleEnvironment();
 const taskGroupId = process.argv[2] ?? slugId();
@@ -21,12 +26,22 @@ const monitor = await startTaskGroupMonitor({
 });
 await monitor.ready;
 process.stdout.write(`task group ${taskGroupId}: open ${monitor.url}\n`);
-const stop = async () => {
-  await monitor.close();
-  await environment.close();
-};
-process.once('SIGINT', () => void stop());
+const signal = stopped.signal;
 if (environment.simulation !== undefined) {
-  await environment.simulation.play(DEMO_TASK_GROUP, { taskGroupId, stepDelay: WATCHABLE_STEP_MS });
-  process.stdout.write('the task group is resolved; Ctrl-C to stop\n');
+  try {
+    await environment.simulation.play(DEMO_TASK_GROUP, {
+      taskGroupId,
+      stepDelay: WATCHABLE_STEP_MS,
+      signal,
+    });
+    process.stdout.write('the task group is resolved; Ctrl-C to stop\n');
+  } catch (error) {
+    // Stopped while playing.
+    if (!signal.aborted) throw error;
+  }
 }
+if (!signal.aborted) {
+  await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+}
+await monitor.close();
+await environment.close();
