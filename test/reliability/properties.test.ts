@@ -9,6 +9,10 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TaskclusterHttpError } from '../../src/client/errors.js';
+import {
+  createTemporaryCredentials,
+  MAX_TEMPORARY_CREDENTIALS_SPAN_MS,
+} from '../../src/client/temporary-credentials.js';
 import { parseBrokerUrl } from '../../src/consumer/amqp-transport.js';
 import { createMemoryBroker } from '../../src/consumer/memory/memory-broker.js';
 import { compileTopicPattern, splitWords } from '../../src/consumer/memory/topic.js';
@@ -256,6 +260,65 @@ describe('scopeMatch', () => {
           }
         },
       ),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+describe('temporary credentials', () => {
+  const issuer = { clientId: 'issuer', accessToken: FIXED_SECRETS.restAccessToken };
+  const DAY = 86_400_000;
+
+  it('any options: credentials or an InputError; never more than 31 days, never from temporary', () => {
+    const time = fc.oneof(fc.integer({ min: 0, max: 4e12 }), fc.date(), fc.anything());
+    fc.assert(
+      fc.property(
+        fc.record(
+          {
+            credentials: fc.oneof(
+              fc.constant(issuer),
+              fc.constant({ ...issuer, certificate: '{"version":1}' }),
+              fc.anything(),
+            ),
+            start: time,
+            expiry: time,
+            scopes: fc.oneof(fc.array(fc.string({ maxLength: 5 })), fc.anything()),
+            name: fc.oneof(fc.constant(undefined), fc.string({ maxLength: 5 }), fc.anything()),
+          },
+          { requiredKeys: ['credentials', 'start', 'expiry', 'scopes'] },
+        ),
+        (options) => {
+          const result = outcome('temporary credentials', InputError, () =>
+            createTemporaryCredentials(options as never),
+          );
+          if (!result.ok) return;
+          const certificate = JSON.parse(result.value.certificate as string) as {
+            start: number;
+            expiry: number;
+          };
+          expect(certificate.expiry - certificate.start).toBeLessThanOrEqual(
+            MAX_TEMPORARY_CREDENTIALS_SPAN_MS,
+          );
+          expect(certificate.expiry).toBeGreaterThan(certificate.start);
+          expect(options.credentials).toBe(issuer);
+        },
+      ),
+      { numRuns: RUNS },
+    );
+    // Spans around the limit, in whole days and milliseconds.
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 40 * DAY }), (span) => {
+        const start = Date.UTC(2026, 0, 1);
+        const result = outcome('temporary span', InputError, () =>
+          createTemporaryCredentials({
+            credentials: issuer,
+            start,
+            expiry: start + span,
+            scopes: [],
+          }),
+        );
+        expect(result.ok).toBe(span <= MAX_TEMPORARY_CREDENTIALS_SPAN_MS);
+      }),
       { numRuns: RUNS },
     );
   });
