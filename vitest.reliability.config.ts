@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { SummaryReporter } from './test/support/summary-reporter.js';
 
 /**
  * The reliability suite (`npm run test:reliability`): faults against the real broker, the
@@ -8,6 +9,7 @@ import { defineConfig } from 'vitest/config';
  */
 export default defineConfig({
   test: {
+    reporters: ['default', new SummaryReporter()],
     include: ['test/reliability/**/*.test.ts'],
     fileParallelism: false,
     pool: 'forks',
