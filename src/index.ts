@@ -6,7 +6,6 @@
  */
 
 // Demo: simulated task groups published to a broker, for the demo and users' handler tests.
-export { ConnectFailedError } from './cli/errors.js';
 // Artifacts: downloads of every storage type, object uploads, and their errors.
 export type { ArtifactLocation, IntegrityFailure } from './client/artifact-errors.js';
 export { ArtifactError, ArtifactIntegrityError } from './client/artifact-errors.js';
@@ -147,12 +146,14 @@ export type { UploadData } from './client/upload-source.js';
 export type { AmqpTransportOptions } from './consumer/amqp-transport.js';
 // Consumer: connect, consume, handle, publish.
 export { AmqpTransport, parseBrokerUrl } from './consumer/amqp-transport.js';
+export { connectOrFail } from './consumer/connect-or-fail.js';
 export type { HandlerContext } from './consumer/context.js';
 export type { PoisonReason } from './consumer/decode.js';
 export { PoisonMessageError } from './consumer/decode.js';
 export {
   BrokerOperationError,
   ClosedError,
+  ConnectFailedError,
   HandlerTimeoutError,
   MissingExchangeError,
   PayloadValidationError,

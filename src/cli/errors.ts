@@ -1,6 +1,5 @@
 /**
- * The errors of a command: a wrong command line (a clear message, exit status 1, nothing sent),
- * and a broker that cannot be reached.
+ * The error of a wrong command line: a clear message, exit status 1, nothing sent.
  */
 
 import { TaskclusterPulseError } from '../errors.js';
@@ -11,14 +10,5 @@ export class CliUsageError extends TaskclusterPulseError {
 
   constructor(message: string, options: { cause?: unknown } = {}) {
     super('CliUsageError', message, options);
-  }
-}
-
-/** The broker could not be reached, or refused the first connection; the message has no password. */
-export class ConnectFailedError extends TaskclusterPulseError {
-  override name = 'ConnectFailedError';
-
-  constructor(message: string, options: { cause?: unknown } = {}) {
-    super('ConnectFailed', message, options);
   }
 }

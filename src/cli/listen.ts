@@ -7,14 +7,15 @@
 
 import { concatMap, filter, firstValueFrom, map } from 'rxjs';
 import type { Task } from '../client/generated/queue.js';
+import { connectOrFail } from '../consumer/connect-or-fail.js';
 import type { Message } from '../consumer/message.js';
 import { taskRouteBinding } from '../exchanges/routing-key.js';
 import { chooseBroker } from './broker.js';
-import { CLI_CONNECTION_NAME, connectOrFail } from './connect.js';
 import { CliUsageError } from './errors.js';
 import { parseFieldFlags } from './fields.js';
 import { messageAsJson, messageAsText } from './format.js';
 import type { CommandIo } from './io.js';
+import { CLI_CONNECTION_NAME } from './program.js';
 import { resolveExchange } from './services.js';
 import { taskLookup } from './task-details.js';
 

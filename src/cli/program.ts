@@ -11,6 +11,9 @@ import type { CommandIo } from './io.js';
 import { listen } from './listen.js';
 import { publish } from './publish.js';
 
+/** The connection name `tc-pulse` shows in the broker's connection list. */
+export const CLI_CONNECTION_NAME = 'tc-pulse';
+
 /** The package version `--version` prints (package.json is two levels up in src/ and dist/). */
 export const CLI_VERSION: string = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {

@@ -6,12 +6,13 @@
  */
 
 import { readFileSync } from 'node:fs';
+import { connectOrFail } from '../consumer/connect-or-fail.js';
 import { buildRoutingKey } from '../consumer/routing-key-builder.js';
 import { chooseBroker } from './broker.js';
-import { CLI_CONNECTION_NAME, connectOrFail } from './connect.js';
 import { CliUsageError } from './errors.js';
 import { parseFieldFlags } from './fields.js';
 import type { CommandIo } from './io.js';
+import { CLI_CONNECTION_NAME } from './program.js';
 import { resolveExchange } from './services.js';
 
 /** Options of `publish`. */

@@ -14,6 +14,15 @@ export class PulseConnectionError extends TaskclusterPulseError {
   }
 }
 
+/** The broker could not be reached, or refused the first connection; the message has no password. */
+export class ConnectFailedError extends TaskclusterPulseError {
+  override name = 'ConnectFailedError';
+
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('ConnectFailed', message, options);
+  }
+}
+
 /**
  * A queue exists with other arguments than the ones asked for (the broker's 406
  * PRECONDITION_FAILED on redeclare): delete it, or ask for the arguments it has.

@@ -6,8 +6,8 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { connectOrFail } from '../cli/connect.js';
 import type { ClientOptions, Logger } from '../client/options.js';
+import { connectOrFail } from '../consumer/connect-or-fail.js';
 import { createMemoryBroker, type MemoryBroker } from '../consumer/memory/memory-broker.js';
 import type { PulseClient } from '../consumer/pulse.js';
 import type { Transport } from '../consumer/transport.js';

@@ -5,12 +5,9 @@
  */
 
 import { filter, firstValueFrom, map } from 'rxjs';
-import type { ConnectionOptions } from '../consumer/options.js';
-import { connect, type PulseClient } from '../consumer/pulse.js';
 import { ConnectFailedError } from './errors.js';
-
-/** The connection name `tc-pulse` shows in the broker's connection list. */
-export const CLI_CONNECTION_NAME = 'tc-pulse';
+import type { ConnectionOptions } from './options.js';
+import { connect, type PulseClient } from './pulse.js';
 
 /**
  * Connects; rejects with the reason of the first failed attempt.
