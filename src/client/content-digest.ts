@@ -8,7 +8,7 @@ import { ArtifactIntegrityError } from './artifact-errors.js';
 /** The hash algorithms the object service announces and this client verifies. */
 export const CONTENT_HASH_ALGORITHMS = ['sha256', 'sha512'] as const;
 
-/** One of {@link CONTENT_HASH_ALGORITHMS}. */
+/** A hash algorithm the object service announces and downloads verify: `sha256` or `sha512`. */
 export type ContentHashAlgorithm = (typeof CONTENT_HASH_ALGORITHMS)[number];
 
 /** Hex digests by algorithm. */

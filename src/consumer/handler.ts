@@ -32,7 +32,7 @@ export const HANDLER_FAILED_REASON = 'handler-failed';
 /** A message handler; resolving acks the message, throwing retries or dead-letters it. */
 export type Handler<B> = (message: MessageOf<B>, context: HandlerContext) => Promise<void> | void;
 
-/** A running handler; see {@link handle}. */
+/** A running handler, as `PulseClient.handle` returns it. */
 export interface HandlerRunner {
   /** The durable queue's full name, or undefined for an exclusive queue. */
   readonly queue: string | undefined;

@@ -26,7 +26,7 @@ export const SIMULATED_API_VERSION = 'v1';
 /** The loopback address the server listens on. */
 export const SIMULATED_SERVER_HOST = '127.0.0.1';
 
-/** Options of {@link startApiServer}. */
+/** Options of the loopback API server that `startTaskclusterServer` builds on. */
 export interface ApiServerOptions {
   /** Permanent clients of the simulated deployment, by client id. */
   clients?: Record<string, SimulatedClient>;
