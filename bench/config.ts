@@ -38,7 +38,7 @@ export interface BenchSizes {
 /** The sizes. */
 export const FULL: BenchSizes = {
   consumeMessages: 200_000,
-  consumeRounds: 3,
+  consumeRounds: 2,
   latencyRate: 2_000,
   latencySeconds: 10,
   latencyRounds: 2,
