@@ -16,7 +16,6 @@ import {
   type Queue,
   QueueEvents,
 } from '../../src/index.js';
-import { untilConsuming } from '../consuming.js';
 
 /** Handlers the fetcher runs at once. */
 export const FETCHER_CONCURRENCY = 4;
@@ -95,7 +94,6 @@ export function startArtifactFetcher(options: ArtifactFetcherOptions): ArtifactF
     broker: options.broker,
     namespace: options.namespace ?? 'artifact-fetcher',
   });
-  const consuming = untilConsuming(pulse);
 
   /** Downloads one artifact of a run, whatever its storage type (hashes verified). */
   async function download(queue: Queue, taskId: string, runId: number, name: string) {
@@ -176,7 +174,7 @@ export function startArtifactFetcher(options: ArtifactFetcherOptions): ArtifactF
   );
 
   return {
-    ready: consuming(runner),
+    ready: runner.ready,
     stats,
     close: () => pulse.close(),
   };

@@ -14,7 +14,6 @@ import {
   QueueEvents,
   slugId,
 } from '../../src/index.js';
-import { untilConsuming } from '../consuming.js';
 
 /** The tag that marks the scheduler's own tasks, and the task each one follows. */
 export const FOLLOW_UP_TAG = 'followUpOf';
@@ -62,7 +61,6 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       : new QueueEvents({ exchangePrefix: options.exchangePrefix });
   const created = new Map<string, string>();
   const pulse = connect({ broker: options.broker, namespace: options.namespace ?? 'scheduler' });
-  const consuming = untilConsuming(pulse);
   const filter = options.taskGroupId === undefined ? {} : { taskGroupId: options.taskGroupId };
 
   const runner = pulse.handle(
@@ -107,7 +105,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   );
 
   return {
-    ready: consuming(runner),
+    ready: runner.ready,
     created,
     close: () => pulse.close(),
   };

@@ -46,6 +46,11 @@ export class QueueConsumer implements LinkUser {
   #setupFailures = 0;
   /** Links a set-up is running on, so that one link never gets two. */
   readonly #attaching = new Set<Link>();
+  #markConsuming!: () => void;
+  /** Resolves the first time the queue is declared, bound and consumed. */
+  readonly consuming = new Promise<void>((resolve) => {
+    this.#markConsuming = resolve;
+  });
 
   constructor(
     manager: ConnectionManager,
@@ -146,6 +151,7 @@ export class QueueConsumer implements LinkUser {
       source.consumerTag = consumerTag;
       source.consuming = true;
       this.#setupFailures = 0;
+      this.#markConsuming();
       this.#manager.report({ type: 'consuming', queue, connection: link.id });
     } catch (error) {
       if (source !== undefined) {

@@ -46,6 +46,11 @@ export interface HandlerRunner {
   close(gracePeriod?: number): Promise<void>;
   /** Rejects with the configuration error that stopped the runner, if one does. */
   readonly failed: Promise<never>;
+  /**
+   * Resolves once the queue is declared, bound and consumed for the first time, so no message
+   * published from then on is missed; rejects as {@link HandlerRunner.failed} does.
+   */
+  readonly ready: Promise<void>;
 }
 
 const silentLogger: Logger = {
@@ -89,6 +94,7 @@ class Runner implements HandlerRunner {
   #closed: Promise<void> | undefined;
   #fail!: (error: Error) => void;
   readonly failed: Promise<never>;
+  readonly ready: Promise<void>;
 
   constructor(
     manager: ConnectionManager,
@@ -127,6 +133,7 @@ class Runner implements HandlerRunner {
       },
       metrics,
     );
+    this.ready = Promise.race([this.#consumer.consuming, this.failed]);
     manager.register(this.#consumer).catch((error: unknown) => this.#fail(error as Error));
   }
 

@@ -144,6 +144,7 @@ describe('bindings', () => {
       async () => undefined,
     );
     await expect(runner.failed).rejects.toBeInstanceOf(QueueArgumentsMismatchError);
+    await expect(runner.ready).rejects.toBeInstanceOf(QueueArgumentsMismatchError);
     expect(runner.healthy).toBe(false);
     expect(f.pulse.healthy).toBe(false);
     await runner.close();

@@ -38,6 +38,27 @@ async function drain(queue: string) {
 }
 
 describe('handle', () => {
+  it('is ready once its queue is bound and consumed: a message published then is handled', async () => {
+    const f = await setUp();
+    const name = unique('ready');
+    queues.push(`queue/${f.namespace}/${name}`);
+    const handled: number[] = [];
+    const runner = f.pulse.handle(
+      { queueName: name, bindings: [f.taskBinding({ taskId: 'r' })] },
+      async (message) => {
+        handled.push(message.payload.n);
+      },
+    );
+    await runner.ready;
+    expect(runner.healthy).toBe(true);
+    await f.pulse
+      .publisher()
+      .publish(f.tasks, { payload: { kind: 'task', n: 7 }, routing: { taskId: 'r' } });
+    await waitFor(() => handled.length === 1, 'the message handled');
+    await runner.close();
+    expect(handled).toEqual([7]);
+  });
+
   it('handles 10,000 messages with concurrency 16, acks each, leaves the queue empty', async () => {
     const f = await setUp();
     const name = unique('bulk');
