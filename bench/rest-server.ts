@@ -16,6 +16,13 @@ export interface RestServerInfo {
   taskId: string;
 }
 
+/** What the server did over the whole benchmark. */
+export interface RestServerResult {
+  requests: number;
+  /** CPU time of the server process, in milliseconds. */
+  cpuMs: number;
+}
+
 /** The client id the benchmark's clients use. */
 const BENCH_CLIENT_ID = 'bench/client';
 
@@ -46,8 +53,10 @@ void runAsWorker(async () => {
     accessToken,
     taskId,
   } satisfies RestServerInfo);
+  const cpuStart = process.cpuUsage();
   await stop;
+  const cpu = process.cpuUsage(cpuStart);
   const requests = server.requests.length;
   await server.close();
-  return { requests };
+  return { requests, cpuMs: (cpu.user + cpu.system) / 1000 } satisfies RestServerResult;
 });

@@ -8,7 +8,7 @@
 import { runWorker, startWorker } from './child.js';
 import { type BenchSizes, REST_CONCURRENCY } from './config.js';
 import { progress, rate } from './log.js';
-import type { RestServerInfo } from './rest-server.js';
+import type { RestServerInfo, RestServerResult } from './rest-server.js';
 import type { RestResult, RestTask } from './rest-worker.js';
 import { median } from './stats.js';
 import type { ResultRow } from './table.js';
@@ -18,7 +18,7 @@ const WORKER = new URL('./rest-worker.js', import.meta.url);
 
 /** Runs the benchmark; `profile` writes CPU profiles of our client. */
 export async function rest(sizes: BenchSizes, profile: boolean): Promise<ResultRow[]> {
-  const server = startWorker<{ requests: number }>(SERVER, {}, profile);
+  const server = startWorker<RestServerResult>(SERVER, {}, profile);
   const info = (await server.ready) as RestServerInfo;
   const rows: ResultRow[] = [];
   try {
@@ -67,7 +67,10 @@ export async function rest(sizes: BenchSizes, profile: boolean): Promise<ResultR
     }
   } finally {
     server.stop();
-    await server.result.catch(() => undefined);
   }
+  const served = await server.result;
+  progress(
+    `rest server: ${served.requests} requests, ${((served.cpuMs * 1000) / served.requests).toFixed(0)} us server CPU/request`,
+  );
   return rows;
 }
