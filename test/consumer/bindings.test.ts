@@ -1,24 +1,12 @@
 import { filter, firstValueFrom, take, tap, toArray } from 'rxjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MissingExchangeError, QueueArgumentsMismatchError } from '../../src/consumer/errors.js';
 import { queueNames } from '../../src/consumer/names.js';
 import { workQueueArguments } from '../../src/consumer/queues.js';
 import { queueDepth, unique, waitFor, withRawChannel } from '../support/rabbitmq.js';
-import { type Fixture, fixture, nextStatus } from './fixtures.js';
+import { type Fixture, fixturePerTest, nextStatus } from './fixtures.js';
 
-let current: Fixture | undefined;
-let queues: string[] = [];
-afterEach(async () => {
-  await current?.cleanup(...queues);
-  current = undefined;
-  queues = [];
-});
-
-/** A fixture that `afterEach` cleans up. */
-async function setUp(options?: Parameters<typeof fixture>[0]): Promise<Fixture> {
-  current = await fixture(options);
-  return current;
-}
+const { setUp, queues } = fixturePerTest();
 
 async function publishTask(f: Fixture, taskId: string, n: number): Promise<void> {
   await f.pulse.publisher().publish(f.tasks, { payload: { kind: 'task', n }, routing: { taskId } });

@@ -1,5 +1,5 @@
 import { filter, firstValueFrom, take, tap, toArray } from 'rxjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ClosedError } from '../../src/consumer/errors.js';
 import { connect } from '../../src/consumer/pulse.js';
 import type { PulseStatus } from '../../src/consumer/status.js';
@@ -11,21 +11,9 @@ import {
   unique,
   waitFor,
 } from '../support/rabbitmq.js';
-import { type Fixture, fixture, nextStatus } from './fixtures.js';
+import { fixturePerTest, nextStatus } from './fixtures.js';
 
-let current: Fixture | undefined;
-let queues: string[] = [];
-afterEach(async () => {
-  await current?.cleanup(...queues);
-  current = undefined;
-  queues = [];
-});
-
-/** A fixture that `afterEach` cleans up. */
-async function setUp(options?: Parameters<typeof fixture>[0]): Promise<Fixture> {
-  current = await fixture(options);
-  return current;
-}
+const { setUp, queues } = fixturePerTest();
 
 describe('connection', () => {
   it('calls the credentials function on every connect', async () => {

@@ -1,30 +1,17 @@
 import { firstValueFrom, take, tap, toArray } from 'rxjs';
-import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { Message } from '../../src/consumer/message.js';
 import { taskRouteBinding } from '../../src/exchanges/routing-key.js';
 import { queueDepth, unique, waitFor } from '../support/rabbitmq.js';
 import {
-  type Fixture,
-  fixture,
+  fixturePerTest,
   nextStatus,
   type OtherPayload,
   type TaskPayload,
   type TaskRouting,
 } from './fixtures.js';
 
-let current: Fixture | undefined;
-let queues: string[] = [];
-afterEach(async () => {
-  await current?.cleanup(...queues);
-  current = undefined;
-  queues = [];
-});
-
-/** A fixture that `afterEach` cleans up. */
-async function setUp(options?: Parameters<typeof fixture>[0]): Promise<Fixture> {
-  current = await fixture(options);
-  return current;
-}
+const { setUp, queues } = fixturePerTest();
 
 describe('consume', () => {
   it('delivers exactly the messages the bindings match, with routing fields, routes and payloads', async () => {

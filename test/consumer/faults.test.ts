@@ -1,21 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { PulseStatus } from '../../src/consumer/status.js';
 import { closeConnectionsNamed, queueDepth, unique, waitFor } from '../support/rabbitmq.js';
-import { type Fixture, fixture, nextStatus } from './fixtures.js';
+import { type Fixture, fixturePerTest, nextStatus } from './fixtures.js';
 
-let current: Fixture | undefined;
-let queues: string[] = [];
-afterEach(async () => {
-  await current?.cleanup(...queues);
-  current = undefined;
-  queues = [];
-});
-
-/** A fixture that `afterEach` cleans up. */
-async function setUp(options?: Parameters<typeof fixture>[0]): Promise<Fixture> {
-  current = await fixture(options);
-  return current;
-}
+const { setUp, queues } = fixturePerTest();
 
 /** Publishes `total` task messages numbered from 0, in the background. */
 async function publishAll(f: Fixture, total: number): Promise<void> {

@@ -1,3 +1,4 @@
+import { afterEach } from 'vitest';
 /**
  * Exchanges, bindings and a publisher shared by the consumer tests: two test exchanges in a
  * random namespace with Taskcluster-shaped routing keys.
@@ -96,6 +97,30 @@ export async function fixture(
       await deleteExchanges(tasks.exchange, others.exchange);
       const all = queues.flatMap((q) => [q, `${q}/dead`, `${q}/retry`, `${q}/bindings`]);
       await deleteQueues(...all);
+    },
+  };
+}
+
+/**
+ * Fixtures cleaned up after each test of the calling file: `setUp()` makes one, and the queues
+ * a test pushes on `queues` are deleted with it.
+ */
+export function fixturePerTest(): {
+  setUp: (options?: Parameters<typeof fixture>[0]) => Promise<Fixture>;
+  queues: string[];
+} {
+  let current: Fixture | undefined;
+  const queues: string[] = [];
+  afterEach(async () => {
+    await current?.cleanup(...queues);
+    current = undefined;
+    queues.length = 0;
+  });
+  return {
+    queues,
+    async setUp(options) {
+      current = await fixture(options);
+      return current;
     },
   };
 }

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   ATTEMPTS_HEADER,
   DEAD_ERROR_HEADER,
@@ -8,21 +8,9 @@ import {
 } from '../../src/consumer/message.js';
 import { connect } from '../../src/consumer/pulse.js';
 import { BROKER_URL, queueDepth, unique, waitFor, withRawChannel } from '../support/rabbitmq.js';
-import { type Fixture, fixture, nextStatus, TASK_FIELDS } from './fixtures.js';
+import { fixturePerTest, nextStatus, TASK_FIELDS } from './fixtures.js';
 
-let current: Fixture | undefined;
-let queues: string[] = [];
-afterEach(async () => {
-  await current?.cleanup(...queues);
-  current = undefined;
-  queues = [];
-});
-
-/** A fixture that `afterEach` cleans up. */
-async function setUp(options?: Parameters<typeof fixture>[0]): Promise<Fixture> {
-  current = await fixture(options);
-  return current;
-}
+const { setUp, queues } = fixturePerTest();
 
 /** Reads (and acks) every message of a queue with a raw channel. */
 async function drain(queue: string) {

@@ -1,21 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEAD_REASON_HEADER, EXCHANGE_HEADER } from '../../src/consumer/message.js';
 import { deleteQueues, queueDepth, unique, waitFor, withRawChannel } from '../support/rabbitmq.js';
-import { type Fixture, fixture, nextStatus, TASK_FIELDS } from './fixtures.js';
+import { fixturePerTest, nextStatus, TASK_FIELDS } from './fixtures.js';
 
-let current: Fixture | undefined;
-let queues: string[] = [];
-afterEach(async () => {
-  await current?.cleanup(...queues);
-  current = undefined;
-  queues = [];
-});
-
-/** A fixture that `afterEach` cleans up. */
-async function setUp(options?: Parameters<typeof fixture>[0]): Promise<Fixture> {
-  current = await fixture(options);
-  return current;
-}
+const { setUp, queues } = fixturePerTest();
 
 const schema = {
   type: 'object',

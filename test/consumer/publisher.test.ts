@@ -1,6 +1,6 @@
 import * as promClient from 'prom-client';
 import { firstValueFrom, take, toArray } from 'rxjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   HandlerTimeoutError,
   PayloadValidationError,
@@ -10,21 +10,9 @@ import { DEAD_ERROR_HEADER, DEAD_REASON_HEADER } from '../../src/consumer/messag
 import { defineExchange } from '../../src/consumer/publisher.js';
 import { InputError } from '../../src/errors.js';
 import { unique, waitFor, withRawChannel } from '../support/rabbitmq.js';
-import { type Fixture, fixture, nextStatus, TASK_FIELDS } from './fixtures.js';
+import { fixturePerTest, nextStatus, TASK_FIELDS } from './fixtures.js';
 
-let current: Fixture | undefined;
-let queues: string[] = [];
-afterEach(async () => {
-  await current?.cleanup(...queues);
-  current = undefined;
-  queues = [];
-});
-
-/** A fixture that `afterEach` cleans up. */
-async function setUp(options?: Parameters<typeof fixture>[0]): Promise<Fixture> {
-  current = await fixture(options);
-  return current;
-}
+const { setUp, queues } = fixturePerTest();
 
 const schema = {
   $schema: 'http://json-schema.org/draft-06/schema#',
