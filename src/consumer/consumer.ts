@@ -196,11 +196,11 @@ export class QueueConsumer implements LinkUser {
       // The broker cancelled the consumer (its queue was deleted, for instance).
       source.consuming = false;
       this.#manager.report({ type: 'consumer-cancelled', queue: source.queue });
-      void source.channel.close().catch(() => undefined);
+      void source.close();
       return;
     }
     this.#metrics.counts.delivered++;
-    source.unsettled++;
+    source.delivered(delivery);
     let message: DeliveredMessage;
     try {
       message = this.#decoder.decode(delivery, source);
@@ -287,8 +287,7 @@ export class QueueConsumer implements LinkUser {
     }
     await this.#cancel(source);
     await source.whenSettled(gracePeriod);
-    source.open = false;
-    await source.channel.close().catch(() => undefined);
+    await source.close();
   }
 
   async #cancel(source: DeliveryChannel): Promise<void> {
@@ -318,8 +317,7 @@ export class QueueConsumer implements LinkUser {
       sources.map(async (source) => {
         await this.#cancel(source);
         if (source.open) await source.whenSettled(gracePeriod);
-        source.open = false;
-        await source.channel.close().catch(() => undefined);
+        await source.close();
       }),
     );
   }

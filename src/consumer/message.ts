@@ -62,7 +62,14 @@ export interface Message<Payload = unknown, Routing = Record<string, string | un
 /** The message type of a binding; over a union of bindings, the union of their messages. */
 export type MessageOf<B> = B extends Binding<infer P, infer R> ? Message<P, R> : never;
 
-/** A consumer's channel on one connection, and the messages it delivered that are unsettled. */
+/**
+ * A consumer's channel on one connection, and the messages it delivered that are unsettled.
+ *
+ * Acks are coalesced: they are sent once per turn of the event loop, as one `multiple` ack for
+ * the pending acks older than every unsettled delivery, and one ack each for the others, so a
+ * slow message never holds the prefetch slots of later ones. A `multiple` ack only ever names a
+ * delivery whose own ack is pending, and nacks are sent at once, before it.
+ */
 export class DeliveryChannel {
   readonly channel: TransportChannel;
   readonly link: Link;
@@ -75,6 +82,12 @@ export class DeliveryChannel {
   consumerTag = '';
   unsettled = 0;
   readonly #waiters = new Set<() => void>();
+  /** Unsettled deliveries by tag, in delivery (so tag) order. */
+  readonly #unsettledTags = new Map<number, Delivery>();
+  /** Acked deliveries whose ack is not sent yet. */
+  readonly #pending: Delivery[] = [];
+  #flushScheduled = false;
+  readonly #flush = () => this.flush();
 
   constructor(channel: TransportChannel, link: Link, queue: string, metrics: PulseMetrics) {
     this.channel = channel;
@@ -83,22 +96,65 @@ export class DeliveryChannel {
     this.metrics = metrics;
   }
 
-  /** Acknowledges a delivery of this channel. */
+  /** Records a delivery of this channel, unsettled until acked or nacked. */
+  delivered(delivery: Delivery): void {
+    this.unsettled++;
+    this.#unsettledTags.set(delivery.fields.deliveryTag, delivery);
+  }
+
+  /** Acknowledges a delivery of this channel (sent at the next flush). */
   ack(delivery: Delivery): boolean {
-    this.#settled();
+    this.#settled(delivery);
     if (!this.open) return false;
-    this.channel.ack(delivery);
+    this.#pending.push(delivery);
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      setImmediate(this.#flush);
+    }
     this.metrics.counts.acked++;
     return true;
   }
 
-  /** Rejects a delivery of this channel. */
+  /** Rejects a delivery of this channel, at once. */
   nack(delivery: Delivery, requeue: boolean): boolean {
-    this.#settled();
+    this.#settled(delivery);
     if (!this.open) return false;
     this.channel.nack(delivery, false, requeue);
     if (requeue) this.metrics.counts.requeued++;
     return true;
+  }
+
+  /** Sends the pending acks (see the class comment). */
+  flush(): void {
+    this.#flushScheduled = false;
+    const pending = this.#pending;
+    if (pending.length === 0) return;
+    if (!this.open) {
+      pending.length = 0;
+      return;
+    }
+    const oldestUnsettled = this.#unsettledTags.keys().next();
+    const limit = oldestUnsettled.done ? Number.POSITIVE_INFINITY : oldestUnsettled.value;
+    let cover: Delivery | undefined;
+    try {
+      for (const delivery of pending) {
+        const tag = delivery.fields.deliveryTag;
+        if (tag > limit) this.channel.ack(delivery);
+        else if (cover === undefined || tag > cover.fields.deliveryTag) cover = delivery;
+      }
+      if (cover !== undefined) this.channel.ack(cover, true);
+    } catch {
+      // The connection is closing: the broker redelivers what was not acked.
+      this.open = false;
+    }
+    pending.length = 0;
+  }
+
+  /** Sends the pending acks, then closes the channel (the broker requeues the unsettled). */
+  async close(): Promise<void> {
+    this.flush();
+    this.open = false;
+    await this.channel.close().catch(() => undefined);
   }
 
   /** Resolves when no delivery is unsettled, or after `timeoutMs`. */
@@ -116,7 +172,8 @@ export class DeliveryChannel {
     });
   }
 
-  #settled(): void {
+  #settled(delivery: Delivery): void {
+    this.#unsettledTags.delete(delivery.fields.deliveryTag);
     this.unsettled--;
     if (this.unsettled <= 0 && this.#waiters.size > 0) {
       for (const finish of [...this.#waiters]) finish();
