@@ -84,7 +84,7 @@ class Runner implements HandlerRunner {
   readonly #metrics: PulseMetrics;
   readonly #queue: PQueue;
   /** The signals of the calls running now, aborted on shutdown. */
-  readonly #calls = new Set<AbortController>();
+  readonly #calls = new Set<LazyHandlerContext>();
   readonly #clients: ClientCache;
   readonly #maxAttempts: number;
   readonly #retryDelay: number;
@@ -158,25 +158,36 @@ class Runner implements HandlerRunner {
     const start = performance.now();
     let failure: unknown;
     let timedOut = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const call = new AbortController();
-    this.#calls.add(call);
+    const context = new LazyHandlerContext(this.#logger, this.#clients);
+    this.#calls.add(context);
     try {
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          timedOut = true;
-          const error = new HandlerTimeoutError(this.#timeout);
-          call.abort(error);
-          reject(error);
-        }, this.#timeout);
-      });
-      const context = new LazyHandlerContext(call.signal, this.#logger, this.#clients);
-      await Promise.race([this.#handler(message as never, context), timeout]);
+      const result = this.#handler(message as never, context);
+      // A synchronous handler has finished already; an asynchronous one races its timeout with
+      // one promise and one timer, and no error is built unless it times out.
+      if (isPromiseLike(result)) {
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => {
+            timedOut = true;
+            const error = new HandlerTimeoutError(this.#timeout);
+            context.abort(error);
+            reject(error);
+          }, this.#timeout);
+          result.then(
+            () => {
+              clearTimeout(timer);
+              resolve();
+            },
+            (error: unknown) => {
+              clearTimeout(timer);
+              reject(error);
+            },
+          );
+        });
+      }
     } catch (error) {
       failure = error;
     } finally {
-      clearTimeout(timer);
-      this.#calls.delete(call);
+      this.#calls.delete(context);
       counts.inFlight--;
       this.#metrics.recordHandlerTime(performance.now() - start);
     }
@@ -240,4 +251,8 @@ class Runner implements HandlerRunner {
     this.#queue.clear();
     await this.#consumer.stop(0);
   }
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | undefined)?.then === 'function';
 }
