@@ -3,7 +3,6 @@
  * TLS certificates verified by default, and credentials fetched anew on every connect.
  */
 
-import { connect } from 'amqplib';
 import { InputError } from '../errors.js';
 import { PulseConnectionError, redact } from './errors.js';
 import {
@@ -67,7 +66,9 @@ export class AmqpTransport implements Transport {
       },
     };
     try {
-      return await connect(
+      // Loaded on the first connection, so that importing the package does not load amqplib.
+      const amqplib = await import('amqplib');
+      return await amqplib.connect(
         {
           protocol,
           hostname,

@@ -4,7 +4,9 @@
  * (redacted) reason.
  */
 
-import { filter, firstValueFrom, map } from 'rxjs';
+import { firstValueFrom } from 'rxjs/internal/firstValueFrom';
+import { filter } from 'rxjs/internal/operators/filter';
+import { map } from 'rxjs/internal/operators/map';
 import { ConnectFailedError } from './errors.js';
 import type { ConnectionOptions } from './options.js';
 import { connect, type PulseClient } from './pulse.js';

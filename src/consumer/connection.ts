@@ -4,7 +4,8 @@
  * registered user's setup (queues, bindings, consumers, publisher channel) on each connection.
  */
 
-import { type Observable, Subject } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { Subject } from 'rxjs/internal/Subject';
 import type { Logger } from '../client/options.js';
 import { type BackoffOptions, reconnectDelay } from './backoff.js';
 import { ClosedError, redact } from './errors.js';

@@ -3,7 +3,7 @@
  * unsubscribing cancels the consumer and closes its channel (unsettled messages are requeued).
  */
 
-import { Observable } from 'rxjs';
+import { Observable } from 'rxjs/internal/Observable';
 import type { Binding } from '../exchanges/types.js';
 import type { ConnectionManager } from './connection.js';
 import { QueueConsumer } from './consumer.js';

@@ -5,7 +5,10 @@
  */
 
 import type * as PromClient from 'prom-client';
-import { interval, map, type Observable, startWith } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { interval } from 'rxjs/internal/observable/interval';
+import { map } from 'rxjs/internal/operators/map';
+import { startWith } from 'rxjs/internal/operators/startWith';
 
 /** A snapshot of the counters; every count is since the client was created. */
 export interface PulseMetricsSnapshot {

@@ -5,7 +5,7 @@
  * applies flow control, and `mandatory` messages the broker returns reported.
  */
 
-import { Subject } from 'rxjs';
+import { Subject } from 'rxjs/internal/Subject';
 import { InputError } from '../errors.js';
 import type { ExchangeMethod, RoutingFilter } from '../exchanges/events.js';
 import { ROUTE_PREFIX } from '../exchanges/routing-key.js';

@@ -3,7 +3,11 @@
  * manager and hands out consumers, handler runners and publishers that share it.
  */
 
-import { distinctUntilChanged, map, type Observable, Subject, startWith } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { distinctUntilChanged } from 'rxjs/internal/operators/distinctUntilChanged';
+import { map } from 'rxjs/internal/operators/map';
+import { startWith } from 'rxjs/internal/operators/startWith';
+import { Subject } from 'rxjs/internal/Subject';
 import type { Logger } from '../client/options.js';
 import { InputError } from '../errors.js';
 import type { Binding } from '../exchanges/types.js';

@@ -3,18 +3,32 @@
  * and the consumer (poison detection). A schema is compiled once and cached.
  */
 
-import { Ajv, type AnySchemaObject, type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
+import { createRequire } from 'node:module';
+import type { Ajv, AnySchemaObject, ValidateFunction } from 'ajv';
 import { InputError } from '../errors.js';
 
 /** A message schema, or a validator already compiled from one. */
 export type PayloadSchema = AnySchemaObject | ValidateFunction;
 
-// Taskcluster's schemas declare draft-06, which ajv 8 does not bundle; the keywords they use
-// are the same, so the declaration is not checked.
-const ajv = new Ajv({ strict: false, validateSchema: false, allErrors: true });
-addFormats.default(ajv);
 const compiled = new WeakMap<object, ValidateFunction>();
+let ajv: Ajv | undefined;
+
+/**
+ * The schema compiler, loaded on first use: ajv is a large library that only consumers and
+ * publishers given schemas need, and loading it would double the package's import time.
+ */
+function compiler(): Ajv {
+  if (ajv === undefined) {
+    const require = createRequire(import.meta.url);
+    const { Ajv: AjvClass } = require('ajv') as typeof import('ajv');
+    const addFormats = require('ajv-formats') as { default: (instance: Ajv) => Ajv };
+    // Taskcluster's schemas declare draft-06, which ajv 8 does not bundle; the keywords they
+    // use are the same, so the declaration is not checked.
+    ajv = new AjvClass({ strict: false, validateSchema: false, allErrors: true });
+    addFormats.default(ajv);
+  }
+  return ajv;
+}
 
 /**
  * The validator of a schema.
@@ -25,7 +39,7 @@ export function validatorOf(schema: PayloadSchema): ValidateFunction {
   let validate = compiled.get(schema);
   if (validate === undefined) {
     try {
-      validate = ajv.compile(schema);
+      validate = compiler().compile(schema);
     } catch (error) {
       throw new InputError('the message schema does not compile', { cause: error });
     }

@@ -4,7 +4,7 @@
  * `methodId`, and a message in amqplib's words around RabbitMQ's reply text.
  */
 
-import { IllegalOperationError } from 'amqplib';
+import { createRequire } from 'node:module';
 
 /** AMQP reply codes the in-memory broker answers with. */
 export const ReplyCode = {
@@ -109,8 +109,14 @@ export function refusal(code: number, detail: string, method: AmqpMethod): Broke
   return new BrokerRefusal(code, `${prefix} - ${detail}`, method, code === ReplyCode.notAllowed);
 }
 
-/** The error amqplib throws when an operation is attempted on a closed channel or connection. */
+/**
+ * The error amqplib throws when an operation is attempted on a closed channel or connection.
+ * amqplib is loaded here on first use only, so that importing the package does not load it.
+ */
 export function illegalOperation(message: string): Error {
+  const { IllegalOperationError } = createRequire(import.meta.url)(
+    'amqplib',
+  ) as typeof import('amqplib');
   return new IllegalOperationError(message, `Stack capture: ${message}`);
 }
 
