@@ -134,6 +134,8 @@ class Runner implements HandlerRunner {
       metrics,
     );
     this.ready = Promise.race([this.#consumer.consuming, this.failed]);
+    // Like `failed`, `ready` rejects on a configuration error; whoever awaits it sees that.
+    this.ready.catch(() => undefined);
     manager.register(this.#consumer).catch((error: unknown) => this.#fail(error as Error));
   }
 
