@@ -16,6 +16,8 @@ import { recordCounts, size } from './support/report.js';
 import { Ledger, recoveryTimes, type Scenario, startScenario } from './support/scenario.js';
 
 const TOTAL = size(10_000, 50_000);
+/** A slow enough handler (16 at once) that the broker stops with most of the queue left. */
+const HANDLER_MS = 5;
 /** How long the broker stays down once the consumer noticed. */
 const OUTAGE_MS = size(3_000, 20_000);
 
@@ -32,7 +34,7 @@ it('the broker stopped and started mid-stream: the consumer waits, reconnects an
     { queueName, bindings: [s.binding()], concurrency: 16 },
     async (message) => {
       ledger.handle(message.payload.n, message);
-      await new Promise((resolve) => setTimeout(resolve, 2));
+      await new Promise((resolve) => setTimeout(resolve, HANDLER_MS));
     },
   );
   await waitFor(() => s.pulse.healthy, 'consuming');
