@@ -23,8 +23,8 @@ import { recordCounts, size } from './support/report.js';
 
 const CLIENT_ID = 'reliability-rest';
 /** Per-attempt timeout of the clients here; `delay` faults wait well past it. */
-const TIMEOUT_MS = 300;
-const SLOW_MS = 2_000;
+const TIMEOUT_MS = 600;
+const SLOW_MS = 3_000;
 
 let server: ApiServer;
 const logLines: string[] = [];
