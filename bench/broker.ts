@@ -97,9 +97,7 @@ export async function prefill(
   count: number,
 ): Promise<void> {
   for (let i = 0; i < count; i++) {
-    if (!publishMessage(channel, exchange, pool[i % pool.length]!)) {
-      await new Promise((resolve) => channel.once('drain', resolve));
-    }
+    if (!publishMessage(channel, exchange, pool[i % pool.length]!)) await drained(channel);
   }
   const deadline = performance.now() + PREFILL_SETTLE_TIMEOUT_MS;
   for (;;) {
@@ -110,6 +108,18 @@ export async function prefill(
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** Resolves when the channel can take more; rejects if it closes first (the broker went away). */
+function drained(channel: Channel): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onClose = () => reject(new Error('the broker closed the channel during the pre-fill'));
+    channel.once('close', onClose);
+    channel.once('drain', () => {
+      channel.off('close', onClose);
+      resolve();
+    });
+  });
 }
 
 /** Deletes queues and exchanges (missing ones are fine), each on a fresh channel. */

@@ -34,6 +34,15 @@ function parseArguments(argv: readonly string[]) {
   return { quick, profile, sections: sections as Section[] };
 }
 
+let finished = false;
+// A wait on a connection the broker dropped leaves nothing for node to wait on: it would exit
+// with status 0 and no table.
+process.on('exit', () => {
+  if (finished) return;
+  process.stderr.write('bench ended early: a wait was left without anything to wake it\n');
+  process.exitCode = 1;
+});
+
 async function main(): Promise<void> {
   const { quick, profile, sections } = parseArguments(process.argv.slice(2));
   const sizes = quick ? QUICK : FULL;
@@ -61,9 +70,11 @@ async function main(): Promise<void> {
   process.stderr.write(`\ndone in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
   mkdirSync('.bench-tmp', { recursive: true });
   writeFileSync('.bench-tmp/results.json', `${JSON.stringify({ quick, rows }, null, 2)}\n`);
+  finished = true;
 }
 
 main().catch((error: unknown) => {
+  finished = true;
   process.stderr.write(
     `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
   );
