@@ -6,7 +6,14 @@
 
 import { afterAll, expect } from 'vitest';
 import { DEBUG_ENV } from '../../../src/client/log.js';
-import { countDebugLine, leakedSecrets, recordShown } from './leak-scan.js';
+import {
+  countDebugLine,
+  leakedSecrets,
+  recordShown,
+  registeredSecrets,
+  scanned,
+} from './leak-scan.js';
+import { recordCounts } from './report.js';
 
 /** The prefix of the REST client's stderr debug lines, which are recorded but not echoed. */
 const DEBUG_LINE_PREFIX = 'taskcluster-pulse client:';
@@ -32,5 +39,7 @@ tap(process.stderr);
 tap(process.stdout);
 
 afterAll(() => {
+  const file = expect.getState().testPath?.split('/').pop() ?? 'unknown';
+  recordCounts(`leak-scan ${file}`, { secrets: registeredSecrets().length, ...scanned() });
   expect(leakedSecrets(), 'secrets shown in output, logs, status events or errors').toEqual([]);
 });
