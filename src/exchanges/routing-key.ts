@@ -85,6 +85,13 @@ function wordFor(field: RoutingKeyField, value: string | undefined): string {
       `routing-key field "${field.name}" is a single word and must not contain ".", got "${value}"`,
     );
   }
+  // A value that is a topic wildcard would quietly widen the binding (a `#` in a single-word
+  // field matches any number of words): a filter says "any value" by leaving the field out.
+  if (value.split('.').some((word) => word === '*' || word === '#')) {
+    throw new RoutingKeyError(
+      `routing-key field "${field.name}" must not be the wildcard "${value}": leave the field out to match any value`,
+    );
+  }
   return value;
 }
 
