@@ -11,6 +11,8 @@ import { ConnectFailedError } from './errors.js';
 import type { ConnectionOptions } from './options.js';
 import { connect, type PulseClient } from './pulse.js';
 
+const CANNOT_CONNECT = 'cannot connect to';
+
 /**
  * Connects; rejects with the reason of the first failed attempt.
  * @throws {ConnectFailedError} when the first attempt fails (the message has no password).
@@ -30,9 +32,12 @@ export async function connectOrFail(options: ConnectionOptions): Promise<PulseCl
   ]);
   if (outcome !== undefined) {
     await pulse.close();
-    // The transport's reasons usually name the broker already.
+    // The AMQP transport's reasons start with the same words and name the broker already
+    // (redacted: the broker may show as `***` where the user name equals the password).
     throw new ConnectFailedError(
-      outcome.includes(pulse.broker) ? outcome : `cannot connect to ${pulse.broker}: ${outcome}`,
+      outcome.startsWith(CANNOT_CONNECT)
+        ? outcome
+        : `${CANNOT_CONNECT} ${pulse.broker}: ${outcome}`,
     );
   }
   return pulse;
