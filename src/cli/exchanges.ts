@@ -4,12 +4,10 @@
  * the binding a filter makes. Neither connects to a broker.
  */
 
-import { taskRouteBinding } from '../exchanges/routing-key.js';
 import type { RoutingKeyField } from '../exchanges/types.js';
-import { CliUsageError } from './errors.js';
-import { flagOf, parseFieldFlags } from './fields.js';
+import { flagOf } from './fields.js';
 import type { CommandIo } from './io.js';
-import { eventsOf, resolveExchange, SERVICE_NAMES } from './services.js';
+import { bindingOfFlags, eventsOf, SERVICE_NAMES } from './services.js';
 
 function describeField(field: RoutingKeyField): string {
   if (field.constant !== undefined) return `${field.name}=${field.constant}`;
@@ -58,15 +56,7 @@ export function printBinding(
   options: { route?: string; exchangePrefix?: string; json?: boolean },
   io: CommandIo,
 ): void {
-  const target = resolveExchange(reference, options.exchangePrefix);
-  const fields = parseFieldFlags(fieldWords, target.entry.routingKey, reference);
-  if (options.route !== undefined && Object.keys(fields).length > 0) {
-    throw new CliUsageError('give either routing-key fields or --route, not both');
-  }
-  const binding =
-    options.route === undefined
-      ? target.method(fields)
-      : taskRouteBinding(target.method(), options.route);
+  const binding = bindingOfFlags(reference, fieldWords, options);
   if (options.json) {
     io.out(
       JSON.stringify({ exchange: binding.exchange, routingKeyPattern: binding.routingKeyPattern }),

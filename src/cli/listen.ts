@@ -9,14 +9,12 @@ import { concatMap, filter, firstValueFrom, map } from 'rxjs';
 import type { Task } from '../client/generated/queue.js';
 import { connectOrFail } from '../consumer/connect-or-fail.js';
 import type { Message } from '../consumer/message.js';
-import { taskRouteBinding } from '../exchanges/routing-key.js';
 import { chooseBroker } from './broker.js';
 import { CliUsageError } from './errors.js';
-import { parseFieldFlags } from './fields.js';
 import { messageAsJson, messageAsText } from './format.js';
 import type { CommandIo } from './io.js';
 import { CLI_CONNECTION_NAME } from './program.js';
-import { resolveExchange } from './services.js';
+import { bindingOfFlags } from './services.js';
 import { taskLookup } from './task-details.js';
 
 /** Options of `listen`. */
@@ -39,15 +37,7 @@ export async function listen(
   options: ListenOptions,
   io: CommandIo,
 ): Promise<void> {
-  const target = resolveExchange(reference, options.exchangePrefix);
-  const fields = parseFieldFlags(fieldWords, target.entry.routingKey, reference);
-  if (options.route !== undefined && Object.keys(fields).length > 0) {
-    throw new CliUsageError('give either routing-key fields or --route, not both');
-  }
-  const binding =
-    options.route === undefined
-      ? target.method(fields)
-      : taskRouteBinding(target.method(), options.route);
+  const binding = bindingOfFlags(reference, fieldWords, options);
   const lookup = options.withTask ? taskLookup(io.env) : undefined;
   const print = async (message: Message): Promise<void> => {
     let task: Task | undefined;

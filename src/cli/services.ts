@@ -11,8 +11,10 @@ import { NotifyEvents } from '../exchanges/generated/notify-events.js';
 import { QueueEvents } from '../exchanges/generated/queue-events.js';
 import { TreeherderEvents } from '../exchanges/generated/treeherder-events.js';
 import { WorkerManagerEvents } from '../exchanges/generated/worker-manager-events.js';
-import type { ExchangeEntry } from '../exchanges/types.js';
+import { taskRouteBinding } from '../exchanges/routing-key.js';
+import type { Binding, ExchangeEntry } from '../exchanges/types.js';
 import { CliUsageError } from './errors.js';
+import { parseFieldFlags } from './fields.js';
 
 /** The events classes by service name (the tables' `serviceName`). */
 const SERVICES = {
@@ -68,4 +70,23 @@ export function resolveExchange(reference: string, exchangePrefix?: string): Res
   }
   const method = (events as unknown as Record<string, ResolvedExchange['method']>)[entry.name]!;
   return { service, entry, exchange: method.exchange, method };
+}
+
+/**
+ * The binding a command line asks for: `<service>.<exchange>` with routing-key field flags, or
+ * with `--route` (a task-route binding); both at once is a usage error.
+ */
+export function bindingOfFlags(
+  reference: string,
+  fieldWords: readonly string[],
+  options: { route?: string | undefined; exchangePrefix?: string | undefined },
+): Binding {
+  const target = resolveExchange(reference, options.exchangePrefix);
+  const fields = parseFieldFlags(fieldWords, target.entry.routingKey, reference);
+  if (options.route !== undefined && Object.keys(fields).length > 0) {
+    throw new CliUsageError('give either routing-key fields or --route, not both');
+  }
+  return options.route === undefined
+    ? target.method(fields)
+    : taskRouteBinding(target.method(), options.route);
 }
