@@ -4,12 +4,10 @@
  * (redacted) reason.
  */
 
-import { firstValueFrom } from 'rxjs/internal/firstValueFrom';
-import { filter } from 'rxjs/internal/operators/filter';
-import { map } from 'rxjs/internal/operators/map';
 import { ConnectFailedError } from './errors.js';
 import type { ConnectionOptions } from './options.js';
 import { connect, type PulseClient } from './pulse.js';
+import { filter, firstValueFrom, map } from './rx.js';
 
 const CANNOT_CONNECT = 'cannot connect to';
 

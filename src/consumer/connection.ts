@@ -5,11 +5,11 @@
  */
 
 import type { Observable } from 'rxjs';
-import { Subject } from 'rxjs/internal/Subject';
 import type { Logger } from '../client/options.js';
 import { type BackoffOptions, reconnectDelay } from './backoff.js';
 import { ClosedError, redact } from './errors.js';
 import { DEFAULT_GRACE_PERIOD_MS, DEFAULT_RECYCLE_INTERVAL_MS } from './options.js';
+import { Subject } from './rx.js';
 import type { PulseStatus } from './status.js';
 import type { Transport, TransportConfirmChannel, TransportConnection } from './transport.js';
 

@@ -3,13 +3,13 @@
  * unsubscribing cancels the consumer and closes its channel (unsettled messages are requeued).
  */
 
-import { Observable } from 'rxjs/internal/Observable';
 import type { Binding } from '../exchanges/types.js';
 import type { ConnectionManager } from './connection.js';
 import { QueueConsumer } from './consumer.js';
 import type { MessageOf } from './message.js';
 import type { PulseMetrics } from './metrics.js';
 import type { ConsumerOptions } from './options.js';
+import { Observable } from './rx.js';
 import { checkConsumerOptions } from './validate.js';
 
 /** The messages of a queue bound to `options.bindings`, typed by those bindings. */

@@ -6,9 +6,7 @@
 
 import type * as PromClient from 'prom-client';
 import type { Observable } from 'rxjs';
-import { interval } from 'rxjs/internal/observable/interval';
-import { map } from 'rxjs/internal/operators/map';
-import { startWith } from 'rxjs/internal/operators/startWith';
+import { interval, map, startWith } from './rx.js';
 
 /** A snapshot of the counters; every count is since the client was created. */
 export interface PulseMetricsSnapshot {

@@ -5,7 +5,6 @@
  * applies flow control, and `mandatory` messages the broker returns reported.
  */
 
-import { Subject } from 'rxjs/internal/Subject';
 import { InputError } from '../errors.js';
 import type { ExchangeMethod, RoutingFilter } from '../exchanges/events.js';
 import { ROUTE_PREFIX } from '../exchanges/routing-key.js';
@@ -27,6 +26,7 @@ import {
 } from './options.js';
 import { brokerDetail, NOT_FOUND, PRECONDITION_FAILED, withChannel } from './queues.js';
 import { buildRoutingKey } from './routing-key-builder.js';
+import { Subject } from './rx.js';
 import { type PayloadSchema, schemaErrors, validatorOf } from './schema.js';
 import type { Delivery, PublishOptions, TransportConfirmChannel } from './transport.js';
 

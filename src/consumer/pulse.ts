@@ -4,10 +4,6 @@
  */
 
 import type { Observable } from 'rxjs';
-import { distinctUntilChanged } from 'rxjs/internal/operators/distinctUntilChanged';
-import { map } from 'rxjs/internal/operators/map';
-import { startWith } from 'rxjs/internal/operators/startWith';
-import { Subject } from 'rxjs/internal/Subject';
 import type { Logger } from '../client/options.js';
 import { InputError } from '../errors.js';
 import type { Binding } from '../exchanges/types.js';
@@ -28,6 +24,7 @@ import {
   PULSE_URL_ENV,
 } from './options.js';
 import { Publisher, type PublisherOptions } from './publisher.js';
+import { distinctUntilChanged, map, Subject, startWith } from './rx.js';
 import type { PulseStatus } from './status.js';
 import type { Transport } from './transport.js';
 
