@@ -4,6 +4,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import slugid from 'slugid';
+import type { Certificate } from '../client/options.js';
 import { AuthenticationFailure, type ClientLookup } from './clients.js';
 import { isScopeList, satisfiesAll } from './scopes.js';
 
@@ -24,16 +25,11 @@ export interface CertifiedCredentials {
   scopes: string[];
 }
 
-/** The certificate fields after shape checks. */
-interface CertificateFields {
-  version: number;
-  scopes: string[];
-  start: number;
-  expiry: number;
-  seed: string;
-  signature: string;
-  issuer?: string;
-}
+/**
+ * The certificate fields after shape checks: the client's type, with any version number, so the
+ * version check below is the verifier's own (only types come from the client).
+ */
+type CertificateFields = Omit<Certificate, 'version'> & { version: number };
 
 /** base64url without padding, the encoding of temporary access tokens. */
 function base64UrlNoPadding(bytes: Buffer): string {
