@@ -156,6 +156,17 @@ function snapshot(status: TaskStatus): TaskStatus {
   return structuredClone(status);
 }
 
+/** What every message about a claimed run starts with. */
+function ofRun(status: TaskStatus, run: Required<RunRef>) {
+  return {
+    version: 1 as const,
+    status: snapshot(status),
+    runId: run.runId,
+    workerGroup: run.workerGroup,
+    workerId: run.workerId,
+  };
+}
+
 /** `task-defined`. */
 export function taskDefinedMessage(task: TaskDefinition, status: TaskStatus): QueueMessage {
   return {
@@ -188,11 +199,7 @@ export function taskRunningMessage(
     type: 'taskRunning',
     ...envelope('taskRunning', taskRoutingKey(status, run), task.routes),
     payload: {
-      version: 1,
-      status: snapshot(status),
-      runId: run.runId,
-      workerGroup: run.workerGroup,
-      workerId: run.workerId,
+      ...ofRun(status, run),
       takenUntil: run.takenUntil,
       task: { tags: { ...task.tags } },
     },
@@ -210,11 +217,7 @@ export function taskResolvedMessage(
     type,
     ...envelope(type, taskRoutingKey(status, run), task.routes),
     payload: {
-      version: 1,
-      status: snapshot(status),
-      runId: run.runId,
-      workerGroup: run.workerGroup,
-      workerId: run.workerId,
+      ...ofRun(status, run),
       task: { tags: { ...task.tags } },
     },
   };
@@ -256,11 +259,7 @@ export function artifactCreatedMessage(
     type: 'artifactCreated',
     ...envelope('artifactCreated', taskRoutingKey(status, run), task.routes),
     payload: {
-      version: 1,
-      status: snapshot(status),
-      runId: run.runId,
-      workerGroup: run.workerGroup,
-      workerId: run.workerId,
+      ...ofRun(status, run),
       artifact: {
         storageType: artifact.storageType,
         name: artifact.name,
