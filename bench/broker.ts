@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { type Channel, type ChannelModel, connect } from 'amqplib';
 import type { Binding } from '../src/index.js';
-import type { BenchMessage } from './messages.js';
+import { type BenchMessage, benchEvents, benchExchangePrefix } from './messages.js';
 
 /** The broker URL. */
 export const BROKER_URL = process.env.PULSE_TEST_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -132,4 +132,36 @@ export async function cleanUp(
   for (const queue of queues) await channel.deleteQueue(queue);
   for (const exchange of exchanges) await channel.deleteExchange(exchange);
   await channel.close();
+}
+
+/** What a consume benchmark runs on: a raw connection, a channel, the run's own exchange. */
+export interface BenchBroker {
+  connection: ChannelModel;
+  channel: Channel;
+  /** A prefix of this run's own, so its exchange never meets another run's. */
+  exchangePrefix: string;
+  /** `taskCompleted` on that prefix, what every trial queue is bound with. */
+  binding: ReturnType<ReturnType<typeof benchEvents>['taskCompleted']>;
+}
+
+/** Opens a {@link BenchBroker}; close it with {@link closeBenchBroker}. */
+export async function openBenchBroker(): Promise<BenchBroker> {
+  const connection = await rawConnection();
+  const channel = await connection.createChannel();
+  const exchangePrefix = benchExchangePrefix();
+  return {
+    connection,
+    channel,
+    exchangePrefix,
+    binding: benchEvents(exchangePrefix).taskCompleted(),
+  };
+}
+
+/** Deletes `queues` and the run's exchange, then closes the connection. */
+export async function closeBenchBroker(
+  broker: BenchBroker,
+  queues: readonly string[] = [],
+): Promise<void> {
+  await cleanUp(broker.connection, queues, [broker.binding.exchange]);
+  await broker.connection.close();
 }

@@ -7,9 +7,10 @@
 import type { Channel } from 'amqplib';
 import {
   cleanUp,
+  closeBenchBroker,
   declareTrialQueue,
+  openBenchBroker,
   publishMessage,
-  rawConnection,
   SENT_AT_HEADER,
   trialQueues,
 } from './broker.js';
@@ -17,7 +18,7 @@ import { startWorker } from './child.js';
 import { type BenchSizes, STEADY_PREFETCH } from './config.js';
 import type { ConsumerKind, ConsumeTask, LatencyResult } from './consume-worker.js';
 import { progress } from './log.js';
-import { type BenchMessage, benchEvents, benchExchangePrefix } from './messages.js';
+import type { BenchMessage } from './messages.js';
 import { median } from './stats.js';
 import type { ResultRow } from './table.js';
 import { CONSUME_WORKER } from './throughput.js';
@@ -67,10 +68,8 @@ export async function latency(
   pool: readonly BenchMessage[],
   profile: boolean,
 ): Promise<ResultRow[]> {
-  const connection = await rawConnection();
-  const channel = await connection.createChannel();
-  const exchangePrefix = benchExchangePrefix();
-  const binding = benchEvents(exchangePrefix).taskCompleted();
+  const broker = await openBenchBroker();
+  const { connection, channel, exchangePrefix, binding } = broker;
   const results: Record<ConsumerKind, LatencyResult[]> = {
     baseline: [],
     handle: [],
@@ -123,8 +122,7 @@ export async function latency(
       }
     }
   } finally {
-    await cleanUp(connection, [], [binding.exchange]);
-    await connection.close();
+    await closeBenchBroker(broker);
   }
   const medianOf = (kind: ConsumerKind, key: 'p50' | 'p99') =>
     median(results[kind].map((result) => result[key]));

@@ -6,12 +6,18 @@
  */
 
 import { readFile } from 'node:fs/promises';
-import { cleanUp, declareTrialQueue, prefill, rawConnection, trialQueues } from './broker.js';
+import {
+  closeBenchBroker,
+  declareTrialQueue,
+  openBenchBroker,
+  prefill,
+  trialQueues,
+} from './broker.js';
 import { startWorker } from './child.js';
 import { type BenchSizes, SLOW_CONCURRENCY, SLOW_HANDLER_MS, STEADY_PREFETCH } from './config.js';
 import type { ConsumerKind, ConsumeTask, MemoryResult } from './consume-worker.js';
 import { progress } from './log.js';
-import { type BenchMessage, benchEvents, benchExchangePrefix } from './messages.js';
+import type { BenchMessage } from './messages.js';
 import type { ResultRow } from './table.js';
 import { CONSUME_WORKER } from './throughput.js';
 
@@ -76,10 +82,8 @@ export async function memory(
   pool: readonly BenchMessage[],
   profile: boolean,
 ): Promise<ResultRow[]> {
-  const connection = await rawConnection();
-  const channel = await connection.createChannel();
-  const exchangePrefix = benchExchangePrefix();
-  const binding = benchEvents(exchangePrefix).taskCompleted();
+  const broker = await openBenchBroker();
+  const { channel, exchangePrefix, binding } = broker;
   const queues = trialQueues('memory');
   const summaries: Partial<Record<ConsumerKind, RssSummary>> = {};
   try {
@@ -108,8 +112,7 @@ export async function memory(
       );
     }
   } finally {
-    await cleanUp(connection, queues.all, [binding.exchange]);
-    await connection.close();
+    await closeBenchBroker(broker, queues.all);
   }
   const ours = summaries.handle!;
   const base = summaries.baseline!;

@@ -5,12 +5,19 @@
  * process on a fresh queue; the medians are reported.
  */
 
-import { cleanUp, declareTrialQueue, prefill, rawConnection, trialQueues } from './broker.js';
+import {
+  cleanUp,
+  closeBenchBroker,
+  declareTrialQueue,
+  openBenchBroker,
+  prefill,
+  trialQueues,
+} from './broker.js';
 import { runWorker } from './child.js';
 import { type BenchSizes, CONSUME_PREFETCHES, HANDLE_CONCURRENCIES } from './config.js';
 import type { ConsumerKind, ConsumeTask, ThroughputResult } from './consume-worker.js';
 import { progress, rate } from './log.js';
-import { type BenchMessage, benchEvents, benchExchangePrefix } from './messages.js';
+import type { BenchMessage } from './messages.js';
 import { median } from './stats.js';
 import type { ResultRow } from './table.js';
 
@@ -39,10 +46,8 @@ export async function consumeThroughput(
   pool: readonly BenchMessage[],
   profile: boolean,
 ): Promise<ResultRow[]> {
-  const connection = await rawConnection();
-  const channel = await connection.createChannel();
-  const exchangePrefix = benchExchangePrefix();
-  const binding = benchEvents(exchangePrefix).taskCompleted();
+  const broker = await openBenchBroker();
+  const { connection, channel, exchangePrefix, binding } = broker;
   const rows: ResultRow[] = [];
   try {
     for (const prefetch of CONSUME_PREFETCHES) {
@@ -92,8 +97,7 @@ export async function consumeThroughput(
       }
     }
   } finally {
-    await cleanUp(connection, [], [binding.exchange]);
-    await connection.close();
+    await closeBenchBroker(broker);
   }
   return rows;
 }
