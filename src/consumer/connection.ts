@@ -89,6 +89,8 @@ export class ConnectionManager {
   #current: Link | undefined;
   #linkCount = 0;
   #closing = false;
+  /** Recycles under way; see {@link ConnectionManager.recycle}. */
+  readonly #recycles = new Set<Promise<void>>();
   #closed: Promise<void> | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #recycleTimer: ReturnType<typeof setTimeout> | undefined;
@@ -171,6 +173,7 @@ export class ConnectionManager {
     clearTimeout(this.#timer);
     clearTimeout(this.#recycleTimer);
     this.#wakeUp?.();
+    await Promise.allSettled(this.#recycles);
     const link = this.#current;
     const grace = this.#options.gracePeriod ?? DEFAULT_GRACE_PERIOD_MS;
     if (link !== undefined) {
@@ -257,7 +260,14 @@ export class ConnectionManager {
    * Replaces `link` (default: the current one) by a new connection: the users are set up on
    * the new one first, then released gracefully from the old one, which is then closed.
    */
-  async recycle(link: Link | undefined = this.#current): Promise<void> {
+  recycle(link: Link | undefined = this.#current): Promise<void> {
+    const run = this.#recycle(link);
+    // close() waits for it, so that the old connection is closed before close() resolves.
+    this.#recycles.add(run);
+    return run.finally(() => this.#recycles.delete(run));
+  }
+
+  async #recycle(link: Link | undefined): Promise<void> {
     if (link === undefined || link !== this.#current || this.#closing) return;
     this.report({ type: 'recycling', connection: link.id });
     let next: Link;
