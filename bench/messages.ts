@@ -4,7 +4,8 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { QueueEvents, simulatedTaskDefinition, slugId, taskResolvedMessage } from '../src/index.js';
+import { QueueEvents, slugId } from '../src/index.js';
+import { simulatedTaskDefinition, taskResolvedMessage } from '../src/testing/index.js';
 import type { TaskRun, TaskStatus } from '../src/testing/queue-types.js';
 
 /** Distinct messages built; the pre-fill cycles through them. */

@@ -5,7 +5,7 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { startTaskclusterServer } from '../src/index.js';
+import { startTaskclusterServer } from '../src/testing/index.js';
 import { reportReady, runAsWorker, stopRequested } from './worker-ipc.js';
 
 /** What the clients need to reach the server. */

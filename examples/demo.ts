@@ -5,7 +5,8 @@
  * ends with a summary. Exits 0 when every resolved task was handled, 1 otherwise.
  */
 
-import { DEMO_TASK_GROUP, type Logger, slugId, startSimulation } from '../src/index.js';
+import { type Logger, slugId } from '../src/index.js';
+import { DEMO_TASK_GROUP, startSimulation } from '../src/testing/index.js';
 import {
   type ArtifactOutcome,
   startArtifactFetcher,

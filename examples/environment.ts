@@ -9,9 +9,8 @@ import {
   type ClientOptions,
   type ConnectionOptions,
   optionsFromEnvironment,
-  type Simulation,
-  startSimulation,
 } from '../src/index.js';
+import { type Simulation, startSimulation } from '../src/testing/index.js';
 
 /** The broker and REST options an example runs with. */
 export interface ExampleEnvironment {

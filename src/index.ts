@@ -1,11 +1,12 @@
 /**
  * taskcluster-pulse: typed Taskcluster exchange bindings, a Pulse consumer as RxJS streams,
- * and the Hawk-signed Taskcluster REST client. This file is the whole public surface.
+ * and the Hawk-signed Taskcluster REST client. This file is the whole public surface of the main
+ * entry point; the simulated Taskcluster for tests is the `taskcluster-pulse/testing` entry
+ * (src/testing/index.ts).
  *
  * @packageDocumentation
  */
 
-// Demo: simulated task groups published to a broker, for the demo and users' handler tests.
 // Artifacts: downloads of every storage type, object uploads, and their errors.
 export type { ArtifactLocation, IntegrityFailure } from './client/artifact-errors.js';
 export { ArtifactError, ArtifactIntegrityError } from './client/artifact-errors.js';
@@ -231,29 +232,6 @@ export type {
   TransportConfirmChannel,
   TransportConnection,
 } from './consumer/transport.js';
-export type { ForwardOptions, QueueMessageForwarder } from './demo/forward.js';
-export { forwardQueueMessages } from './demo/forward.js';
-export type {
-  PlannedTask,
-  PlayedTaskGroup,
-  PlayOptions,
-  TaskGroupPlan,
-} from './demo/lifecycle.js';
-export {
-  checkPlan,
-  DEFAULT_STEP_DELAY_MS,
-  defineTaskGroup,
-  playTaskGroup,
-  SIMULATED_WORKER_COUNT,
-} from './demo/lifecycle.js';
-export { DEMO_TASK_GROUP } from './demo/plans.js';
-export type { Simulation, SimulationOptions } from './demo/simulation.js';
-export {
-  SIMULATION_CLIENT_ID,
-  SIMULATION_CLIENT_SCOPES,
-  SIMULATION_NAMESPACE,
-  startSimulation,
-} from './demo/simulation.js';
 export type { ErrorOptions } from './errors.js';
 // Errors shared by every module.
 export { InputError, TaskclusterPulseError } from './errors.js';
@@ -332,65 +310,6 @@ export type {
   RoutingKeyField,
   RoutingOf,
 } from './exchanges/types.js';
-// Testing: the simulated Taskcluster deployment (a Hawk-verifying loopback server).
-export type { ApiErrorBody, RequestInfo } from './testing/api-error.js';
-export { SimulatedApiError } from './testing/api-error.js';
-export type { ApiServer, ApiServerOptions } from './testing/api-server.js';
-export type { SimulatedClient } from './testing/clients.js';
-export type { Fault } from './testing/faults.js';
-export type {
-  AddObjectOptions,
-  ObjectHashes,
-  SimulatedObject,
-  SimulatedObjectService,
-} from './testing/object-service.js';
-// Testing: the queue's Pulse messages, built as its exchange schemas define them.
-export type {
-  ArtifactCreatedPayload,
-  QueueMessage,
-  RunRef,
-  TaskDefinedPayload,
-  TaskExceptionPayload,
-  TaskGroupChangedPayload,
-  TaskPendingPayload,
-  TaskPulseDefinition,
-  TaskResolvedPayload,
-  TaskRunningPayload,
-} from './testing/pulse-messages.js';
-export {
-  artifactCreatedMessage,
-  QUEUE_EXCHANGE_PREFIX,
-  taskDefinedMessage,
-  taskExceptionMessage,
-  taskGroupResolvedMessage,
-  taskPendingMessage,
-  taskResolvedMessage,
-  taskRunningMessage,
-} from './testing/pulse-messages.js';
-export type {
-  QueueMessageListener,
-  SimulatedQueue,
-  TaskOutcome,
-  TaskRunPlan,
-  WorkerRef,
-} from './testing/queue.js';
-export { DEFAULT_WORKER } from './testing/queue.js';
-export type { ArtifactInput } from './testing/queue-artifacts.js';
-export type {
-  RouteContext,
-  RouteHandler,
-  RouteMethod,
-  RouteOptions,
-  RouteResponse,
-} from './testing/routes.js';
-export type {
-  RecordedRequest,
-  TaskclusterServer,
-  TaskclusterServerOptions,
-} from './testing/server.js';
-export { startTaskclusterServer } from './testing/server.js';
-export type { SimulatedStorage } from './testing/storage.js';
-export { simulatedTaskDefinition } from './testing/task-definition.js';
 // Utilities: relative times, scopes, slugids.
 export { fromNow, fromNowJSON } from './utils/from-now.js';
 export { scopeMatch } from './utils/scopes.js';

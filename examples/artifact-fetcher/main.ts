@@ -5,7 +5,7 @@
  * demo's task group on a simulation and stops when the group is done.
  */
 
-import { DEMO_TASK_GROUP } from '../../src/index.js';
+import { DEMO_TASK_GROUP } from '../../src/testing/index.js';
 import { exampleEnvironment } from '../environment.js';
 import { startArtifactFetcher } from './fetcher.js';
 

@@ -5,7 +5,7 @@
  * the follow-up tasks it created.
  */
 
-import { DEMO_TASK_GROUP } from '../../src/index.js';
+import { DEMO_TASK_GROUP } from '../../src/testing/index.js';
 import { exampleEnvironment } from '../environment.js';
 import { startScheduler } from './scheduler.js';
 

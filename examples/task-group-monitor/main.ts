@@ -5,7 +5,8 @@
  * stops it.
  */
 
-import { DEMO_TASK_GROUP, slugId } from '../../src/index.js';
+import { slugId } from '../../src/index.js';
+import { DEMO_TASK_GROUP } from '../../src/testing/index.js';
 import { exampleEnvironment } from '../environment.js';
 import { startTaskGroupMonitor } from './monitor.js';
 

@@ -10,8 +10,7 @@ import {
   startArtifactFetcher,
   type TaskReport,
 } from '../../examples/artifact-fetcher/fetcher.js';
-import { DEMO_TASK_GROUP } from '../../src/demo/plans.js';
-import { type Simulation, startSimulation } from '../../src/demo/simulation.js';
+import { DEMO_TASK_GROUP, type Simulation, startSimulation } from '../../src/testing/index.js';
 import { slugId } from '../../src/utils/slugid.js';
 import { waitFor } from '../support/rabbitmq.js';
 

@@ -7,9 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { artifactPrinter } from '../../examples/readme-bot.js';
-import { DEMO_TASK_GROUP } from '../../src/demo/plans.js';
-import { type Simulation, startSimulation } from '../../src/demo/simulation.js';
 import type { PulseClient } from '../../src/index.js';
+import { DEMO_TASK_GROUP, type Simulation, startSimulation } from '../../src/testing/index.js';
 import { slugId } from '../../src/utils/slugid.js';
 import { waitFor } from '../support/rabbitmq.js';
 

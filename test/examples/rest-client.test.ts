@@ -8,8 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportTaskGroup } from '../../examples/rest-client/report.js';
 import { TaskclusterHttpError } from '../../src/client/errors.js';
 import { Queue } from '../../src/client/generated/queue.js';
-import { DEMO_TASK_GROUP } from '../../src/demo/plans.js';
-import { type Simulation, startSimulation } from '../../src/demo/simulation.js';
+import { DEMO_TASK_GROUP, type Simulation, startSimulation } from '../../src/testing/index.js';
 import { slugId } from '../../src/utils/slugid.js';
 
 describe('the REST client example', () => {

@@ -10,8 +10,7 @@ import {
   type Scheduler,
   startScheduler,
 } from '../../examples/scheduler/scheduler.js';
-import { DEMO_TASK_GROUP } from '../../src/demo/plans.js';
-import { type Simulation, startSimulation } from '../../src/demo/simulation.js';
+import { DEMO_TASK_GROUP, type Simulation, startSimulation } from '../../src/testing/index.js';
 import { slugId } from '../../src/utils/slugid.js';
 import { waitFor } from '../support/rabbitmq.js';
 

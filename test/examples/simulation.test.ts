@@ -9,13 +9,17 @@ import { filter, firstValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message } from '../../src/consumer/message.js';
 import { connect, type PulseClient } from '../../src/consumer/pulse.js';
-import { forwardQueueMessages } from '../../src/demo/forward.js';
-import { checkPlan, type TaskGroupPlan } from '../../src/demo/lifecycle.js';
-import { DEMO_TASK_GROUP } from '../../src/demo/plans.js';
-import { type Simulation, startSimulation } from '../../src/demo/simulation.js';
 import { InputError } from '../../src/errors.js';
 import { ROUTE_PREFIX } from '../../src/exchanges/routing-key.js';
-import { QUEUE_EXCHANGE_PREFIX } from '../../src/testing/pulse-messages.js';
+import {
+  checkPlan,
+  DEMO_TASK_GROUP,
+  forwardQueueMessages,
+  QUEUE_EXCHANGE_PREFIX,
+  type Simulation,
+  startSimulation,
+  type TaskGroupPlan,
+} from '../../src/testing/index.js';
 import { BROKER_URL, deleteExchanges, unique, waitFor } from '../support/rabbitmq.js';
 
 const done = { type: 'completed' } as const;

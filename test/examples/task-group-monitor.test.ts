@@ -11,9 +11,12 @@ import {
   startTaskGroupMonitor,
   type TaskGroupMonitor,
 } from '../../examples/task-group-monitor/monitor.js';
-import { defineTaskGroup } from '../../src/demo/lifecycle.js';
-import { DEMO_TASK_GROUP } from '../../src/demo/plans.js';
-import { type Simulation, startSimulation } from '../../src/demo/simulation.js';
+import {
+  DEMO_TASK_GROUP,
+  defineTaskGroup,
+  type Simulation,
+  startSimulation,
+} from '../../src/testing/index.js';
 import { slugId } from '../../src/utils/slugid.js';
 
 const CHROMIUM = '/usr/bin/chromium';

@@ -1,0 +1,92 @@
+/**
+ * taskcluster-pulse/testing: a simulated Taskcluster deployment (a loopback server that verifies
+ * Hawk, with a queue, auth and object service) and simulated task groups played onto a broker,
+ * for the demo and users' handler tests. A separate entry point so that bots, which never need
+ * it, do not load it (nor the server side of Hawk) at start-up.
+ *
+ * @packageDocumentation
+ */
+
+// Demo: simulated task groups published to a broker, for the demo and users' handler tests.
+export type { ForwardOptions, QueueMessageForwarder } from '../demo/forward.js';
+export { forwardQueueMessages } from '../demo/forward.js';
+export type {
+  PlannedTask,
+  PlayedTaskGroup,
+  PlayOptions,
+  TaskGroupPlan,
+} from '../demo/lifecycle.js';
+export {
+  checkPlan,
+  DEFAULT_STEP_DELAY_MS,
+  defineTaskGroup,
+  playTaskGroup,
+  SIMULATED_WORKER_COUNT,
+} from '../demo/lifecycle.js';
+export { DEMO_TASK_GROUP } from '../demo/plans.js';
+export type { Simulation, SimulationOptions } from '../demo/simulation.js';
+export {
+  SIMULATION_CLIENT_ID,
+  SIMULATION_CLIENT_SCOPES,
+  SIMULATION_NAMESPACE,
+  startSimulation,
+} from '../demo/simulation.js';
+// Testing: the simulated Taskcluster deployment (a Hawk-verifying loopback server).
+export type { ApiErrorBody, RequestInfo } from './api-error.js';
+export { SimulatedApiError } from './api-error.js';
+export type { ApiServer, ApiServerOptions } from './api-server.js';
+export type { SimulatedClient } from './clients.js';
+export type { Fault } from './faults.js';
+export type {
+  AddObjectOptions,
+  ObjectHashes,
+  SimulatedObject,
+  SimulatedObjectService,
+} from './object-service.js';
+// Testing: the queue's Pulse messages, built as its exchange schemas define them.
+export type {
+  ArtifactCreatedPayload,
+  QueueMessage,
+  RunRef,
+  TaskDefinedPayload,
+  TaskExceptionPayload,
+  TaskGroupChangedPayload,
+  TaskPendingPayload,
+  TaskPulseDefinition,
+  TaskResolvedPayload,
+  TaskRunningPayload,
+} from './pulse-messages.js';
+export {
+  artifactCreatedMessage,
+  QUEUE_EXCHANGE_PREFIX,
+  taskDefinedMessage,
+  taskExceptionMessage,
+  taskGroupResolvedMessage,
+  taskPendingMessage,
+  taskResolvedMessage,
+  taskRunningMessage,
+} from './pulse-messages.js';
+export type {
+  QueueMessageListener,
+  SimulatedQueue,
+  TaskOutcome,
+  TaskRunPlan,
+  WorkerRef,
+} from './queue.js';
+export { DEFAULT_WORKER } from './queue.js';
+export type { ArtifactInput } from './queue-artifacts.js';
+export type {
+  RouteContext,
+  RouteHandler,
+  RouteMethod,
+  RouteOptions,
+  RouteResponse,
+} from './routes.js';
+export type {
+  RecordedRequest,
+  TaskclusterServer,
+  TaskclusterServerOptions,
+} from './server.js';
+export { startTaskclusterServer } from './server.js';
+export type { SimulatedStorage } from './storage.js';
+export { simulatedTaskDefinition } from './task-definition.js';
