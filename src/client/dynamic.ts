@@ -8,6 +8,7 @@ import type { ApiEntry, ApiTable, HttpMethod, ScopeExpression } from './referenc
 import { sendRequest } from './request.js';
 import { resolveClientOptions } from './resolved-options.js';
 import { defineService, type ServiceClient } from './service.js';
+import { transportFor } from './transport.js';
 import { rootBase } from './url.js';
 
 /** One entry of an API reference as Taskcluster serves it (only the fields the client uses). */
@@ -127,7 +128,7 @@ export async function loadReferences(
   const ctx = {
     base,
     signer: undefined,
-    fetch: resolved.fetch,
+    transport: transportFor(options.fetch === undefined ? undefined : resolved.fetch, base),
     maxRetries: resolved.maxRetries,
     timeout: resolved.timeout,
     log: undefined,

@@ -16,6 +16,17 @@ export const RETRY_BASE_DELAY_MS = 100;
 export const RETRY_JITTER = 0.25;
 /** Upper bound of one retry delay in milliseconds. */
 export const RETRY_MAX_DELAY_MS = 30_000;
+/**
+ * Most connections the default transport (over `node:http`, used when no `fetch` is given) of one
+ * client opens to its service at a time; further requests wait for a free connection.
+ */
+export const DEFAULT_MAX_SOCKETS = 64;
+/**
+ * Milliseconds a kept-alive connection of the default transport may stay idle before it is
+ * closed; a shorter `Keep-Alive: timeout` announced by the server wins. Idle connections never
+ * keep the process alive.
+ */
+export const DEFAULT_IDLE_SOCKET_TIMEOUT_MS = 15_000;
 /** The seed-era deployment whose services live on their own hosts. */
 export const LEGACY_ROOT_URL = 'https://taskcluster.net';
 
@@ -62,7 +73,11 @@ export interface ClientOptions {
   timeout?: number;
   /** Lifetime of signed URLs in seconds; defaults to {@link DEFAULT_SIGNED_URL_EXPIRATION_S}. */
   signedUrlExpiration?: number;
-  /** The `fetch` to send requests with; defaults to the global one. */
+  /**
+   * The `fetch` to send every request with (REST calls and artifact data), e.g. to intercept
+   * them. Without it, REST calls go over `node:http`/`node:https` with a keep-alive agent per
+   * client (much cheaper per call), and artifact data over the global `fetch`.
+   */
   fetch?: typeof globalThis.fetch;
   /** Where debug lines go; `DEBUG_TASKCLUSTER_CLIENT` set in the environment logs to stderr. */
   logger?: Logger;

@@ -11,6 +11,7 @@ import {
 import type { AttemptLog } from './log.js';
 import { RETRY_BASE_DELAY_MS, RETRY_JITTER, RETRY_MAX_DELAY_MS } from './options.js';
 import { JSON_CONTENT_TYPE, type Signer } from './signer.js';
+import type { Transport } from './transport.js';
 import type { ServiceBase } from './url.js';
 
 /** What every request of one client shares. */
@@ -18,7 +19,8 @@ export interface RequestContext {
   readonly base: ServiceBase;
   /** Undefined when the client has no credentials: requests go unsigned. */
   readonly signer: Signer | undefined;
-  readonly fetch: typeof globalThis.fetch;
+  /** Sends each attempt: over `node:http` by default, or through the user's `fetch`. */
+  readonly transport: Transport;
   readonly maxRetries: number;
   /** Per-attempt timeout in milliseconds. */
   readonly timeout: number;
@@ -72,27 +74,12 @@ export async function sendRequest(
       headers.authorization = ctx.signer.authorization(method, resource, payloadHash);
     }
     const started = ctx.log === undefined ? 0 : performance.now();
-    let status: number;
-    let text: string;
-    // A timer cleared after each attempt: cheaper than AbortSignal.timeout, and leaves no
-    // pending timer behind per request.
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), ctx.timeout);
-    try {
-      // Without a body, fetch sends `Content-Length: 0` on POST and PUT.
-      const response = await ctx.fetch(url, {
-        method,
-        headers,
-        body: body ?? null,
-        redirect: 'manual',
-        signal: controller.signal,
-      });
-      status = response.status;
-      text = await response.text();
-    } catch (cause) {
-      const timedOut = controller.signal.aborted;
+    const result = await ctx.transport({ method, resource, headers, body, timeout: ctx.timeout });
+    if (!result.ok) {
+      const { reason, cause } = result;
       lastFailure = {
-        failure: timedOut ? { type: 'timeout', timeoutMs: ctx.timeout } : { type: 'network' },
+        failure:
+          reason === 'timeout' ? { type: 'timeout', timeoutMs: ctx.timeout } : { type: 'network' },
         cause,
       };
       lastServerError = undefined;
@@ -101,12 +88,11 @@ export async function sendRequest(
         url,
         attempt,
         durationMs: Math.round(performance.now() - started),
-        outcome: { type: 'failure', reason: timedOut ? 'timeout' : 'network' },
+        outcome: { type: 'failure', reason },
       });
       continue;
-    } finally {
-      clearTimeout(timer);
     }
+    const { status, text } = result;
     ctx.log?.({
       method,
       url,

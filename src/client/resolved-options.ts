@@ -17,6 +17,10 @@ export interface ResolvedClientOptions {
   readonly maxRetries: number;
   readonly timeout: number;
   readonly signedUrlExpiration: number;
+  /**
+   * The `fetch` option, or the global `fetch` when none was given (REST calls then go over
+   * `node:http` instead; artifact data uses this one either way).
+   */
   readonly fetch: typeof globalThis.fetch;
   readonly logger?: Logger;
 }

@@ -19,6 +19,7 @@ import type { ApiTable } from './reference.js';
 import { type RequestContext, sendRequest } from './request.js';
 import { type ResolvedClientOptions, resolveClientOptions } from './resolved-options.js';
 import { createSigner } from './signer.js';
+import { transportFor } from './transport.js';
 import { buildQuery, serviceBase } from './url.js';
 
 /** Options of `buildUrl`, after the route parameters. */
@@ -207,7 +208,9 @@ class ServiceClientRuntime {
           credentials === undefined
             ? undefined
             : createSigner(base, credentials, resolved.authorizedScopes),
-        fetch: resolved.fetch,
+        // The user's fetch when given; else node:http (`resolved.fetch` then holds the global
+        // fetch, which artifact data still uses).
+        transport: transportFor(options.fetch === undefined ? undefined : resolved.fetch, base),
         maxRetries: resolved.maxRetries,
         timeout: resolved.timeout,
         log: attemptLog(resolved.logger),

@@ -14,13 +14,19 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-/** A fresh route key per test: attempts are counted per route, so use a fresh param each time. */
-function client(options: { maxRetries?: number; timeout?: number } = {}) {
-  key = server.routeKey('fake', 'get', '/things/<thingId>/versions/<version>');
-  return new Fake({ rootUrl: server.rootUrl, credentials: PERMANENT, ...options });
-}
+/** The two transports: the default one over node:http, and an injected fetch. */
+const TRANSPORTS = [
+  ['the default transport', {}],
+  ['an injected fetch', { fetch: (input, init) => fetch(input, init) }],
+] as const satisfies readonly (readonly [string, { fetch?: typeof fetch }])[];
 
-describe('retries', () => {
+describe.each(TRANSPORTS)('retries through %s', (_, transport) => {
+  /** A fresh route key per test: attempts are counted per route, so use a fresh param each time. */
+  function client(options: { maxRetries?: number; timeout?: number } = {}) {
+    key = server.routeKey('fake', 'get', '/things/<thingId>/versions/<version>');
+    return new Fake({ rootUrl: server.rootUrl, credentials: PERMANENT, ...transport, ...options });
+  }
+
   it('retries 500, 502 and 503, then succeeds, with a fresh Hawk header each time', async () => {
     const fake = client();
     const before = server.attempts(key);
@@ -123,7 +129,7 @@ describe('retries', () => {
     const closed = await startFakeServer();
     const rootUrl = closed.rootUrl;
     await closed.close();
-    const fake = new Fake({ rootUrl, maxRetries: 1 });
+    const fake = new Fake({ rootUrl, maxRetries: 1, ...transport });
     await expect(fake.ping()).rejects.toMatchObject({ name: 'TaskclusterConnectionError' });
   });
 });

@@ -1,0 +1,66 @@
+/**
+ * The default transport of REST requests: `node:http`/`node:https` with one keep-alive agent per
+ * client. It costs a fraction of the CPU of the global `fetch` per request (no web streams, no
+ * Request/Response/Headers objects), which matters to bots that make many small calls.
+ *
+ * Idle kept-alive sockets are unreferenced by Node's agent: a client never keeps the process
+ * alive once its requests are answered.
+ */
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { DEFAULT_IDLE_SOCKET_TIMEOUT_MS, DEFAULT_MAX_SOCKETS } from './options.js';
+import type { Transport, TransportResult } from './transport.js';
+import type { ServiceBase } from './url.js';
+
+/** A transport to `base`'s origin with an agent of its own. */
+export function httpTransport(base: ServiceBase): Transport {
+  const agentOptions = {
+    keepAlive: true,
+    maxSockets: DEFAULT_MAX_SOCKETS,
+    // Applies to idle sockets only: the agent closes them; an attempt has its own timer.
+    timeout: DEFAULT_IDLE_SOCKET_TIMEOUT_MS,
+  };
+  const secure = base.protocol === 'https:';
+  const agent = secure ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
+  const request = secure ? httpsRequest : httpRequest;
+  // `URL.hostname` keeps the brackets of an IPv6 address; a socket address has none.
+  const hostname = base.hostname.startsWith('[') ? base.hostname.slice(1, -1) : base.hostname;
+  const port = base.port;
+
+  return ({ method, resource, headers, body, timeout }) =>
+    new Promise<TransportResult>((resolve) => {
+      let settled = false;
+      const settle = (result: TransportResult): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(result);
+      };
+      const fail = (cause: unknown): void => settle({ ok: false, reason: 'network', cause });
+      const outgoing = request({ agent, hostname, port, method, path: resource, headers });
+      const timer = setTimeout(() => {
+        const cause = new Error(`the attempt took longer than ${timeout} ms`);
+        settle({ ok: false, reason: 'timeout', cause });
+        outgoing.destroy(cause);
+      }, timeout);
+      outgoing.on('error', fail);
+      outgoing.on('response', (response: IncomingMessage) => {
+        let text = '';
+        // Decodes UTF-8 across chunk boundaries.
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        response.on('end', () => settle({ ok: true, status: response.statusCode ?? 0, text }));
+        response.on('error', fail);
+        // A body cut short (the connection closed before its end) ends in 'close' without 'end'.
+        response.on('close', () => {
+          if (!response.complete)
+            fail(new Error('the connection closed before the response ended'));
+        });
+      });
+      // Node computes Content-Length from what `end` gets: the body's UTF-8 length, or 0 for a
+      // bodiless POST or PUT (none on GET and DELETE, as fetch does).
+      outgoing.end(body);
+    });
+}

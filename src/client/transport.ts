@@ -1,0 +1,67 @@
+/**
+ * How one attempt of a REST request reaches the server: the small contract that `sendRequest`
+ * uses, its implementation over an injected `fetch`, and the choice between that and the default
+ * transport over `node:http` (see http-transport.ts).
+ */
+import { httpTransport } from './http-transport.js';
+import type { ServiceBase } from './url.js';
+
+/** One attempt: everything is final (signed, serialized) when the transport gets it. */
+export interface TransportRequest {
+  /** Upper case. */
+  readonly method: string;
+  /** The path and query under the service's origin, exactly as signed. */
+  readonly resource: string;
+  readonly headers: Record<string, string>;
+  /** The JSON body; undefined sends none (`Content-Length: 0` on POST and PUT). */
+  readonly body: string | undefined;
+  /** Milliseconds allowed for the whole attempt, until the last byte of the response body. */
+  readonly timeout: number;
+}
+
+/**
+ * What one attempt got: a complete response of any status (redirects are not followed), or no
+ * complete response, because of the network or the timeout; `cause` is the underlying error.
+ */
+export type TransportResult =
+  | { readonly ok: true; readonly status: number; readonly text: string }
+  | { readonly ok: false; readonly reason: 'network' | 'timeout'; readonly cause: unknown };
+
+/** Sends attempts to one service's origin; it never throws nor rejects. */
+export type Transport = (request: TransportRequest) => Promise<TransportResult>;
+
+/** A transport over a `fetch` function (the `fetch` option: requests go through it as given). */
+export function fetchTransport(fetch: typeof globalThis.fetch, origin: string): Transport {
+  return async (request) => {
+    // A timer cleared after each attempt: cheaper than AbortSignal.timeout, and leaves no
+    // pending timer behind per request.
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), request.timeout);
+    try {
+      // Without a body, fetch sends `Content-Length: 0` on POST and PUT.
+      const response = await fetch(origin + request.resource, {
+        method: request.method,
+        headers: request.headers,
+        body: request.body ?? null,
+        redirect: 'manual',
+        signal: controller.signal,
+      });
+      return { ok: true, status: response.status, text: await response.text() };
+    } catch (cause) {
+      return { ok: false, reason: controller.signal.aborted ? 'timeout' : 'network', cause };
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}
+
+/**
+ * The transport of a client: through `fetch` when the user gave one, else the default one over
+ * `node:http`/`node:https` with a keep-alive agent of its own.
+ */
+export function transportFor(
+  fetch: typeof globalThis.fetch | undefined,
+  base: ServiceBase,
+): Transport {
+  return fetch === undefined ? httpTransport(base) : fetchTransport(fetch, base.origin);
+}
