@@ -1,42 +1,14 @@
 /**
- * Hawk signing of requests and URLs with Taskcluster credentials. The Hawk credentials object and
- * the `ext` attribute are built once per client; each attempt only computes a fresh header.
+ * Hawk signing of requests and URLs with Taskcluster credentials, with `node:crypto` directly:
+ * everything that does not change between requests (the HMAC key, the `ext` attribute, the host
+ * and port lines of the normalized string, the header's fixed parts) is prepared once per client,
+ * so that an attempt only joins strings and computes one HMAC.
  */
-import { client as hawkClient, crypto as hawkCrypto } from 'hawk';
+import { createHash, createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import { InputError } from '../errors.js';
 import { nextNonce } from './nonce.js';
 import type { Certificate, Credentials } from './options.js';
 import type { ServiceBase } from './url.js';
-
-/** Hawk credentials as the `hawk` package takes them. */
-interface HawkCredentials {
-  readonly id: string;
-  readonly key: string;
-  readonly algorithm: 'sha256';
-}
-
-/**
- * The already-split URL that Hawk signs. The `hawk` client accepts such an object (its own parse
- * result shape) besides a string; passing it saves parsing the URL again on every attempt.
- */
-interface HawkUri {
-  readonly protocol: string;
-  readonly hostname: string;
-  readonly port: number;
-  readonly pathname: string;
-  readonly search: string;
-}
-
-// The published typings only declare the string form of the URI argument (see HawkUri).
-const hawkHeader = hawkClient.header as unknown as (
-  uri: HawkUri,
-  method: string,
-  options: { credentials: HawkCredentials; nonce: string; ext?: string; hash?: string },
-) => { header: string };
-const hawkBewit = hawkClient.getBewit as unknown as (
-  uri: HawkUri,
-  options: { credentials: HawkCredentials; ttlSec: number; ext?: string; localtimeOffsetMsec: 0 },
-) => string;
 
 /** The content type of every request body, part of the Hawk payload hash. */
 export const JSON_CONTENT_TYPE = 'application/json';
@@ -68,16 +40,59 @@ export function parseCertificate(certificate: string | Certificate): Certificate
   return value as Certificate;
 }
 
-/** Taskcluster's `ext`: base64 JSON `{certificate?, authorizedScopes?}`, or undefined if empty. */
+/** Taskcluster's `ext`: base64 JSON `{certificate?, authorizedScopes?}`, or '' if empty. */
 function taskclusterExt(
   certificate: Certificate | undefined,
   authorizedScopes: readonly string[] | undefined,
-): string | undefined {
-  if (certificate === undefined && authorizedScopes === undefined) return undefined;
+): string {
+  if (certificate === undefined && authorizedScopes === undefined) return '';
   const ext: { certificate?: Certificate; authorizedScopes?: readonly string[] } = {};
   if (certificate !== undefined) ext.certificate = certificate;
   if (authorizedScopes !== undefined) ext.authorizedScopes = authorizedScopes;
+  // Base64 holds neither `\`, `"` nor a newline: it needs no escaping in the normalized string
+  // nor in the header attribute.
   return Buffer.from(JSON.stringify(ext), 'utf8').toString('base64');
+}
+
+/** Seconds since the epoch, as Hawk timestamps count them. */
+const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+
+/** The host and port lines of Hawk's normalized string, joined once per client. */
+export function hawkHostPort(host: string, port: number): string {
+  return `${host.toLowerCase()}\n${port}\n`;
+}
+
+/** What one Hawk MAC covers besides its type; `hash` and `ext` are '' when absent. */
+export interface HawkArtifacts {
+  readonly ts: number;
+  readonly nonce: string;
+  /** Upper case. */
+  readonly method: string;
+  /** The path and query, exactly as sent. */
+  readonly resource: string;
+  /** From {@link hawkHostPort}. */
+  readonly hostPort: string;
+  readonly hash: string;
+  /** Must hold no `\\` nor newline (Hawk would escape them; Taskcluster's base64 `ext` has none). */
+  readonly ext: string;
+}
+
+/**
+ * The Hawk MAC (HMAC-SHA256, base64) of the normalized string
+ * `hawk.1.<type>\n<ts>\n<nonce>\n<method>\n<resource>\n<host>\n<port>\n<hash>\n<ext>\n`.
+ * The key is a `KeyObject`, made once per client: a string key costs a key set-up on every HMAC.
+ */
+export function hawkMac(key: KeyObject, type: 'header' | 'bewit', a: HawkArtifacts): string {
+  return createHmac('sha256', key)
+    .update(
+      `hawk.1.${type}\n${a.ts}\n${a.nonce}\n${a.method}\n${a.resource}\n${a.hostPort}${a.hash}\n${a.ext}\n`,
+    )
+    .digest('base64');
+}
+
+/** Hawk's payload hash (SHA-256, base64) of a body of `contentType`. */
+export function hawkPayloadHash(body: string, contentType: string): string {
+  return createHash('sha256').update(`hawk.1.payload\n${contentType}\n${body}\n`).digest('base64');
 }
 
 /** A signer for requests to `base` with these credentials. */
@@ -86,41 +101,38 @@ export function createSigner(
   credentials: Credentials,
   authorizedScopes: readonly string[] | undefined,
 ): Signer {
-  const hawkCredentials: HawkCredentials = {
-    id: credentials.clientId,
-    key: credentials.accessToken,
-    algorithm: 'sha256',
-  };
+  const key = createSecretKey(Buffer.from(credentials.accessToken, 'utf8'));
   const certificate =
     credentials.certificate === undefined ? undefined : parseCertificate(credentials.certificate);
   const ext = taskclusterExt(certificate, authorizedScopes);
-  const uri = (resource: string): HawkUri => ({
-    protocol: base.protocol,
-    hostname: base.hostname,
-    port: base.port,
-    pathname: resource,
-    search: '',
-  });
+  // The host and port lines, as the server sees them in the Host header.
+  const hostPort = hawkHostPort(base.hostname, base.port);
+  const headerStart = `Hawk id="${credentials.clientId}", ts="`;
+  const headerExt = ext === '' ? '' : `", ext="${ext}`;
+  const bewitId = `${credentials.clientId}\\`;
   return {
     authorization(method, resource, payloadHash) {
-      const options: { credentials: HawkCredentials; nonce: string; ext?: string; hash?: string } =
-        { credentials: hawkCredentials, nonce: nextNonce() };
-      if (ext !== undefined) options.ext = ext;
-      if (payloadHash !== undefined) options.hash = payloadHash;
-      return hawkHeader(uri(resource), method, options).header;
+      const ts = nowSeconds();
+      const nonce = nextNonce();
+      const hash = payloadHash ?? '';
+      const mac = hawkMac(key, 'header', { ts, nonce, method, resource, hostPort, hash, ext });
+      return `${headerStart}${ts}", nonce="${nonce}${hash === '' ? '' : `", hash="${hash}`}${headerExt}", mac="${mac}"`;
     },
     payloadHash(body) {
-      return hawkCrypto.calculatePayloadHash(body, 'sha256', JSON_CONTENT_TYPE);
+      return hawkPayloadHash(body, JSON_CONTENT_TYPE);
     },
     bewit(resource, ttlSeconds) {
-      const options: {
-        credentials: HawkCredentials;
-        ttlSec: number;
-        ext?: string;
-        localtimeOffsetMsec: 0;
-      } = { credentials: hawkCredentials, ttlSec: ttlSeconds, localtimeOffsetMsec: 0 };
-      if (ext !== undefined) options.ext = ext;
-      return hawkBewit(uri(resource), options);
+      const exp = nowSeconds() + ttlSeconds;
+      const mac = hawkMac(key, 'bewit', {
+        ts: exp,
+        nonce: '',
+        method: 'GET',
+        resource,
+        hostPort,
+        hash: '',
+        ext,
+      });
+      return Buffer.from(`${bewitId}${exp}\\${mac}\\${ext}`, 'utf8').toString('base64url');
     },
   };
 }
