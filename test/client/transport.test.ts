@@ -1,68 +1,103 @@
 /**
- * The default transport (node:http with a keep-alive agent per client): connections are reused,
- * and idle ones never keep the process alive. A plain loopback server that holds idle
- * connections open for a minute, so that a leaked socket would show.
+ * The default transport (node:http/https with a keep-alive agent per client): connections are
+ * reused, and idle ones never keep the process alive. Plain loopback servers (http, and https
+ * with a self-signed certificate) that hold idle connections open for a minute, so that a leaked
+ * socket would show.
  */
 import { spawn } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Fake } from '../fixtures/fake-service.js';
+import { selfSignedCertificate } from '../reliability/support/certificate.js';
 
 const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
 const PROGRAM = fileURLToPath(new URL('./fixtures/two-calls.ts', import.meta.url));
 /** Far longer than a process takes to exit, far shorter than the server's idle timeout. */
 const LINGER_LIMIT_MS = 2_000;
 
+/** Answers every request with its method and path, as JSON. */
+function answer(req: IncomingMessage, res: ServerResponse): void {
+  req.resume();
+  req.on('end', () => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ method: req.method, path: req.url }));
+  });
+}
+
 let server: Server;
 let rootUrl: string;
 let connections = 0;
+let tlsServer: Server;
+let tlsRootUrl: string;
+let certificateDir: string;
+
+/** Listens on loopback, keeping idle connections a minute; resolves to the port. */
+async function listen(on: Server): Promise<number> {
+  on.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => on.listen(0, '127.0.0.1', resolve));
+  return (on.address() as AddressInfo).port;
+}
+
+const close = (on: Server) =>
+  new Promise<void>((resolve) => {
+    on.close(() => resolve());
+    on.closeAllConnections();
+  });
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{"ok":true}');
-    });
-  });
-  server.keepAliveTimeout = 60_000;
+  server = createServer(answer);
   server.on('connection', () => {
     connections++;
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  rootUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  rootUrl = `http://127.0.0.1:${await listen(server)}`;
+  const { cert, key } = await selfSignedCertificate();
+  certificateDir = await mkdtemp(join(tmpdir(), 'transport-tls-'));
+  await writeFile(join(certificateDir, 'cert.pem'), cert);
+  tlsServer = createHttpsServer({ cert, key }, answer);
+  tlsRootUrl = `https://localhost:${await listen(tlsServer)}`;
 });
-afterAll(
-  () =>
-    new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
-);
+afterAll(async () => {
+  await Promise.all([close(server), close(tlsServer)]);
+  await rm(certificateDir, { recursive: true, force: true });
+});
+
+/** How long the program lived after its answers, which it printed; undefined if it lingered. */
+interface Run {
+  lived: number | undefined;
+  output: string;
+}
 
 /**
- * Runs the program; resolves to how long it lived after printing `answered`, or to undefined if
- * it was still alive {@link LINGER_LIMIT_MS} later (it is then killed).
+ * Runs the program against `root`; `lived` is undefined if it was still alive
+ * {@link LINGER_LIMIT_MS} after printing its answers (it is then killed).
  */
-function lingering(mode?: string): Promise<number | undefined> {
+function lingering(root: string, mode?: string): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(TSX, [PROGRAM, rootUrl, ...(mode === undefined ? [] : [mode])], {
+    const child = spawn(TSX, [PROGRAM, root, ...(mode === undefined ? [] : [mode])], {
       stdio: ['ignore', 'pipe', 'inherit'],
+      // Trusts the self-signed certificate of the https server.
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: join(certificateDir, 'cert.pem') },
     });
+    let output = '';
     let answeredAt: number | undefined;
     let killer: NodeJS.Timeout | undefined;
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => {
-      if (answeredAt !== undefined || !chunk.includes('answered')) return;
+      output += chunk;
+      if (answeredAt !== undefined || !output.includes('answered')) return;
       answeredAt = performance.now();
       killer = setTimeout(() => child.kill(), LINGER_LIMIT_MS);
     });
     child.on('exit', (code) => {
       clearTimeout(killer);
       if (answeredAt === undefined) reject(new Error(`the program exited with ${code} unanswered`));
-      else resolve(code === 0 ? performance.now() - answeredAt : undefined);
+      else resolve({ lived: code === 0 ? performance.now() - answeredAt : undefined, output });
     });
   });
 }
@@ -75,13 +110,21 @@ describe('the default transport', () => {
     expect(connections - before).toBe(1);
   });
 
-  it('leaves no socket that keeps the process alive', async () => {
-    const lived = await lingering();
-    expect(lived).toBeDefined();
-    expect(lived).toBeLessThan(LINGER_LIMIT_MS);
-  }, 30_000);
+  it.each([
+    ['http', () => rootUrl],
+    ['https', () => tlsRootUrl],
+  ])(
+    'leaves no socket that keeps the process alive (%s)',
+    async (_, root) => {
+      const { lived, output } = await lingering(root());
+      expect(output).toContain('{"method":"GET","path":"/api/fake/v1/things/b/versions/2"}');
+      expect(lived).toBeDefined();
+      expect(lived).toBeLessThan(LINGER_LIMIT_MS);
+    },
+    30_000,
+  );
 
   it('(control) a socket left open does keep the process alive at this server', async () => {
-    expect(await lingering('--hold-socket')).toBeUndefined();
+    expect((await lingering(rootUrl, '--hold-socket')).lived).toBeUndefined();
   }, 30_000);
 });
