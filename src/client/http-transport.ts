@@ -6,7 +6,12 @@
  * Idle kept-alive sockets are unreferenced by Node's agent: a client never keeps the process
  * alive once its requests are answered.
  */
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import {
+  type ClientRequest,
+  Agent as HttpAgent,
+  request as httpRequest,
+  type IncomingMessage,
+} from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { DEFAULT_IDLE_SOCKET_TIMEOUT_MS, DEFAULT_MAX_SOCKETS } from './options.js';
 import type { Transport, TransportResult } from './transport.js';
@@ -30,6 +35,7 @@ export function httpTransport(base: ServiceBase): Transport {
   return ({ method, resource, headers, body, timeout }) =>
     new Promise<TransportResult>((resolve) => {
       let settled = false;
+      let timer: NodeJS.Timeout | undefined;
       const settle = (result: TransportResult): void => {
         if (settled) return;
         settled = true;
@@ -37,8 +43,15 @@ export function httpTransport(base: ServiceBase): Transport {
         resolve(result);
       };
       const fail = (cause: unknown): void => settle({ ok: false, reason: 'network', cause });
-      const outgoing = request({ agent, hostname, port, method, path: resource, headers });
-      const timer = setTimeout(() => {
+      let outgoing: ClientRequest;
+      try {
+        outgoing = request({ agent, hostname, port, method, path: resource, headers });
+      } catch (cause) {
+        // Headers Node refuses (as fetch would reject them): the contract is to never throw.
+        fail(cause);
+        return;
+      }
+      timer = setTimeout(() => {
         const cause = new Error(`the attempt took longer than ${timeout} ms`);
         settle({ ok: false, reason: 'timeout', cause });
         outgoing.destroy(cause);

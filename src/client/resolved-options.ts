@@ -25,6 +25,12 @@ export interface ResolvedClientOptions {
   readonly logger?: Logger;
 }
 
+/**
+ * What a Hawk header attribute may hold (Hawk's servers refuse anything else): a client id
+ * outside it could never authenticate, and some of it (quotes, line breaks) would break the header.
+ */
+const HAWK_ATTRIBUTE = /^[ \w!#$%&'()*+,\-./:;<=>?@[\]^`{|}~]+$/;
+
 function isStringArray(value: unknown): value is string[] {
   return Array.isArray(value) && value.every((item) => typeof item === 'string');
 }
@@ -43,6 +49,9 @@ function checkCredentials(credentials: unknown): Credentials {
   const { clientId, accessToken, certificate } = credentials as Record<string, unknown>;
   if (typeof clientId !== 'string' || clientId === '') {
     throw new InputError('credentials.clientId must be a non-empty string');
+  }
+  if (!HAWK_ATTRIBUTE.test(clientId)) {
+    throw new InputError('credentials.clientId holds characters that a Hawk header cannot carry');
   }
   if (typeof accessToken !== 'string' || accessToken === '') {
     throw new InputError('credentials.accessToken must be a non-empty string');

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TaskclusterConnectionError, TaskclusterHttpError } from '../../src/client/errors.js';
 import { RETRY_BASE_DELAY_MS, RETRY_JITTER, RETRY_MAX_DELAY_MS } from '../../src/client/options.js';
@@ -123,6 +124,26 @@ describe.each(TRANSPORTS)('retries through %s', (_, transport) => {
       failure: { type: 'timeout', timeoutMs: 1000 },
       attempts: 2,
     });
+    expect((error as Error).message).toContain(
+      `GET ${server.rootUrl}/api/fake/v1/things/r/versions/10`,
+    );
+  });
+
+  it('errors, with their causes, never show the Authorization header nor the token', async () => {
+    const fake = client({ maxRetries: 0, timeout: 500 });
+    server.injectFaults(
+      key,
+      { type: 'reset' },
+      { type: 'delay', ms: 5_000 },
+      { type: 'status', status: 503 },
+    );
+    for (const version of [11, 12, 13]) {
+      const error = await fake.getThing('r', version).catch((e: unknown) => e);
+      const shown = inspect(error, { depth: 10, showHidden: true });
+      expect(shown).toContain(`/api/fake/v1/things/r/versions/${version}`);
+      expect(shown).not.toContain(PERMANENT.accessToken);
+      expect(shown).not.toContain('Hawk id=');
+    }
   });
 
   it('an unreachable server is a connection error after the retries', async () => {

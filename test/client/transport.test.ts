@@ -13,6 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { httpTransport } from '../../src/client/http-transport.js';
+import { serviceBase } from '../../src/client/url.js';
 import { Fake } from '../fixtures/fake-service.js';
 import { selfSignedCertificate } from '../reliability/support/certificate.js';
 
@@ -108,6 +110,21 @@ describe('the default transport', () => {
     const before = connections;
     for (let i = 0; i < 5; i++) await fake.getThing('a', i);
     expect(connections - before).toBe(1);
+  });
+
+  it('resolves to a network failure, never throws, when Node refuses to send a request', async () => {
+    const send = httpTransport(serviceBase(rootUrl, 'fake', 'v1'));
+    const request = { method: 'GET', headers: {}, body: undefined, timeout: 1_000 };
+    await expect(send({ ...request, resource: '/unescaped path' })).resolves.toMatchObject({
+      ok: false,
+      reason: 'network',
+      cause: { code: 'ERR_UNESCAPED_CHARACTERS' },
+    });
+    await expect(send({ ...request, resource: '/ok' })).resolves.toMatchObject({
+      ok: true,
+      status: 200,
+      text: '{"method":"GET","path":"/ok"}',
+    });
   });
 
   it.each([

@@ -58,6 +58,10 @@ describe('service URLs', () => {
       { rootUrl: 'https://x.example', credentials: { clientId: 'a' } },
     ],
     [
+      'a clientId that a Hawk header cannot carry',
+      { rootUrl: 'https://x.example', credentials: { clientId: 'a"\nb', accessToken: 't' } },
+    ],
+    [
       'authorizedScopes that are not strings',
       { rootUrl: 'https://x.example', authorizedScopes: [1] },
     ],
