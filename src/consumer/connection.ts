@@ -9,7 +9,7 @@ import type { Logger } from '../client/options.js';
 import { type BackoffOptions, reconnectDelay } from './backoff.js';
 import { ClosedError, redact } from './errors.js';
 import { DEFAULT_GRACE_PERIOD_MS, DEFAULT_RECYCLE_INTERVAL_MS } from './options.js';
-import { Subject } from './rx.js';
+import { subject } from './rx.js';
 import type { PulseStatus } from './status.js';
 import type { Transport, TransportConfirmChannel, TransportConnection } from './transport.js';
 
@@ -83,7 +83,7 @@ export interface ConnectionManagerOptions {
 /** Keeps a connection up and its users set up on it; see the module comment. */
 export class ConnectionManager {
   readonly #options: ConnectionManagerOptions;
-  readonly #status = new Subject<PulseStatus>();
+  readonly #status = subject<PulseStatus>();
   readonly #users = new Set<LinkUser>();
   readonly #waiters = new Set<(link: Link) => void>();
   #current: Link | undefined;

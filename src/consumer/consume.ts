@@ -3,13 +3,14 @@
  * unsubscribing cancels the consumer and closes its channel (unsettled messages are requeued).
  */
 
+import type { Observable } from 'rxjs';
 import type { Binding } from '../exchanges/types.js';
 import type { ConnectionManager } from './connection.js';
 import { QueueConsumer } from './consumer.js';
 import type { MessageOf } from './message.js';
 import type { PulseMetrics } from './metrics.js';
 import type { ConsumerOptions } from './options.js';
-import { Observable } from './rx.js';
+import { observable } from './rx.js';
 import { checkConsumerOptions } from './validate.js';
 
 /** The messages of a queue bound to `options.bindings`, typed by those bindings. */
@@ -20,7 +21,7 @@ export function consume<B extends Binding<unknown, unknown>>(
   metrics: PulseMetrics,
 ): Observable<MessageOf<B>> {
   checkConsumerOptions(options);
-  return new Observable<MessageOf<B>>((subscriber) => {
+  return observable<MessageOf<B>>((subscriber) => {
     const consumer = new QueueConsumer(
       manager,
       namespace,

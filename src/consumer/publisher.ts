@@ -26,7 +26,7 @@ import {
 } from './options.js';
 import { brokerDetail, NOT_FOUND, PRECONDITION_FAILED, withChannel } from './queues.js';
 import { buildRoutingKey } from './routing-key-builder.js';
-import { Subject } from './rx.js';
+import { subject } from './rx.js';
 import { type PayloadSchema, schemaErrors, validatorOf } from './schema.js';
 import type { Delivery, PublishOptions, TransportConfirmChannel } from './transport.js';
 
@@ -118,7 +118,7 @@ export class Publisher {
   readonly #deadline: number;
   readonly #window: number;
   readonly #schemas: Readonly<Record<string, PayloadSchema>>;
-  readonly #returned = new Subject<ReturnedMessage>();
+  readonly #returned = subject<ReturnedMessage>();
   readonly #returnedIds = new Set<string>();
   /** The error that closed a channel, by channel: the callbacks only say "channel closed". */
   readonly #channelErrors = new WeakMap<TransportConfirmChannel, Error>();

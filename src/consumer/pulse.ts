@@ -24,7 +24,7 @@ import {
   PULSE_URL_ENV,
 } from './options.js';
 import { Publisher, type PublisherOptions } from './publisher.js';
-import { distinctUntilChanged, map, Subject, startWith } from './rx.js';
+import { distinctUntilChanged, map, startWith, subject } from './rx.js';
 import type { PulseStatus } from './status.js';
 import type { Transport } from './transport.js';
 
@@ -36,7 +36,7 @@ export class PulseClient {
   readonly metrics = new PulseMetrics();
   /** Connection and consumer events of every connection of this client; see {@link PulseStatus}. */
   readonly status$: Observable<PulseStatus>;
-  readonly #statuses = new Subject<PulseStatus>();
+  readonly #statuses = subject<PulseStatus>();
   /** The options, with the broker resolved (see {@link defaultBroker}). */
   readonly #options: ConnectionOptions & { broker: NonNullable<ConnectionOptions['broker']> };
   readonly #manager: ConnectionManager;

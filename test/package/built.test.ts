@@ -33,6 +33,7 @@ function run(file: string, args: readonly string[], cwd: string): Promise<Run> {
 
 /** A bot and the simulation, both from the built package, end to end. */
 const USE_BOTH_ENTRIES = `
+import { Observable } from 'rxjs';
 import * as main from 'taskcluster-pulse';
 import * as testing from 'taskcluster-pulse/testing';
 
@@ -52,6 +53,8 @@ const runner = pulse.handle(
   },
 );
 await runner.ready;
+const usersObservables = [pulse.status$, pulse.consume({ queueName: 'stream', bindings: [new main.QueueEvents().taskDefined({})] })]
+  .every((stream) => stream instanceof Observable);
 await simulation.play(testing.DEMO_TASK_GROUP, { taskGroupId, stepDelay: 1 });
 const completed = testing.DEMO_TASK_GROUP.tasks.filter((task) => task.outcome.type === 'completed');
 while (listed.length < completed.length) await new Promise((resolve) => setTimeout(resolve, 20));
@@ -63,6 +66,7 @@ console.log(JSON.stringify({
   completed: completed.length,
   notFound: missing instanceof main.TaskclusterHttpError ? missing.statusCode : String(missing),
   mainHasTesting: 'startTaskclusterServer' in main || 'startSimulation' in main,
+  usersObservables,
 }));
 `;
 
@@ -93,6 +97,7 @@ describe('the built package', () => {
     await mkdir(join(app, 'node_modules'), { recursive: true });
     await writeFile(join(app, 'package.json'), '{ "type": "module", "private": true }\n');
     await symlink(pkg, join(app, 'node_modules/taskcluster-pulse'), 'dir');
+    await symlink(join(ROOT, 'node_modules/rxjs'), join(app, 'node_modules/rxjs'), 'dir');
     await writeFile(join(app, 'use-both.mjs'), USE_BOTH_ENTRIES);
     await writeFile(join(app, 'resolve-logger.mjs'), RESOLVE_LOGGER);
     await writeFile(
@@ -115,10 +120,11 @@ describe('the built package', () => {
       completed: outcome.completed,
       notFound: 404, // an error of the testing entry's server is the main entry's class
       mainHasTesting: false,
+      usersObservables: true, // the user's rxjs (deduplicated by npm) is the consumer's
     });
   });
 
-  it('loads neither the testing entry nor what only handlers, tests or the broker need at import', async () => {
+  it('loads neither the testing entry nor what only consumers, tests or the broker need at import', async () => {
     const result = await run(
       process.execPath,
       ['--import', './log-resolutions.mjs', '-e', "await import('taskcluster-pulse')"],
@@ -131,7 +137,7 @@ describe('the built package', () => {
       .map((line) => line.slice('resolved '.length));
     expect(resolved.some((url) => url.endsWith('/dist/index.js'))).toBe(true);
     const unwanted = resolved.filter((url) =>
-      /\/dist\/testing\/|\/node_modules\/(p-queue|hawk|amqplib|ajv|commander)\//.test(url),
+      /\/dist\/testing\/|\/node_modules\/(rxjs|p-queue|hawk|amqplib|ajv|commander)\//.test(url),
     );
     expect(unwanted).toEqual([]);
   });
