@@ -2,7 +2,9 @@
  * One REST client in its own process, ours or the official `taskcluster-client`, sending
  * authenticated GETs (`queue.task`) or POSTs (`hooks.triggerHook` with a 2 KB payload) with a
  * fixed number of calls in flight, against the benchmark's server. Both clients use the same
- * credentials, keep connections alive and retry (5 retries, each package's default).
+ * credentials, keep connections alive and retry (5 retries, each package's default); ours sends
+ * over its default transport (node:http, a keep-alive agent per client), the baseline over its
+ * own keep-alive agent limited to the number of calls in flight.
  */
 
 import baseline from 'taskcluster-client';

@@ -13,6 +13,7 @@ import {
   type IncomingMessage,
 } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { isIP } from 'node:net';
 import { DEFAULT_IDLE_SOCKET_TIMEOUT_MS, DEFAULT_MAX_SOCKETS } from './options.js';
 import type { Transport, TransportResult } from './transport.js';
 import type { ServiceBase } from './url.js';
@@ -31,6 +32,9 @@ export function httpTransport(base: ServiceBase): Transport {
   // `URL.hostname` keeps the brackets of an IPv6 address; a socket address has none.
   const hostname = base.hostname.startsWith('[') ? base.hostname.slice(1, -1) : base.hostname;
   const port = base.port;
+  // The TLS server name (none for an IP address), as Node's agent would work it out from the
+  // Host header on every request.
+  const servername = isIP(hostname) === 0 ? hostname : '';
 
   return ({ method, resource, headers, body, timeout }) =>
     new Promise<TransportResult>((resolve) => {
@@ -45,7 +49,7 @@ export function httpTransport(base: ServiceBase): Transport {
       const fail = (cause: unknown): void => settle({ ok: false, reason: 'network', cause });
       let outgoing: ClientRequest;
       try {
-        outgoing = request({ agent, hostname, port, method, path: resource, headers });
+        outgoing = request({ agent, hostname, port, servername, method, path: resource, headers });
       } catch (cause) {
         // Headers Node refuses (as fetch would reject them): the contract is to never throw.
         fail(cause);
