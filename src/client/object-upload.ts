@@ -3,8 +3,9 @@
  * data's hashes, an unsigned PUT of the data to the URL (and with the headers) it returns, then
  * `finishUpload`.
  */
-import slugid from 'slugid';
+
 import { TaskclusterPulseError } from '../errors.js';
+import { slugId } from '../utils/slugid.js';
 import type { ContentHashes } from './content-digest.js';
 import type { ObjectService } from './generated/object.js';
 import { storageContext, storageRequest } from './storage-request.js';
@@ -70,7 +71,7 @@ export async function sendObject(
 ): Promise<UploadedObject> {
   const { name, projectId } = options;
   const contentType = options.contentType ?? DEFAULT_UPLOAD_CONTENT_TYPE;
-  const uploadId = options.uploadId ?? slugid.nice();
+  const uploadId = options.uploadId ?? slugId();
   const { hashes, size } = source;
   const created = await objects.createUpload(name, {
     projectId,

@@ -3,8 +3,8 @@
  * their scopes for at most 31 days. The wire format (field order, signed lines) is Taskcluster's.
  */
 import { createHmac } from 'node:crypto';
-import slugid from 'slugid';
 import { InputError } from '../errors.js';
+import { slugId } from '../utils/slugid.js';
 import type { Certificate, Credentials } from './options.js';
 
 /** The longest span Taskcluster accepts between `start` and `expiry`. */
@@ -110,7 +110,7 @@ export function createTemporaryCredentials(
     throw new InputError('temporary credentials cannot last more than 31 days');
   }
   const issuer = options.credentials.clientId;
-  const seed = options.seed ?? slugid.v4() + slugid.v4();
+  const seed = options.seed ?? slugId() + slugId();
   const unsigned: Omit<Certificate, 'signature'> = {
     version: 1,
     scopes: [...options.scopes],

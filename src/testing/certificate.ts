@@ -3,8 +3,8 @@
  * and derives the temporary access token that keys the Hawk MAC.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import slugid from 'slugid';
 import type { Certificate } from '../client/options.js';
+import { slugId } from '../utils/slugid.js';
 import { AuthenticationFailure, type ClientLookup } from './clients.js';
 import { isScopeList, satisfiesAll } from './scopes.js';
 
@@ -171,7 +171,7 @@ export function issueTemporaryCredentials(
   start: number,
   expiry: number,
 ): IssuedCredentials {
-  const fields = { version: 1, scopes, start, expiry, seed: slugid.nice() + slugid.nice() };
+  const fields = { version: 1, scopes, start, expiry, seed: slugId() + slugId() };
   const signature = createHmac('sha256', issuer.accessToken)
     .update(signedText(fields, issuer.clientId))
     .digest('base64');

@@ -3,7 +3,7 @@
  * object service for `object`, a URL for `reference`, a reason for `error`), and the answers
  * of the queue's artifact methods for each storage type, in the shapes of its schemas.
  */
-import slugid from 'slugid';
+import { slugId } from '../utils/slugid.js';
 import { inputError, notFound, requestConflict } from './api-error.js';
 import { type IssuedCredentials, issueTemporaryCredentials } from './certificate.js';
 import type { SimulatedObjectService } from './object-service.js';
@@ -207,7 +207,7 @@ export class QueueArtifacts {
         const uploadId =
           existing?.location.type === 'object' && existing.location.uploadId
             ? existing.location.uploadId
-            : slugid.nice();
+            : slugId();
         const info: ArtifactInfo = { storageType, name, expires, contentType };
         if (typeof request.contentLength === 'number') {
           info.contentLength = request.contentLength;

@@ -3,7 +3,7 @@
  * artifacts) and the answers that need its state. Every transition produces the queue's Pulse
  * messages, returned and passed to listeners.
  */
-import slugid from 'slugid';
+import { slugId } from '../utils/slugid.js';
 import { notFound, requestConflict } from './api-error.js';
 import {
   artifactCreatedMessage,
@@ -161,7 +161,7 @@ export class SimulatedQueue {
    */
   defineTask(
     overrides: Partial<TaskDefinition> = {},
-    taskId: string = slugid.nice(),
+    taskId: string = slugId(),
   ): { taskId: string; messages: QueueMessage[] } {
     const task = simulatedTaskDefinition(taskId, this.#now(), overrides);
     return { taskId, messages: this.createTask(taskId, task) };
@@ -173,7 +173,7 @@ export class SimulatedQueue {
    */
   defineTaskGroup(
     tasks: Partial<TaskDefinition>[],
-    taskGroupId: string = slugid.nice(),
+    taskGroupId: string = slugId(),
   ): { taskGroupId: string; taskIds: string[]; messages: QueueMessage[] } {
     const taskIds: string[] = [];
     const messages: QueueMessage[] = [];
