@@ -113,7 +113,9 @@ export { DEFAULT_UPLOAD_CONTENT_TYPE, uploadObject } from './client/object-uploa
 export type { Certificate, ClientOptions, Credentials, Logger } from './client/options.js';
 // REST client: options, calling conventions, tables.
 export {
+  DEFAULT_IDLE_SOCKET_TIMEOUT_MS,
   DEFAULT_MAX_RETRIES,
+  DEFAULT_MAX_SOCKETS,
   DEFAULT_SIGNED_URL_EXPIRATION_S,
   DEFAULT_TIMEOUT_MS,
 } from './client/options.js';

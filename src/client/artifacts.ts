@@ -102,7 +102,7 @@ function objectServiceFor(options: ResolvedClientOptions, credentials: Credentia
     maxRetries: options.maxRetries,
     timeout: options.timeout,
     signedUrlExpiration: options.signedUrlExpiration,
-    fetch: options.fetch,
+    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
     ...(options.logger === undefined ? {} : { logger: options.logger }),
   });
 }

@@ -128,7 +128,7 @@ export async function loadReferences(
   const ctx = {
     base,
     signer: undefined,
-    transport: transportFor(options.fetch === undefined ? undefined : resolved.fetch, base),
+    transport: transportFor(resolved.fetch, base),
     maxRetries: resolved.maxRetries,
     timeout: resolved.timeout,
     log: undefined,

@@ -18,10 +18,10 @@ export interface ResolvedClientOptions {
   readonly timeout: number;
   readonly signedUrlExpiration: number;
   /**
-   * The `fetch` option, or the global `fetch` when none was given (REST calls then go over
-   * `node:http` instead; artifact data uses this one either way).
+   * The `fetch` option, only when one was given: without it REST calls go over `node:http` and
+   * artifact data over the global `fetch`.
    */
-  readonly fetch: typeof globalThis.fetch;
+  readonly fetch?: typeof globalThis.fetch;
   readonly logger?: Logger;
 }
 
@@ -76,8 +76,7 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
   if (options.authorizedScopes !== undefined && !isStringArray(options.authorizedScopes)) {
     throw new InputError('option authorizedScopes must be an array of strings');
   }
-  const fetchFunction = options.fetch ?? globalThis.fetch;
-  if (typeof fetchFunction !== 'function') {
+  if (options.fetch !== undefined && typeof options.fetch !== 'function') {
     throw new InputError('option fetch must be a function');
   }
   const resolved: {
@@ -91,12 +90,12 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
       options.signedUrlExpiration ?? DEFAULT_SIGNED_URL_EXPIRATION_S,
       1,
     ),
-    fetch: fetchFunction,
   };
   if (options.credentials !== undefined) {
     resolved.credentials = checkCredentials(options.credentials);
   }
   if (options.authorizedScopes !== undefined) resolved.authorizedScopes = options.authorizedScopes;
   if (options.logger !== undefined) resolved.logger = options.logger;
+  if (options.fetch !== undefined) resolved.fetch = options.fetch;
   return resolved;
 }

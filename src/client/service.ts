@@ -208,9 +208,7 @@ class ServiceClientRuntime {
           credentials === undefined
             ? undefined
             : createSigner(base, credentials, resolved.authorizedScopes),
-        // The user's fetch when given; else node:http (`resolved.fetch` then holds the global
-        // fetch, which artifact data still uses).
-        transport: transportFor(options.fetch === undefined ? undefined : resolved.fetch, base),
+        transport: transportFor(resolved.fetch, base),
         maxRetries: resolved.maxRetries,
         timeout: resolved.timeout,
         log: attemptLog(resolved.logger),

@@ -41,7 +41,7 @@ export interface StorageAttempt {
 /** The storage context of the clients made with these options. */
 export function storageContext(options: ResolvedClientOptions): StorageContext {
   return {
-    fetch: options.fetch,
+    fetch: options.fetch ?? globalThis.fetch,
     maxRetries: options.maxRetries,
     timeout: options.timeout,
     log: attemptLog(options.logger),

@@ -153,6 +153,20 @@ describe('downloadArtifact: every storage type to every target', () => {
     expect(start?.clientId).not.toBe(READER.clientId);
   });
 
+  it("an injected fetch carries every request of a download: the queue's, the object service's and storage's", async () => {
+    const seen: string[] = [];
+    const counting: typeof globalThis.fetch = (input, init) => {
+      seen.push(new URL(String(input)).pathname);
+      return globalThis.fetch(input, init);
+    };
+    const client = new Queue({ rootUrl: server.rootUrl, credentials: READER, fetch: counting });
+    const before = server.requests.length;
+    const result = await download('public/object.bin', 'buffer', client);
+    expect(result.bytes.equals(CONTENT)).toBe(true);
+    expect(seen).toEqual(server.requests.slice(before).map((r) => r.path));
+    expect(seen).toHaveLength(3);
+  });
+
   it('a given run is asked for by its id', async () => {
     const before = server.requests.length;
     const result = await downloadArtifact(queue, {
