@@ -12,8 +12,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpTransport } from '../../src/client/http-transport.js';
+import { ACCEPT_ENCODING, httpTransport } from '../../src/client/http-transport.js';
 import { serviceBase } from '../../src/client/url.js';
 import { Fake } from '../fixtures/fake-service.js';
 import { selfSignedCertificate } from '../reliability/support/certificate.js';
@@ -144,4 +145,59 @@ describe('the default transport', () => {
   it('(control) a socket left open does keep the process alive at this server', async () => {
     expect((await lingering(rootUrl, '--hold-socket')).lived).toBeUndefined();
   }, 30_000);
+});
+
+/** A JSON answer large enough to arrive in many chunks, compressed or not. */
+const LARGE = JSON.stringify({
+  tasks: Array.from({ length: 2_000 }, (_, i) => ({ taskId: `task-${i}`, state: 'completed' })),
+});
+
+/** The body of each `Content-Encoding` the compressing server sends (by the request's path). */
+const ENCODED: Record<string, Buffer> = {
+  gzip: gzipSync(LARGE),
+  'x-gzip': gzipSync(LARGE),
+  deflate: deflateSync(LARGE),
+  br: brotliCompressSync(LARGE),
+  identity: Buffer.from(LARGE),
+  corrupt: Buffer.concat([gzipSync(LARGE).subarray(0, 200), Buffer.alloc(200, 7)]),
+  compress: gzipSync(LARGE),
+};
+
+describe('compressed answers of the default transport', () => {
+  let compressing: Server;
+  let send: ReturnType<typeof httpTransport>;
+  const acceptEncoding: (string | undefined)[] = [];
+  beforeAll(async () => {
+    compressing = createServer((req, res) => {
+      acceptEncoding.push(req.headers['accept-encoding']);
+      const coding = (req.url ?? '/').slice(1);
+      req.resume();
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'content-encoding': coding === 'corrupt' ? 'gzip' : coding,
+      });
+      res.end(ENCODED[coding]);
+    });
+    const port = await listen(compressing);
+    send = httpTransport(serviceBase(`http://127.0.0.1:${port}`, 'fake', 'v1'));
+  });
+  afterAll(() => close(compressing));
+  const get = (resource: string) =>
+    send({ method: 'GET', resource, headers: {}, body: undefined, timeout: 5_000 });
+
+  it.each(['gzip', 'x-gzip', 'deflate', 'br', 'identity'])(
+    'a %s answer is decoded to its text',
+    async (coding) => {
+      acceptEncoding.length = 0;
+      await expect(get(`/${coding}`)).resolves.toEqual({ ok: true, status: 200, text: LARGE });
+      expect(acceptEncoding).toEqual([ACCEPT_ENCODING]);
+    },
+  );
+
+  it.each([
+    ['corrupt', 'a corrupt compressed body'],
+    ['compress', 'a coding not asked for'],
+  ])('%s: %s is a network failure, not a wrong text', async (path) => {
+    await expect(get(`/${path}`)).resolves.toMatchObject({ ok: false, reason: 'network' });
+  });
 });
