@@ -41,7 +41,9 @@ export function trialQueues(prefix: string): TrialQueues {
 /** A raw amqplib connection; fails loudly, naming the broker without its password. */
 export async function rawConnection(): Promise<ChannelModel> {
   try {
-    return await connect(BROKER_URL);
+    // TCP_NODELAY: with Nagle's algorithm the publisher's small frames waited for the broker's
+    // delayed ACKs, which set a p50 of about 14 ms for every consumer in the latency figure.
+    return await connect(BROKER_URL, { noDelay: true });
   } catch (error) {
     throw new Error(
       `RabbitMQ is not reachable at ${BROKER_URL.replace(/\/\/[^@]*@/, '//')}: start it or set PULSE_TEST_URL (${String(error)})`,

@@ -41,7 +41,7 @@ export const FULL: BenchSizes = {
   consumeRounds: 2,
   latencyRate: 2_000,
   latencySeconds: 10,
-  latencyRounds: 2,
+  latencyRounds: 3,
   memoryBacklog: 1_000_000,
   memorySeconds: 30,
   restGets: 20_000,
@@ -75,6 +75,12 @@ export const QUICK: BenchSizes = {
 export const CONSUME_PREFETCHES = [100, 1_000] as const;
 /** Handler concurrencies of `handle()` in the consume-throughput benchmark. */
 export const HANDLE_CONCURRENCIES = [1, 32] as const;
+/**
+ * Seconds of steady publishing before a latency trial starts counting: the first deliveries of a
+ * fresh process (code not yet optimized, the connection's first frames) would otherwise set both
+ * sides' p99.
+ */
+export const LATENCY_WARMUP_S = 1;
 /** Prefetch of the latency and memory benchmarks. */
 export const STEADY_PREFETCH = 100;
 /** How long the memory benchmark's handler takes per message, in milliseconds. */

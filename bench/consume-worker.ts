@@ -31,6 +31,8 @@ export interface ConsumeTask {
   count: number;
   /** Milliseconds the slow handler takes (`memory` only). */
   slowMs: number;
+  /** Messages left out of the latencies at the start: the warm-up (`latency` only). */
+  warmup: number;
 }
 
 /** What a throughput trial measured. */
@@ -180,10 +182,12 @@ async function throughput(): Promise<ThroughputResult> {
 
 async function latency(): Promise<LatencyResult> {
   const latencies: number[] = [];
+  let warmup = task.warmup;
   const close = await startConsumer(
     {
       onMessage(sentAt) {
-        if (typeof sentAt === 'number') latencies.push(nowEpoch() - sentAt);
+        if (warmup > 0) warmup--;
+        else if (typeof sentAt === 'number') latencies.push(nowEpoch() - sentAt);
       },
     },
     0,

@@ -1,7 +1,8 @@
 /**
  * 2. Latency: messages published at a steady rate, each stamped with the publisher's clock in a
  * header; the consumer (the baseline, or ours through `handle()`) records publish-to-handler
- * latency. Both run against the same publisher, alternately, each in a fresh process.
+ * latency after a warm-up second. Both run against the same publisher, alternately, each in a
+ * fresh process.
  */
 
 import type { Channel } from 'amqplib';
@@ -15,7 +16,7 @@ import {
   trialQueues,
 } from './broker.js';
 import { startWorker } from './child.js';
-import { type BenchSizes, STEADY_PREFETCH } from './config.js';
+import { type BenchSizes, LATENCY_WARMUP_S, STEADY_PREFETCH } from './config.js';
 import type { ConsumerKind, ConsumeTask, LatencyResult } from './consume-worker.js';
 import { progress } from './log.js';
 import type { BenchMessage } from './messages.js';
@@ -93,6 +94,7 @@ export async function latency(
             concurrency: LATENCY_CONCURRENCY,
             count: 0,
             slowMs: 0,
+            warmup: sizes.latencyRate * LATENCY_WARMUP_S,
           };
           const worker = startWorker<LatencyResult>(
             CONSUME_WORKER,
@@ -105,7 +107,7 @@ export async function latency(
             binding.exchange,
             pool,
             sizes.latencyRate,
-            sizes.latencySeconds,
+            LATENCY_WARMUP_S + sizes.latencySeconds,
           );
           await waitUntilDrained(channel, queues.work);
           // Messages delivered but not yet handled are not in the queue any more.

@@ -102,6 +102,7 @@ export async function memory(
           concurrency: SLOW_CONCURRENCY,
           count: 0,
           slowMs: SLOW_HANDLER_MS,
+          warmup: 0,
         },
         sizes.memorySeconds,
         profile && kind !== 'baseline',

@@ -70,6 +70,7 @@ export async function consumeThroughput(
               concurrency: variant.concurrency,
               count: sizes.consumeMessages,
               slowMs: 0,
+              warmup: 0,
             };
             const result = await runWorker<ThroughputResult>(
               CONSUME_WORKER,
