@@ -61,6 +61,9 @@ export class AmqpTransport implements Transport {
     const tls = protocol === 'amqps' ? (this.#options.tls ?? {}) : {};
     const socketOptions = {
       ...tls,
+      // TCP_NODELAY, as RabbitMQ's own clients set it: with Nagle's algorithm (amqplib's default)
+      // a small frame (an ack, a publish) can wait for the broker's delayed ACK, tens of ms.
+      noDelay: true,
       clientProperties: {
         connection_name: this.#options.connectionName ?? DEFAULT_CONNECTION_NAME,
       },
