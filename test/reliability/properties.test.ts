@@ -464,7 +464,8 @@ describe('options', () => {
       {
         rootUrl: fc.webUrl(),
         credentials: fc.record({
-          clientId: fc.string({ minLength: 1 }),
+          // Taskcluster's clientId pattern: a Hawk header can carry any of them (not `"` or `\`).
+          clientId: fc.stringMatching(/^[A-Za-z0-9!@/:.+|_-]+$/),
           accessToken: fc.string({ minLength: 1 }),
         }),
         authorizedScopes: fc.array(fc.string()),
