@@ -6,7 +6,7 @@
  * holding a prefetch slot.
  */
 
-import type PQueue from 'p-queue';
+import PQueue from 'p-queue';
 import type { Logger } from '../client/options.js';
 import type { Binding } from '../exchanges/types.js';
 import type { ConnectionManager } from './connection.js';
@@ -60,17 +60,6 @@ const silentLogger: Logger = {
   error() {},
 };
 
-/**
- * p-queue, imported by the first handler runner rather than with the package: a bot that only
- * consumes streams, publishes or calls the REST API never needs it (about 28 ms of start-up).
- */
-let pQueueModule: Promise<typeof PQueue> | undefined;
-
-function loadPQueue(): Promise<typeof PQueue> {
-  pQueueModule ??= import('p-queue').then((module) => module.default);
-  return pQueueModule;
-}
-
 /** Runs `handler` on the messages of a queue; see the module comment. */
 export function handle<B extends Binding<unknown, unknown>>(
   manager: ConnectionManager,
@@ -93,8 +82,7 @@ class Runner implements HandlerRunner {
   readonly #consumer: QueueConsumer;
   readonly #handler: Handler<Binding<unknown, unknown>>;
   readonly #metrics: PulseMetrics;
-  /** Set before the consumer is registered, so before any message arrives. */
-  #queue: PQueue | undefined;
+  readonly #queue: PQueue;
   /** The signals of the calls running now, aborted on shutdown. */
   readonly #calls = new Set<LazyHandlerContext>();
   readonly #clients: ClientCache;
@@ -122,7 +110,9 @@ class Runner implements HandlerRunner {
     this.#retryDelay = options.retryDelay ?? DEFAULT_RETRY_DELAY_MS;
     this.#timeout = options.handlerTimeout ?? DEFAULT_HANDLER_TIMEOUT_MS;
     this.#logger = options.logger ?? silentLogger;
-    const concurrency = Math.min(options.concurrency ?? DEFAULT_CONCURRENCY, prefetch);
+    this.#queue = new PQueue({
+      concurrency: Math.min(options.concurrency ?? DEFAULT_CONCURRENCY, prefetch),
+    });
     this.#clients = new ClientCache(options.taskcluster);
     this.failed = new Promise<never>((_, reject) => {
       this.#fail = reject;
@@ -134,7 +124,7 @@ class Runner implements HandlerRunner {
       { ...options, prefetch },
       {
         next: (message) => {
-          void this.#queue!.add(() => this.#runOne(message));
+          void this.#queue.add(() => this.#runOne(message));
         },
         error: (error) => {
           this.#logger.error({ error: error.message }, 'pulse handler stopped');
@@ -146,15 +136,7 @@ class Runner implements HandlerRunner {
     this.ready = Promise.race([this.#consumer.consuming, this.failed]);
     // Like `failed`, `ready` rejects on a configuration error; whoever awaits it sees that.
     this.ready.catch(() => undefined);
-    // Registering attaches the consumer, after which messages arrive: only once p-queue is here.
-    // A runner closed while p-queue loads never registers.
-    loadPQueue()
-      .then((Queue) => {
-        this.#queue = new Queue({ concurrency });
-        if (this.#closing) return;
-        return manager.register(this.#consumer);
-      })
-      .catch((error: unknown) => this.#fail(error as Error));
+    manager.register(this.#consumer).catch((error: unknown) => this.#fail(error as Error));
   }
 
   get queue(): string | undefined {
@@ -262,13 +244,13 @@ class Runner implements HandlerRunner {
     for (const call of this.#calls) call.abort(closed);
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
-      this.#queue?.onIdle(),
+      this.#queue.onIdle(),
       new Promise<void>((resolve) => {
         timer = setTimeout(resolve, gracePeriod);
       }),
     ]);
     clearTimeout(timer);
-    this.#queue?.clear();
+    this.#queue.clear();
     await this.#consumer.stop(0);
   }
 }

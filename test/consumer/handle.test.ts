@@ -47,25 +47,6 @@ describe('handle', () => {
     expect(handled).toEqual([7]);
   });
 
-  it('closed as soon as it is made (before p-queue has loaded), it never declares its queue', async () => {
-    const f = await setUp();
-    const name = unique('closed-at-once');
-    const queue = `queue/${f.namespace}/${name}`;
-    queues.push(queue);
-    const runner = f.pulse.handle(
-      { queueName: name, bindings: [f.taskBinding({ taskId: 'c' })] },
-      () => undefined,
-    );
-    await runner.close();
-    await f.pulse.connected();
-    // Long enough for a registration that was still going to happen to declare the queue.
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    await withRawChannel(async (channel) => {
-      channel.on('error', () => undefined); // the 404 closes the channel, as expected
-      await expect(channel.checkQueue(queue)).rejects.toMatchObject({ code: 404 });
-    });
-  });
-
   it('handles 10,000 messages with concurrency 16, acks each, leaves the queue empty', async () => {
     const f = await setUp();
     const name = unique('bulk');
