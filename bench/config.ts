@@ -41,7 +41,7 @@ export const FULL: BenchSizes = {
   consumeRounds: 2,
   latencyRate: 2_000,
   latencySeconds: 10,
-  latencyRounds: 3,
+  latencyRounds: 5,
   memoryBacklog: 1_000_000,
   memorySeconds: 30,
   restGets: 20_000,
