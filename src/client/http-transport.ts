@@ -1,6 +1,6 @@
 /**
  * The default transport of REST requests: `node:http`/`node:https` with one keep-alive agent per
- * client. It costs a fraction of the CPU of the global `fetch` per request (no web streams, no
+ * origin. It costs a fraction of the CPU of the global `fetch` per request (no web streams, no
  * Request/Response/Headers objects), which matters to bots that make many small calls.
  *
  * Idle kept-alive sockets are unreferenced by Node's agent: a client never keeps the process
@@ -32,17 +32,34 @@ const DECODERS: Readonly<Record<string, () => Transform>> = {
   br: createBrotliDecompress,
 };
 
-/** A transport to `base`'s origin with an agent of its own. */
+const AGENT_OPTIONS = {
+  keepAlive: true,
+  maxSockets: DEFAULT_MAX_SOCKETS,
+  // Applies to idle sockets only: the agent closes them; an attempt has its own timer.
+  timeout: DEFAULT_IDLE_SOCKET_TIMEOUT_MS,
+};
+
+/**
+ * One keep-alive agent per origin, shared by every client of it: a client made per download
+ * (the object service's) or per task still reuses the open connections, as fetch's global pool
+ * did.
+ */
+const agents = new Map<string, HttpAgent>();
+
+function agentFor(base: ServiceBase): HttpAgent {
+  let agent = agents.get(base.origin);
+  if (agent === undefined) {
+    agent =
+      base.protocol === 'https:' ? new HttpsAgent(AGENT_OPTIONS) : new HttpAgent(AGENT_OPTIONS);
+    agents.set(base.origin, agent);
+  }
+  return agent;
+}
+
+/** A transport to `base`'s origin, over the origin's shared keep-alive agent. */
 export function httpTransport(base: ServiceBase): Transport {
-  const agentOptions = {
-    keepAlive: true,
-    maxSockets: DEFAULT_MAX_SOCKETS,
-    // Applies to idle sockets only: the agent closes them; an attempt has its own timer.
-    timeout: DEFAULT_IDLE_SOCKET_TIMEOUT_MS,
-  };
-  const secure = base.protocol === 'https:';
-  const agent = secure ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
-  const request = secure ? httpsRequest : httpRequest;
+  const agent = agentFor(base);
+  const request = base.protocol === 'https:' ? httpsRequest : httpRequest;
   // `URL.hostname` keeps the brackets of an IPv6 address; a socket address has none.
   const hostname = base.hostname.startsWith('[') ? base.hostname.slice(1, -1) : base.hostname;
   const port = base.port;

@@ -17,8 +17,8 @@ export const RETRY_JITTER = 0.25;
 /** Upper bound of one retry delay in milliseconds. */
 export const RETRY_MAX_DELAY_MS = 30_000;
 /**
- * Most connections the default transport (over `node:http`, used when no `fetch` is given) of one
- * client opens to its service at a time; further requests wait for a free connection.
+ * Most connections the default transport (over `node:http`, used when no `fetch` is given) opens
+ * to one origin at a time, for all clients of it; further requests wait for a free connection.
  */
 export const DEFAULT_MAX_SOCKETS = 64;
 /**

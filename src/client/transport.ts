@@ -57,7 +57,7 @@ export function fetchTransport(fetch: typeof globalThis.fetch, origin: string): 
 
 /**
  * The transport of a client: through `fetch` when the user gave one, else the default one over
- * `node:http`/`node:https` with a keep-alive agent of its own.
+ * `node:http`/`node:https` with the origin's shared keep-alive agent.
  */
 export function transportFor(
   fetch: typeof globalThis.fetch | undefined,

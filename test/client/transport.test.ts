@@ -113,6 +113,28 @@ describe('the default transport', () => {
     expect(connections - before).toBe(1);
   });
 
+  it("shares an origin's connections between its clients: a client made per call opens none", async () => {
+    // A server of its own, so that no earlier test's idle connection counts.
+    const own = createServer(answer);
+    let opened = 0;
+    own.on('connection', () => {
+      opened++;
+    });
+    const ownRoot = `http://127.0.0.1:${await listen(own)}`;
+    try {
+      for (let i = 0; i < 5; i++) {
+        const fake = new Fake({
+          rootUrl: ownRoot,
+          credentials: { clientId: 'c', accessToken: 't' },
+        });
+        await fake.getThing('a', i);
+      }
+      expect(opened).toBe(1);
+    } finally {
+      await close(own);
+    }
+  });
+
   it('resolves to a network failure, never throws, when Node refuses to send a request', async () => {
     const send = httpTransport(serviceBase(rootUrl, 'fake', 'v1'));
     const request = { method: 'GET', headers: {}, body: undefined, timeout: 1_000 };
