@@ -7,7 +7,14 @@ import {
   ROUTING_KEY_HEADER,
 } from '../../src/consumer/message.js';
 import { connect } from '../../src/consumer/pulse.js';
-import { BROKER_URL, queueDepth, unique, waitFor, withRawChannel } from '../support/rabbitmq.js';
+import {
+  BROKER_URL,
+  queueDepth,
+  rawConnection,
+  unique,
+  waitFor,
+  withRawChannel,
+} from '../support/rabbitmq.js';
 import { fixturePerTest, nextStatus, TASK_FIELDS } from './fixtures.js';
 
 const { setUp, queues } = fixturePerTest();
@@ -135,14 +142,19 @@ describe('handle', () => {
         publisher.publish(f.tasks, { payload: { kind: 'task', n }, routing: { taskId: `t${n}` } }),
       ),
     );
-    // Poison: not JSON, and a routing key that does not parse; published raw.
-    await withRawChannel(async (channel) => {
+    // Poison: not JSON, and a routing key that does not parse; published raw, with confirms, so
+    // that both are surely in the queue (a CI run once saw only one of them arrive).
+    const raw = await rawConnection();
+    try {
+      const channel = await raw.createConfirmChannel();
       channel.publish(f.tasks.exchange, 'primary.bad', Buffer.from('{"kind":"task","n":-1}'));
       channel.publish(f.tasks.exchange, 'primary.t-1._._', Buffer.from('not json'), {
         contentType: 'application/json',
       });
-      await channel.close();
-    });
+      await channel.waitForConfirms();
+    } finally {
+      await raw.close();
+    }
     const alwaysFailing = Array.from({ length: total }, (_, n) => n).filter(alwaysFails);
     const expectedDead = alwaysFailing.length + 2;
     await waitFor(
