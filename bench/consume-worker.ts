@@ -124,7 +124,11 @@ async function startBaseline(sink: Sink, slowMs: number): Promise<() => Promise<
   const connection = await amqpConnect(BROKER_URL);
   const channel: Channel = await connection.createChannel();
   await channel.prefetch(task.prefetch);
+  let closing = false;
   const settle = (message: ConsumeMessage) => {
+    // A slow handler's timer may fire after close() began: amqplib throws on an ack then, and
+    // the broker requeues the message anyway.
+    if (closing) return;
     JSON.parse(message.content.toString('utf8'));
     channel.ack(message);
     sink.onMessage(message.properties.headers?.[SENT_AT_HEADER]);
@@ -135,6 +139,7 @@ async function startBaseline(sink: Sink, slowMs: number): Promise<() => Promise<
     else settle(message);
   });
   return async () => {
+    closing = true;
     await Promise.race([connection.close(), sleep(CLOSE_TIMEOUT_MS)]);
   };
 }
