@@ -16,7 +16,7 @@ import { recordCounts, size } from './support/report.js';
 import { Ledger, recoveryTimes, type Scenario, startScenario } from './support/scenario.js';
 
 const TOTAL = size(10_000, 50_000);
-/** A slow enough handler (16 at once) that the broker stops with most of the queue left. */
+/** Each handler's own work; 16 run at once. */
 const HANDLER_MS = 5;
 /** How long the broker stays down once the consumer noticed. */
 const OUTAGE_MS = size(3_000, 20_000);
@@ -30,10 +30,18 @@ it('the broker stopped and started mid-stream: the consumer waits, reconnects an
   const s = await startScenario();
   scenario = s;
   const ledger = new Ledger(TOTAL);
+  // Once a tenth is handled, handlers hold until the consumer has seen the broker go: however
+  // long `rabbitmqctl stop_app` takes to start on a slow machine, the broker stops with most of
+  // the queue left, and the held messages (unacked when the connection died) come back redelivered.
+  let releaseHeld: () => void = () => undefined;
+  const held = new Promise<void>((resolve) => {
+    releaseHeld = resolve;
+  });
   const runner = s.pulse.handle(
     { queueName, bindings: [s.binding()], concurrency: 16 },
     async (message) => {
       ledger.handle(message.payload.n, message);
+      if (ledger.distinctHandled >= TOTAL / 10) await held;
       await new Promise((resolve) => setTimeout(resolve, HANDLER_MS));
     },
   );
@@ -59,6 +67,7 @@ it('the broker stopped and started mid-stream: the consumer waits, reconnects an
       'the consumer noticed',
       30_000,
     );
+    releaseHeld();
     // The second half is published while the broker is down: the publisher holds it.
     publishedDuringOutage = s.publishRange(TOTAL / 2, TOTAL);
     await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
@@ -71,7 +80,7 @@ it('the broker stopped and started mid-stream: the consumer waits, reconnects an
     expect(s.pulse.healthy).toBe(false);
     // `start_app` runs next.
     startingAt = Date.now();
-  });
+  }).finally(releaseHeld);
   await publishedDuringOutage;
   await waitFor(() => ledger.distinctHandled === TOTAL, 'every message handled', 180_000);
   await runner.close();
