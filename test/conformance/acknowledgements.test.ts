@@ -138,12 +138,24 @@ describe.each(brokersUnderTest())('acknowledgements on $name', ({ transport }) =
     const second = await session.channel();
     await first.prefetch(1);
     await second.prefetch(1);
-    const ackLater = (channel: TransportChannel) => (message: Delivery) =>
-      setTimeout(() => channel.ack(message), 1);
+    // Acked a moment later, so that the other consumer gets its turn; the test waits for every
+    // ack, so none runs after the session closed the channels.
+    const acks: Promise<void>[] = [];
+    const ackLater = (channel: TransportChannel) => (message: Delivery) => {
+      acks.push(
+        new Promise((resolve) =>
+          setTimeout(() => {
+            channel.ack(message);
+            resolve();
+          }, 1),
+        ),
+      );
+    };
     const a = await session.collect(first, queue, ackLater(first));
     const b = await session.collect(second, queue, ackLater(second));
     fill(setup, queue, total);
     await waitFor('every message', () => a.messages.length + b.messages.length === total);
+    await Promise.all(acks);
     expect(a.messages.length).toBeGreaterThan(0);
     expect(b.messages.length).toBeGreaterThan(0);
     expect([...a.bodies(), ...b.bodies()].sort()).toEqual(
