@@ -3,7 +3,8 @@
  * (p-queue). A message is acked when its handler resolves; a failure sends it to the retry
  * queue (it comes back after `retryDelay`, with its attempt count in a header) until
  * `maxAttempts`, then to the dead-letter queue with the error. Nothing sleeps in the process
- * holding a prefetch slot.
+ * holding a prefetch slot, except on an exclusive queue: it has no retry queue, so a failed
+ * message waits here for its next attempt, and after the last it is reported dropped.
  */
 
 import PQueue from 'p-queue';
@@ -85,6 +86,8 @@ class Runner implements HandlerRunner {
   readonly #queue: PQueue;
   /** The signals of the calls running now, aborted on shutdown. */
   readonly #calls = new Set<LazyHandlerContext>();
+  /** Messages of an exclusive queue waiting for their next attempt, by their timer. */
+  readonly #waiting = new Map<ReturnType<typeof setTimeout>, DeliveredMessage>();
   readonly #clients: ClientCache;
   readonly #maxAttempts: number;
   readonly #retryDelay: number;
@@ -222,14 +225,33 @@ class Runner implements HandlerRunner {
       },
       'pulse handler failed',
     );
-    // An exclusive queue has no retry queue: its failed messages are reported and dropped.
+    if (attempts < this.#maxAttempts && this.queue === undefined) {
+      this.#retryHere(message);
+      return;
+    }
+    // An exclusive queue has no dead-letter queue: its message is reported dropped.
     const moved =
-      attempts >= this.#maxAttempts || this.queue === undefined
+      attempts >= this.#maxAttempts
         ? await this.#consumer.deadLetter(message, HANDLER_FAILED_REASON, error, attempts)
         : await this.#consumer.retry(message, attempts, this.#retryDelay);
     // Not moved (the connection is going): hand it back; a redelivery uses up no attempt.
     if (moved) message.ack();
     else message.nack(true);
+  }
+
+  /**
+   * Runs a failed message of an exclusive queue again after the retry delay, holding its
+   * prefetch slot meanwhile: a copy sent to the queue would come back at once, and the queue
+   * (with whatever it holds) is gone with its connection anyway.
+   */
+  #retryHere(message: DeliveredMessage): void {
+    const next = message.nextAttempt();
+    this.#metrics.counts.retried++;
+    const timer = setTimeout(() => {
+      this.#waiting.delete(timer);
+      void this.#queue.add(() => this.#runOne(next));
+    }, this.#retryDelay);
+    this.#waiting.set(timer, next);
   }
 
   close(gracePeriod = DEFAULT_GRACE_PERIOD_MS): Promise<void> {
@@ -239,7 +261,13 @@ class Runner implements HandlerRunner {
 
   async #close(gracePeriod: number): Promise<void> {
     this.#closing = true;
+    // Waiting retries are handed back at once, as unstarted messages are; once deliveries
+    // stopped, so that the broker does not hand them straight back to this consumer.
+    const waiting = [...this.#waiting];
+    this.#waiting.clear();
+    for (const [timer] of waiting) clearTimeout(timer);
     await this.#consumer.pause();
+    for (const [, message] of waiting) message.nack(true);
     const closed = new ClosedError('the handler runner');
     for (const call of this.#calls) call.abort(closed);
     let timer: ReturnType<typeof setTimeout> | undefined;

@@ -246,6 +246,23 @@ export class DeliveredMessage implements Message<unknown, Record<string, string 
     return this.source.ack(this.delivery);
   }
 
+  /**
+   * The same delivery as the message of the next handler attempt, which settles it from now
+   * on; this one can no longer be settled.
+   */
+  nextAttempt(): DeliveredMessage {
+    this.#settled = true;
+    return new DeliveredMessage(
+      this.delivery,
+      this.source,
+      this.exchange,
+      this.routingKey,
+      this.routing,
+      this.payload,
+      this.attempt + 1,
+    );
+  }
+
   nack(requeue = true): boolean {
     if (this.#settled) return false;
     this.#settled = true;

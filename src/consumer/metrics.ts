@@ -16,7 +16,10 @@ export interface PulseMetricsSnapshot {
   acked: number;
   /** Messages handed back to the broker (nack with requeue, or left when a consumer closed). */
   requeued: number;
-  /** Messages sent to the retry queue after a failed attempt. */
+  /**
+   * Messages given another attempt after a failed one: sent to the retry queue, or (on an
+   * exclusive queue) held by the process for it.
+   */
   retried: number;
   /** Messages sent to the dead-letter queue (failed every attempt, or poison). */
   deadLettered: number;
@@ -109,7 +112,7 @@ export class PulseMetrics {
     counter('delivered', 'Messages delivered by the broker');
     counter('acked', 'Messages acknowledged');
     counter('requeued', 'Messages handed back to the broker');
-    counter('retried', 'Messages sent to the retry queue');
+    counter('retried', 'Messages given another attempt after a failed one');
     counter('deadLettered', 'Messages sent to the dead-letter queue');
     counter('poison', 'Messages that could not be decoded');
     counter('handled', 'Handler calls that resolved');

@@ -172,9 +172,16 @@ export interface ConsumerOptions<B extends Binding<unknown, unknown>> extends Qu
 export interface HandlerOptions<B extends Binding<unknown, unknown>> extends ConsumerOptions<B> {
   /** Handlers run at once; at most `prefetch`. Defaults to {@link DEFAULT_CONCURRENCY}. */
   concurrency?: number;
-  /** Attempts before dead-lettering; defaults to {@link DEFAULT_MAX_ATTEMPTS}. */
+  /**
+   * Attempts before dead-lettering; defaults to {@link DEFAULT_MAX_ATTEMPTS}. An exclusive queue
+   * has no dead-letter queue: after its last attempt a message is reported `message-dropped`.
+   */
   maxAttempts?: number;
-  /** Milliseconds a failed message waits before its next attempt. */
+  /**
+   * Milliseconds a failed message waits before its next attempt; defaults to
+   * {@link DEFAULT_RETRY_DELAY_MS}. On a durable queue it waits in the retry queue; on an
+   * exclusive one (no retry queue) in the process, holding its prefetch slot.
+   */
   retryDelay?: number;
   /** Milliseconds one handler call may take; below RabbitMQ's `consumer_timeout`. */
   handlerTimeout?: number;

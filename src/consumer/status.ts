@@ -35,7 +35,10 @@ export type PulseStatus =
   | { type: 'consumer-cancelled'; queue: string }
   /** An exclusive queue was declared anew: messages published meanwhile were missed. */
   | { type: 'messages-may-be-missed'; queue: string }
-  /** A message was dropped (an exclusive queue has no dead-letter queue); it is logged. */
+  /**
+   * A message was dropped: poison, or out of handler attempts, on an exclusive queue (which has
+   * no dead-letter queue); its handler's failures are logged.
+   */
   | { type: 'message-dropped'; queue: string; reason: string }
   /** The client is closed. */
   | { type: 'closed' };

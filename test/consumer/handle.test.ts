@@ -7,6 +7,7 @@ import {
   ROUTING_KEY_HEADER,
 } from '../../src/consumer/message.js';
 import { connect } from '../../src/consumer/pulse.js';
+import type { PulseStatus } from '../../src/consumer/status.js';
 import {
   BROKER_URL,
   queueDepth,
@@ -211,6 +212,89 @@ describe('handle', () => {
     expect(await queueDepth(queue)).toBe(0);
     expect(await queueDepth(`${queue}/retry`)).toBe(0);
   }, 180_000);
+
+  it('on an exclusive queue, retries in the process after the delay, then reports the message dropped', async () => {
+    const f = await setUp();
+    const retryDelay = 200;
+    const maxAttempts = 3;
+    const statuses: PulseStatus[] = [];
+    const subscription = f.pulse.status$.subscribe((status) => statuses.push(status));
+    // 0 fails twice then succeeds, 1 always fails, 2 succeeds at once.
+    const attempts = new Map<number, { attempt: number; at: number }[]>();
+    const handled: number[] = [];
+    const consuming = nextStatus(f.pulse, 'consuming');
+    const runner = f.pulse.handle(
+      { bindings: [f.taskBinding({ taskId: 'x' })], maxAttempts, retryDelay },
+      (message) => {
+        const n = message.payload.n;
+        attempts.set(n, [...(attempts.get(n) ?? []), { attempt: message.attempt, at: Date.now() }]);
+        if (n === 1 || (n === 0 && message.attempt <= 2)) throw new Error(`fails ${n}`);
+        handled.push(n);
+      },
+    );
+    await consuming;
+    const publisher = f.pulse.publisher();
+    for (const n of [0, 1, 2]) {
+      await publisher.publish(f.tasks, { payload: { kind: 'task', n }, routing: { taskId: 'x' } });
+    }
+    await waitFor(
+      () => statuses.some((status) => status.type === 'message-dropped') && handled.length === 2,
+      'message 0 handled and message 1 dropped',
+    );
+    await runner.close();
+    subscription.unsubscribe();
+
+    expect(handled.sort()).toEqual([0, 2]);
+    expect(attempts.get(0)?.map((a) => a.attempt)).toEqual([1, 2, 3]);
+    expect(attempts.get(1)?.map((a) => a.attempt)).toEqual([1, 2, 3]);
+    expect(attempts.get(2)?.map((a) => a.attempt)).toEqual([1]);
+    for (const n of [0, 1]) {
+      const times = attempts.get(n)!.map((a) => a.at);
+      for (let i = 1; i < times.length; i++) {
+        // Timers may fire a little early.
+        expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(retryDelay - 20);
+      }
+    }
+    const dropped = statuses.filter((status) => status.type === 'message-dropped');
+    expect(dropped).toEqual([
+      {
+        type: 'message-dropped',
+        queue: expect.stringMatching(/\/exclusive\//),
+        reason: 'handler-failed',
+      },
+    ]);
+    const counts = f.pulse.metrics.counts;
+    expect(counts.retried).toBe(4);
+    expect(counts.failed).toBe(5);
+    expect(counts.handled).toBe(2);
+    expect(counts.deadLettered).toBe(1);
+    expect(counts.acked).toBe(3);
+  });
+
+  it('on an exclusive queue, close() hands back a message waiting for its retry at once', async () => {
+    const f = await setUp();
+    let calls = 0;
+    const consuming = nextStatus(f.pulse, 'consuming');
+    const runner = f.pulse.handle(
+      { bindings: [f.taskBinding({ taskId: 'w' })], retryDelay: 600_000 },
+      () => {
+        calls++;
+        throw new Error('fails');
+      },
+    );
+    await consuming;
+    await f.pulse
+      .publisher()
+      .publish(f.tasks, { payload: { kind: 'task', n: 0 }, routing: { taskId: 'w' } });
+    await waitFor(() => f.pulse.metrics.counts.retried === 1, 'the retry waiting');
+    const closing = Date.now();
+    await runner.close();
+    // Far below the retry delay: close() did not wait for it.
+    expect(Date.now() - closing).toBeLessThan(10_000);
+    expect(calls).toBe(1);
+    expect(f.pulse.metrics.counts.requeued).toBe(1);
+    expect(f.pulse.metrics.counts.acked).toBe(0);
+  });
 
   it('shares a durable queue between competing consumers of two connections', async () => {
     const f = await setUp();
