@@ -6,7 +6,11 @@
 import { TaskclusterPulseError } from '../errors.js';
 import type { ContentHashAlgorithm } from './content-digest.js';
 import { CONTENT_HASH_ALGORITHMS } from './content-digest.js';
-import type { HashesDownload, ObjectService } from './generated/object.js';
+import type {
+  DownloadMethodGeturlResponse,
+  HashesDownload,
+  ObjectService,
+} from './generated/object.js';
 import {
   type Download,
   type DownloadBody,
@@ -36,13 +40,37 @@ function announcedHashes(hashes: HashesDownload): Partial<Record<ContentHashAlgo
  * Download an object's data with a client of the object service whose credentials hold
  * `object:download:<name>`. The data is verified against the hashes and length the service
  * announced; a mismatch (or no hash to check) is a final `ArtifactIntegrityError`, and no
- * partial file is left. 5xx and network errors of the storage GET are retried, 4xx are final.
+ * partial file is left. 5xx and network errors of the storage GET are retried, 4xx are final;
+ * a retry after the URL's `expires` first asks `startDownload` for a fresh one, as the object
+ * service documents.
  */
 export async function downloadObject<T extends DownloadTarget>(
   objects: ObjectService,
   options: DownloadObjectOptions<T>,
 ): Promise<Download<DownloadBody<T>>> {
   const { name, to } = options;
+  let started = await startGetUrlDownload(objects, name);
+  const urlForRetry = async (): Promise<string> => {
+    // Only a retry asks again, never the first attempt: a clock ahead of the service's costs at
+    // most one startDownload per retry.
+    if (Date.now() >= Date.parse(started.expires)) {
+      started = await startGetUrlDownload(objects, name);
+    }
+    return started.url;
+  };
+  return downloadFromStorage(
+    storageContext(objects.options),
+    started.url,
+    to,
+    { what: `object ${name}`, hashes: announcedHashes(started.hashes) },
+    urlForRetry,
+  );
+}
+
+async function startGetUrlDownload(
+  objects: ObjectService,
+  name: string,
+): Promise<DownloadMethodGeturlResponse> {
   const started = await objects.startDownload(name, { acceptDownloadMethods: { getUrl: true } });
   if (started.method !== 'getUrl') {
     throw new TaskclusterPulseError(
@@ -50,8 +78,5 @@ export async function downloadObject<T extends DownloadTarget>(
       `the object service chose download method ${String(started.method)} for object ${name}, which was not offered`,
     );
   }
-  return downloadFromStorage(storageContext(objects.options), started.url, to, {
-    what: `object ${name}`,
-    hashes: announcedHashes(started.hashes),
-  });
+  return started;
 }

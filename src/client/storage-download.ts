@@ -152,15 +152,18 @@ function consumeInto(
 
 /**
  * GET `url` (unsigned) into `target`, retrying 5xx and network errors; a Buffer or a file is
- * retried as a whole when its body breaks off, a stream only until the storage answers.
+ * retried as a whole when its body breaks off, a stream only until the storage answers. A retry
+ * goes to the URL `urlForRetry` gives, when there is one.
  */
 export async function downloadFromStorage<T extends DownloadTarget>(
   ctx: StorageContext,
   url: string,
   target: T,
   check: DownloadCheck,
+  urlForRetry?: () => Promise<string>,
 ): Promise<Download<DownloadBody<T>>> {
-  return storageRequest(ctx, { method: 'GET', url }, async (attempt) => ({
+  const request = urlForRetry === undefined ? { url } : { url, urlForRetry };
+  return storageRequest(ctx, { method: 'GET', ...request }, async (attempt) => ({
     contentType: attempt.response.headers.get('content-type') ?? undefined,
     // The target decides the body's type; DownloadBody<T> names that same choice.
     body: (await consumeInto(target, attempt, check)) as DownloadBody<T>,

@@ -24,6 +24,11 @@ export interface StorageRequest {
   readonly url: string;
   readonly headers?: Readonly<Record<string, string>>;
   readonly body?: () => Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array>;
+  /**
+   * Called before each retry: the URL to send it to (a pre-signed URL may have expired while
+   * the attempts went on, and its issuer hands out a fresh one).
+   */
+  readonly urlForRetry?: () => Promise<string>;
 }
 
 /** A successful (2xx) response, handed to the consumer of one attempt. */
@@ -101,13 +106,20 @@ export async function storageRequest<T>(
   request: StorageRequest,
   consume: (attempt: StorageAttempt) => Promise<T>,
 ): Promise<T> {
-  const { method, url } = request;
-  const safeUrl = safeStorageUrl(url);
+  const { method } = request;
+  let url = request.url;
+  let safeUrl = safeStorageUrl(url);
   const attempts = ctx.maxRetries + 1;
   let lastFailure: { failure: ConnectionFailure; cause: unknown } | undefined;
   let lastServerError: { statusCode: number; body: unknown } | undefined;
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    if (attempt > 1) await sleep(retryDelay(attempt - 2));
+    if (attempt > 1) {
+      await sleep(retryDelay(attempt - 2));
+      if (request.urlForRetry !== undefined) {
+        url = await request.urlForRetry();
+        safeUrl = safeStorageUrl(url);
+      }
+    }
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {

@@ -308,6 +308,47 @@ describe('retries of the storage GET', () => {
     expect(await partialFiles()).toEqual([]);
   });
 
+  /**
+   * A queue client whose fetch passes every request to the server, and answers startDownload
+   * with the server's answer, `expires` set `expiresInMs` from now.
+   */
+  function queueWithUrlsExpiring(expiresInMs: number): Queue {
+    const expiring: typeof globalThis.fetch = async (input, init) => {
+      const response = await globalThis.fetch(input, init);
+      if (!new URL(String(input)).pathname.includes('/start-download/')) return response;
+      const answer = (await response.json()) as Record<string, unknown>;
+      const expires = new Date(Date.now() + expiresInMs).toISOString();
+      return new Response(JSON.stringify({ ...answer, expires }), {
+        status: response.status,
+        headers: { 'content-type': 'application/json' },
+      });
+    };
+    return new Queue({ rootUrl: server.rootUrl, credentials: READER, fetch: expiring });
+  }
+
+  const START_DOWNLOAD = routeKey('PUT', '/api/object/v1/start-download/<name>');
+
+  it.each([
+    { expires: 'has expired', expiresInMs: -1_000, startDownloads: 2 },
+    { expires: 'is still valid', expiresInMs: 3_600_000, startDownloads: 1 },
+  ])(
+    'a retry when the getUrl $expires: $startDownloads startDownload calls',
+    async ({ expiresInMs, startDownloads }) => {
+      const before = server.requests.length;
+      server.injectFaults(STORAGE_GET, { type: 'status', status: 503 });
+      const result = await download(
+        'public/object.bin',
+        'buffer',
+        queueWithUrlsExpiring(expiresInMs),
+      );
+      expect(result.bytes.equals(CONTENT)).toBe(true);
+      const routes = server.requests.slice(before).map((r) => r.route);
+      const expected = [START_DOWNLOAD, STORAGE_GET, STORAGE_GET];
+      if (startDownloads === 2) expected.splice(2, 0, START_DOWNLOAD);
+      expect(routes.slice(1)).toEqual(expected);
+    },
+  );
+
   it('a storage 404 is final, and the pre-signed query stays out of the error', async () => {
     const attempts = server.attempts(STORAGE_GET);
     const where = target('file');
