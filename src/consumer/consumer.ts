@@ -236,7 +236,7 @@ export class QueueConsumer implements LinkUser {
   ): Promise<boolean> {
     const { source, delivery, exchange, routingKey } = origin;
     if (this.#names === undefined) {
-      this.#manager.report({ type: 'message-dropped', queue: source.queue, reason });
+      this.dropped(source.queue, reason);
       this.#metrics.counts.deadLettered++;
       return true;
     }
@@ -244,6 +244,11 @@ export class QueueConsumer implements LinkUser {
     const moved = await this.#move(source, delivery, this.#names.dead, options);
     if (moved) this.#metrics.counts.deadLettered++;
     return moved;
+  }
+
+  /** Reports a message of an exclusive queue that is gone, and why. */
+  dropped(queue: string, reason: string): void {
+    this.#manager.report({ type: 'message-dropped', queue, reason });
   }
 
   /** Publishes a copy of a delivery to the retry queue; false if it could not be published. */

@@ -29,6 +29,11 @@ import { checkHandlerOptions } from './validate.js';
 
 /** Why a dead-lettered message's handler gave up. */
 export const HANDLER_FAILED_REASON = 'handler-failed';
+/**
+ * Why a message of an exclusive queue was dropped before its handler ran (or ran again): its
+ * connection, and so its queue, was gone.
+ */
+export const LOST_REASON = 'connection-lost';
 
 /** A message handler; resolving acks the message, throwing retries or dead-letters it. */
 export type Handler<B> = (message: MessageOf<B>, context: HandlerContext) => Promise<void> | void;
@@ -156,8 +161,12 @@ class Runner implements HandlerRunner {
       message.nack(true);
       return;
     }
-    // Its channel died before it started: the broker redelivers it, so do not run it twice.
-    if (!message.source.open) return;
+    if (!message.source.open) {
+      // Its channel died before it started. A durable queue's broker redelivers it, so it must
+      // not run twice; an exclusive queue died with the connection, and the message with it.
+      if (this.queue === undefined) this.#consumer.dropped(message.source.queue, LOST_REASON);
+      return;
+    }
     const counts = this.#metrics.counts;
     counts.inFlight++;
     const start = performance.now();

@@ -36,8 +36,9 @@ export type PulseStatus =
   /** An exclusive queue was declared anew: messages published meanwhile were missed. */
   | { type: 'messages-may-be-missed'; queue: string }
   /**
-   * A message was dropped: poison, or out of handler attempts, on an exclusive queue (which has
-   * no dead-letter queue); its handler's failures are logged.
+   * A message of an exclusive queue (which has no dead-letter queue) was dropped: poison, out of
+   * handler attempts (its failures are logged), or lost with its connection before its handler
+   * ran (`connection-lost`).
    */
   | { type: 'message-dropped'; queue: string; reason: string }
   /** The client is closed. */

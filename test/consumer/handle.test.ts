@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { LOST_REASON } from '../../src/consumer/handler.js';
 import {
   ATTEMPTS_HEADER,
   DEAD_ERROR_HEADER,
@@ -10,6 +11,7 @@ import { connect } from '../../src/consumer/pulse.js';
 import type { PulseStatus } from '../../src/consumer/status.js';
 import {
   BROKER_URL,
+  closeConnectionsNamed,
   queueDepth,
   rawConnection,
   unique,
@@ -294,6 +296,41 @@ describe('handle', () => {
     expect(calls).toBe(1);
     expect(f.pulse.metrics.counts.requeued).toBe(1);
     expect(f.pulse.metrics.counts.acked).toBe(0);
+  });
+
+  it('on an exclusive queue, a message waiting for its retry when the connection is lost is reported dropped', async () => {
+    const f = await setUp();
+    const statuses: PulseStatus[] = [];
+    const subscription = f.pulse.status$.subscribe((status) => statuses.push(status));
+    let calls = 0;
+    const consuming = nextStatus(f.pulse, 'consuming');
+    const runner = f.pulse.handle(
+      { bindings: [f.taskBinding({ taskId: 'l' })], retryDelay: 1_500 },
+      () => {
+        calls++;
+        throw new Error('fails');
+      },
+    );
+    await consuming;
+    await f.pulse
+      .publisher()
+      .publish(f.tasks, { payload: { kind: 'task', n: 0 }, routing: { taskId: 'l' } });
+    await waitFor(() => f.pulse.metrics.counts.retried === 1, 'the retry waiting');
+    const { queue } = statuses.find(
+      (status): status is Extract<PulseStatus, { type: 'consuming' }> =>
+        status.type === 'consuming',
+    )!;
+    expect(await closeConnectionsNamed(f.connectionName)).toBeGreaterThan(0);
+    await waitFor(
+      () => statuses.some((status) => status.type === 'message-dropped'),
+      'the message reported dropped',
+    );
+    await runner.close();
+    subscription.unsubscribe();
+    expect(calls).toBe(1);
+    expect(statuses.filter((status) => status.type === 'message-dropped')).toEqual([
+      { type: 'message-dropped', queue, reason: LOST_REASON },
+    ]);
   });
 
   it('shares a durable queue between competing consumers of two connections', async () => {
