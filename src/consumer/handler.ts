@@ -238,7 +238,8 @@ class Runner implements HandlerRunner {
       this.#retryHere(message);
       return;
     }
-    // An exclusive queue has no dead-letter queue: its message is reported dropped.
+    // After the last attempt, a durable queue's message goes to its dead-letter queue; an
+    // exclusive queue has none, and its message is reported dropped.
     const moved =
       attempts >= this.#maxAttempts
         ? await this.#consumer.deadLetter(message, HANDLER_FAILED_REASON, error, attempts)

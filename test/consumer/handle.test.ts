@@ -18,7 +18,7 @@ import {
   waitFor,
   withRawChannel,
 } from '../support/rabbitmq.js';
-import { fixturePerTest, nextStatus, TASK_FIELDS } from './fixtures.js';
+import { type Fixture, fixturePerTest, nextStatus, TASK_FIELDS } from './fixtures.js';
 
 const { setUp, queues } = fixturePerTest();
 
@@ -33,6 +33,25 @@ async function drain(queue: string) {
       messages.push(message);
     }
   });
+}
+
+/**
+ * A runner on an exclusive queue whose handler always fails, with one message published and
+ * waiting (after its first attempt) for its retry in `retryDelay` ms.
+ */
+async function waitingRetry(f: Fixture, retryDelay: number) {
+  let calls = 0;
+  const consuming = nextStatus(f.pulse, 'consuming');
+  const runner = f.pulse.handle({ bindings: [f.taskBinding({ taskId: 'w' })], retryDelay }, () => {
+    calls++;
+    throw new Error('fails');
+  });
+  await consuming;
+  await f.pulse
+    .publisher()
+    .publish(f.tasks, { payload: { kind: 'task', n: 0 }, routing: { taskId: 'w' } });
+  await waitFor(() => f.pulse.metrics.counts.retried === 1, 'the retry waiting');
+  return { runner, calls: () => calls };
 }
 
 describe('handle', () => {
@@ -275,25 +294,12 @@ describe('handle', () => {
 
   it('on an exclusive queue, close() hands back a message waiting for its retry at once', async () => {
     const f = await setUp();
-    let calls = 0;
-    const consuming = nextStatus(f.pulse, 'consuming');
-    const runner = f.pulse.handle(
-      { bindings: [f.taskBinding({ taskId: 'w' })], retryDelay: 600_000 },
-      () => {
-        calls++;
-        throw new Error('fails');
-      },
-    );
-    await consuming;
-    await f.pulse
-      .publisher()
-      .publish(f.tasks, { payload: { kind: 'task', n: 0 }, routing: { taskId: 'w' } });
-    await waitFor(() => f.pulse.metrics.counts.retried === 1, 'the retry waiting');
+    const { runner, calls } = await waitingRetry(f, 600_000);
     const closing = Date.now();
     await runner.close();
     // Far below the retry delay: close() did not wait for it.
     expect(Date.now() - closing).toBeLessThan(10_000);
-    expect(calls).toBe(1);
+    expect(calls()).toBe(1);
     expect(f.pulse.metrics.counts.requeued).toBe(1);
     expect(f.pulse.metrics.counts.acked).toBe(0);
   });
@@ -302,20 +308,7 @@ describe('handle', () => {
     const f = await setUp();
     const statuses: PulseStatus[] = [];
     const subscription = f.pulse.status$.subscribe((status) => statuses.push(status));
-    let calls = 0;
-    const consuming = nextStatus(f.pulse, 'consuming');
-    const runner = f.pulse.handle(
-      { bindings: [f.taskBinding({ taskId: 'l' })], retryDelay: 1_500 },
-      () => {
-        calls++;
-        throw new Error('fails');
-      },
-    );
-    await consuming;
-    await f.pulse
-      .publisher()
-      .publish(f.tasks, { payload: { kind: 'task', n: 0 }, routing: { taskId: 'l' } });
-    await waitFor(() => f.pulse.metrics.counts.retried === 1, 'the retry waiting');
+    const { runner, calls } = await waitingRetry(f, 1_500);
     const { queue } = statuses.find(
       (status): status is Extract<PulseStatus, { type: 'consuming' }> =>
         status.type === 'consuming',
@@ -327,7 +320,7 @@ describe('handle', () => {
     );
     await runner.close();
     subscription.unsubscribe();
-    expect(calls).toBe(1);
+    expect(calls()).toBe(1);
     expect(statuses.filter((status) => status.type === 'message-dropped')).toEqual([
       { type: 'message-dropped', queue, reason: LOST_REASON },
     ]);
