@@ -162,8 +162,7 @@ export async function downloadFromStorage<T extends DownloadTarget>(
   check: DownloadCheck,
   urlForRetry?: () => Promise<string>,
 ): Promise<Download<DownloadBody<T>>> {
-  const request = urlForRetry === undefined ? { url } : { url, urlForRetry };
-  return storageRequest(ctx, { method: 'GET', ...request }, async (attempt) => ({
+  return storageRequest(ctx, { method: 'GET', url, urlForRetry }, async (attempt) => ({
     contentType: attempt.response.headers.get('content-type') ?? undefined,
     // The target decides the body's type; DownloadBody<T> names that same choice.
     body: (await consumeInto(target, attempt, check)) as DownloadBody<T>,

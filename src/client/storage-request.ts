@@ -28,7 +28,7 @@ export interface StorageRequest {
    * Called before each retry: the URL to send it to (a pre-signed URL may have expired while
    * the attempts went on, and its issuer hands out a fresh one).
    */
-  readonly urlForRetry?: () => Promise<string>;
+  readonly urlForRetry?: (() => Promise<string>) | undefined;
 }
 
 /** A successful (2xx) response, handed to the consumer of one attempt. */

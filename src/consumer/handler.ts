@@ -86,6 +86,8 @@ export function handle<B extends Binding<unknown, unknown>>(
 
 class Runner implements HandlerRunner {
   readonly #consumer: QueueConsumer;
+  /** No queue name: the queue dies with its connection, and has no retry or dead-letter queue. */
+  readonly #exclusive: boolean;
   readonly #handler: Handler<Binding<unknown, unknown>>;
   readonly #metrics: PulseMetrics;
   readonly #queue: PQueue;
@@ -112,6 +114,7 @@ class Runner implements HandlerRunner {
     metrics: PulseMetrics,
   ) {
     const prefetch = options.prefetch ?? Math.max(DEFAULT_PREFETCH, options.concurrency ?? 0);
+    this.#exclusive = options.queueName === undefined;
     this.#handler = handler;
     this.#metrics = metrics;
     this.#maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
@@ -164,7 +167,7 @@ class Runner implements HandlerRunner {
     if (!message.source.open) {
       // Its channel died before it started. A durable queue's broker redelivers it, so it must
       // not run twice; an exclusive queue died with the connection, and the message with it.
-      if (this.queue === undefined) this.#consumer.dropped(message.source.queue, LOST_REASON);
+      if (this.#exclusive) this.#consumer.dropped(message.source.queue, LOST_REASON);
       return;
     }
     const counts = this.#metrics.counts;
@@ -234,7 +237,7 @@ class Runner implements HandlerRunner {
       },
       'pulse handler failed',
     );
-    if (attempts < this.#maxAttempts && this.queue === undefined) {
+    if (attempts < this.#maxAttempts && this.#exclusive) {
       this.#retryHere(message);
       return;
     }
