@@ -30,24 +30,30 @@ export interface AmqpTransportOptions {
   connectionName?: string | undefined;
 }
 
-/** Opens connections to RabbitMQ through amqplib. */
+/** A {@link BrokerAddress} with its defaults applied: protocol, port and vhost are known. */
+export type NormalizedBrokerAddress = Required<Omit<BrokerAddress, 'username' | 'password'>> & {
+  username: string | undefined;
+  password: string | undefined;
+};
+
+/** Opens connections to one RabbitMQ node through amqplib. */
 export class AmqpTransport implements Transport {
   readonly kind = 'amqp';
   readonly description: string;
-  readonly #address: Required<Omit<BrokerAddress, 'username' | 'password'>> & {
-    username: string | undefined;
-    password: string | undefined;
-  };
+  /** The node as `hostname:port` (an IPv6 address in brackets), as statuses name it. */
+  readonly host: string;
+  readonly #address: NormalizedBrokerAddress;
   readonly #options: AmqpTransportOptions;
   readonly #heartbeat: number;
 
   constructor(options: AmqpTransportOptions) {
     this.#options = options;
-    this.#address = normalizeAddress(options.broker);
+    this.#address = normalizeBrokerAddress(options.broker);
     this.#heartbeat = options.heartbeat ?? heartbeatOf(options.broker) ?? DEFAULT_HEARTBEAT_S;
     const { protocol, hostname, port, vhost, username } = this.#address;
+    this.host = `${hostname.includes(':') ? `[${hostname}]` : hostname}:${port}`;
     const user = options.credentials === undefined && username !== undefined ? `${username}@` : '';
-    this.description = `${protocol}://${user}${hostname}:${port}/${encodeURIComponent(vhost)}`;
+    this.description = `${protocol}://${user}${this.host}/${encodeURIComponent(vhost)}`;
   }
 
   async connect(): Promise<TransportConnection> {
@@ -91,7 +97,11 @@ export class AmqpTransport implements Transport {
   }
 }
 
-function normalizeAddress(broker: string | BrokerAddress) {
+/**
+ * The address of a broker URL or parts, with the default protocol (`amqps`), port and vhost.
+ * @throws {InputError} for a bad URL, a missing hostname or an unknown protocol.
+ */
+export function normalizeBrokerAddress(broker: string | BrokerAddress): NormalizedBrokerAddress {
   const address = typeof broker === 'string' ? parseBrokerUrl(broker) : broker;
   if (typeof address.hostname !== 'string' || address.hostname === '') {
     throw new InputError('the broker address needs a hostname');

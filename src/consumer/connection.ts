@@ -2,6 +2,7 @@
  * The connection manager: keeps one broker connection up (reconnecting forever with backoff),
  * recycles it periodically (the new one up before the old one closes), and replays every
  * registered user's setup (queues, bindings, consumers, publisher channel) on each connection.
+ * A broker of several nodes is gone round: each attempt, recycling included, takes the next.
  */
 
 import type { Observable } from 'rxjs';
@@ -18,13 +19,16 @@ export class Link {
   /** Numbers the connections of one manager from 1. */
   readonly id: number;
   readonly connection: TransportConnection;
+  /** The node the connection went to, as statuses name it ({@link BrokerNode.host}). */
+  readonly host: string;
   /** False once the connection closed or is being closed. */
   open = true;
   readonly #confirm = new Map<ConfirmChannelPurpose, Promise<TransportConfirmChannel>>();
 
-  constructor(id: number, connection: TransportConnection) {
+  constructor(id: number, connection: TransportConnection, host: string) {
     this.id = id;
     this.connection = connection;
+    this.host = host;
   }
 
   /**
@@ -67,9 +71,19 @@ export interface LinkUser {
   release(link: Link, graceful: boolean, gracePeriod: number): Promise<void>;
 }
 
+/** One node of the broker, as a {@link ConnectionManager} connects to it. */
+export interface BrokerNode {
+  transport: Transport;
+  /** Names the node in statuses: `hostname:port` (no credentials), or the transport's description. */
+  host: string;
+}
+
 /** Options of a {@link ConnectionManager}. */
 export interface ConnectionManagerOptions {
-  transport: Transport;
+  /** The broker's nodes, at least one; attempts go round them in this order. */
+  nodes: readonly BrokerNode[];
+  /** The index in `nodes` of the first attempt's node; defaults to 0. */
+  firstNode?: number | undefined;
   /** Secrets that must not appear in reported errors (the password). */
   secrets?: readonly string[] | undefined;
   recycleInterval?: number | undefined;
@@ -88,6 +102,8 @@ export class ConnectionManager {
   readonly #waiters = new Set<(link: Link) => void>();
   #current: Link | undefined;
   #linkCount = 0;
+  /** The index in the nodes of the next attempt's node. */
+  #nextNode: number;
   #closing = false;
   /** Recycles under way; see {@link ConnectionManager.recycle}. */
   readonly #recycles = new Set<Promise<void>>();
@@ -101,6 +117,7 @@ export class ConnectionManager {
 
   constructor(options: ConnectionManagerOptions) {
     this.#options = options;
+    this.#nextNode = options.firstNode ?? 0;
     this.status$ = this.#status.asObservable();
     void this.#run();
   }
@@ -126,9 +143,9 @@ export class ConnectionManager {
     return this.#closing;
   }
 
-  /** The broker, described without password. */
+  /** The broker (each node, comma-separated), described without password. */
   describe(): string {
-    return this.#options.transport.description;
+    return this.#options.nodes.map((node) => node.transport.description).join(', ');
   }
 
   /** Reports a status event (users report theirs through here too). */
@@ -193,15 +210,16 @@ export class ConnectionManager {
     let lastError = lostError ?? '';
     while (!this.#closing) {
       attempt++;
+      const node = this.#takeNode();
       if (attempt > 1 || lostError !== undefined) {
         const delay = reconnectDelay(attempt, this.#options.reconnect);
-        this.report({ type: 'reconnecting', attempt, delay, error: lastError });
+        this.report({ type: 'reconnecting', attempt, delay, error: lastError, host: node.host });
         await this.#sleep(delay);
         if (this.#closing) return;
       }
-      this.report({ type: 'connecting', attempt });
+      this.report({ type: 'connecting', attempt, host: node.host });
       try {
-        const link = await this.#open();
+        const link = await this.#open(node);
         if (this.#closing) {
           link.open = false;
           await link.connection.close().catch(() => undefined);
@@ -215,9 +233,22 @@ export class ConnectionManager {
     }
   }
 
-  async #open(): Promise<Link> {
-    const connection = await this.#options.transport.connect();
-    const link = new Link(this.#options.nextLinkId?.() ?? ++this.#linkCount, connection);
+  /**
+   * The node of the next attempt. The rotation moves on at every attempt, so after a lost
+   * connection or a failed attempt the next one goes to another node (a node that just failed
+   * is the likeliest to fail again), and recycling moves the connection along the cluster.
+   */
+  #takeNode(): BrokerNode {
+    const nodes = this.#options.nodes;
+    const node = nodes[this.#nextNode]!;
+    this.#nextNode = (this.#nextNode + 1) % nodes.length;
+    return node;
+  }
+
+  async #open(node: BrokerNode): Promise<Link> {
+    const connection = await node.transport.connect();
+    const id = this.#options.nextLinkId?.() ?? ++this.#linkCount;
+    const link = new Link(id, connection, node.host);
     connection.on('error', () => {
       // Followed by `close`, which is where the loss is handled.
     });
@@ -229,7 +260,7 @@ export class ConnectionManager {
 
   #adopt(link: Link): void {
     this.#current = link;
-    this.report({ type: 'connected', connection: link.id });
+    this.report({ type: 'connected', connection: link.id, host: link.host });
     for (const waiter of this.#waiters) waiter(link);
     this.#waiters.clear();
     for (const user of this.#users) void user.attach(link);
@@ -272,7 +303,7 @@ export class ConnectionManager {
     this.report({ type: 'recycling', connection: link.id });
     let next: Link;
     try {
-      next = await this.#open();
+      next = await this.#open(this.#takeNode());
     } catch (error) {
       // Keep the old connection and try again at the next interval.
       this.#options.logger?.warn({ error: this.redact(error) }, 'pulse recycling failed');
@@ -286,7 +317,7 @@ export class ConnectionManager {
     }
     const users = [...this.#users];
     this.#current = next;
-    this.report({ type: 'connected', connection: next.id });
+    this.report({ type: 'connected', connection: next.id, host: next.host });
     await Promise.allSettled(users.map((user) => user.attach(next)));
     this.#scheduleRecycle(next);
     const grace = this.#options.gracePeriod ?? DEFAULT_GRACE_PERIOD_MS;

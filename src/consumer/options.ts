@@ -108,8 +108,14 @@ export interface ConnectionOptions {
    * The broker: a URL (`amqps://user:pass@host:port/vhost`), its parts, or an already built
    * {@link Transport} (the in-memory broker, for instance). Without it, the URL in the
    * environment variable {@link PULSE_URL_ENV}, else a new in-memory broker (said in one log line).
+   *
+   * A RabbitMQ cluster is a list of its nodes' URLs or parts (not transports), all `amqp` or
+   * all `amqps`, each node once. Connecting starts at a random node, so that replicas spread
+   * over the cluster, and each attempt (with the usual backoff) goes to the next node in the
+   * list, also after a lost connection; statuses name the node (`host:port`). `credentials`,
+   * `tls`, `heartbeat` and `connectionName` apply to every node.
    */
-  broker?: string | BrokerAddress | Transport | undefined;
+  broker?: string | BrokerAddress | readonly (string | BrokerAddress)[] | Transport | undefined;
   /**
    * Called on every (re)connect, so rotated Pulse passwords are picked up; overrides the user
    * and password of `broker`.

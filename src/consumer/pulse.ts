@@ -8,7 +8,8 @@ import type { Logger } from '../client/options.js';
 import { InputError } from '../errors.js';
 import type { Binding } from '../exchanges/types.js';
 import { AmqpTransport } from './amqp-transport.js';
-import { ConnectionManager } from './connection.js';
+import { brokerNodes, firstNodeIndex, isTransport } from './broker-list.js';
+import { type BrokerNode, ConnectionManager } from './connection.js';
 import { consume } from './consume.js';
 import { type Handler, type HandlerRunner, handle } from './handler.js';
 import { createMemoryBroker, MEMORY_TRANSPORT_DESCRIPTION } from './memory/memory-broker.js';
@@ -16,6 +17,7 @@ import type { MessageOf } from './message.js';
 import { PulseMetrics } from './metrics.js';
 import { checkNamespace } from './names.js';
 import {
+  type BrokerAddress,
   type ConnectionOptions,
   type ConsumerOptions,
   DEFAULT_CONNECTION_NAME,
@@ -37,8 +39,10 @@ export class PulseClient {
   /** Connection and consumer events of every connection of this client; see {@link PulseStatus}. */
   readonly status$: Observable<PulseStatus>;
   readonly #statuses = subject<PulseStatus>();
-  /** The options, with the broker resolved (see {@link defaultBroker}). */
-  readonly #options: ConnectionOptions & { broker: NonNullable<ConnectionOptions['broker']> };
+  /** The options as given. */
+  readonly #options: ConnectionOptions;
+  /** The broker resolved (see {@link defaultBroker}): a transport, or the nodes' addresses. */
+  readonly #broker: Transport | readonly (string | BrokerAddress)[];
   readonly #manager: ConnectionManager;
   /** The publishers' own connection, opened when a publisher asks for one. */
   #publishing: ConnectionManager | undefined;
@@ -53,15 +57,15 @@ export class PulseClient {
       throw new InputError('connect() needs options: { broker, namespace, ... }');
     }
     this.namespace = checkNamespace(options.namespace);
+    this.#options = options;
     const broker = options.broker ?? defaultBroker(options.logger);
-    this.#options = { ...options, broker };
-    const password =
-      typeof broker === 'object' && !isTransport(broker)
-        ? broker.password
-        : typeof broker === 'string'
-          ? passwordOf(broker)
-          : undefined;
-    this.#secrets = password === undefined ? [] : [password];
+    this.#broker = isTransport(broker) ? broker : brokerNodes(broker);
+    this.#secrets = isTransport(this.#broker)
+      ? []
+      : this.#broker.flatMap((node) => {
+          const password = typeof node === 'string' ? passwordOf(node) : node.password;
+          return password === undefined ? [] : [password];
+        });
     this.status$ = this.#statuses.asObservable();
     this.#manager = this.#connection(options.connectionName, true);
   }
@@ -69,18 +73,22 @@ export class PulseClient {
   /** A connection manager whose events go to `status$`; the main one's `closed` ends it. */
   #connection(connectionName: string | undefined, main: boolean): ConnectionManager {
     const options = this.#options;
-    const broker = options.broker;
-    const transport = isTransport(broker)
-      ? broker
-      : new AmqpTransport({
-          broker,
-          credentials: options.credentials,
-          heartbeat: options.heartbeat,
-          tls: options.tls,
-          connectionName,
+    const broker = this.#broker;
+    const nodes: BrokerNode[] = isTransport(broker)
+      ? [{ transport: broker, host: broker.description }]
+      : broker.map((address) => {
+          const transport = new AmqpTransport({
+            broker: address,
+            credentials: options.credentials,
+            heartbeat: options.heartbeat,
+            tls: options.tls,
+            connectionName,
+          });
+          return { transport, host: transport.host };
         });
     const manager = new ConnectionManager({
-      transport,
+      nodes,
+      firstNode: firstNodeIndex(nodes.length),
       secrets: this.#secrets,
       recycleInterval: options.recycleInterval,
       gracePeriod: options.gracePeriod,
@@ -188,10 +196,6 @@ function defaultBroker(logger: Logger | undefined): string | Transport {
   if (logger) logger.info({ broker: MEMORY_TRANSPORT_DESCRIPTION }, message);
   else process.stderr.write(`taskcluster-pulse: ${message}\n`);
   return createMemoryBroker().transport();
-}
-
-function isTransport(broker: ConnectionOptions['broker']): broker is Transport {
-  return typeof broker === 'object' && broker !== null && 'connect' in broker;
 }
 
 function passwordOf(url: string): string | undefined {

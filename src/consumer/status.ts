@@ -1,18 +1,23 @@
 /**
  * What a Pulse connection reports about itself and its consumers, as a union of `{ type }`.
- * Error texts are redacted: they never contain the broker password.
+ * Error texts are redacted: they never contain the broker password. A `host` names the broker
+ * node: `hostname:port` for a URL or address (never with credentials), else the transport's
+ * description; with a list of nodes it says which one an attempt or a connection went to.
  */
 
 /** One event of a Pulse connection's life. */
 export type PulseStatus =
-  /** Opening a connection (`attempt` counts from 1 since the last one was up). */
-  | { type: 'connecting'; attempt: number }
-  /** A connection is up; `connection` numbers the connections of this client from 1. */
-  | { type: 'connected'; connection: number }
+  /** Opening a connection to `host` (`attempt` counts from 1 since the last one was up). */
+  | { type: 'connecting'; attempt: number; host: string }
+  /** A connection to `host` is up; `connection` numbers the connections of this client from 1. */
+  | { type: 'connected'; connection: number; host: string }
   /** The connection was lost; consumers are set up again on the next one. */
   | { type: 'disconnected'; connection: number; error: string | undefined }
-  /** Waiting `delay` ms before connect attempt `attempt`, after `error`. */
-  | { type: 'reconnecting'; attempt: number; delay: number; error: string }
+  /**
+   * Waiting `delay` ms before connect attempt `attempt`, which goes to `host`; `error` is why
+   * the previous attempt failed or the connection was lost.
+   */
+  | { type: 'reconnecting'; attempt: number; delay: number; error: string; host: string }
   /** Replacing connection `connection` by a new one (periodic recycling). */
   | { type: 'recycling'; connection: number }
   /** The broker applies flow control: publishing waits. */
