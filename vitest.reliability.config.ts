@@ -13,6 +13,8 @@ export default defineConfig({
     include: ['test/reliability/**/*.test.ts'],
     fileParallelism: false,
     pool: 'forks',
+    // One RabbitMQ for the whole run, started (or found) before the first file and stopped after.
+    globalSetup: ['test/support/global-broker.ts'],
     testTimeout: 300_000,
     hookTimeout: 120_000,
     // Every file's output, logger lines, status events and errors are scanned for secrets.

@@ -1,6 +1,6 @@
 /**
  * Where `tc-pulse` connects: `--url`, else `PULSE_URL`, else `PULSE_HOST` with `PULSE_USERNAME`,
- * `PULSE_PASSWORD` and `PULSE_VHOST`. The namespace (the Pulse user owning the queues) is
+ * `PULSE_PASSWORD`, `PULSE_VHOST` and `PULSE_PROTOCOL`. The namespace (the Pulse user owning the queues) is
  * `--namespace`, else the URL's user, else `PULSE_USERNAME`. No message built here contains
  * the password.
  */
@@ -15,9 +15,13 @@ export const PULSE_ENVIRONMENT = {
   password: 'PULSE_PASSWORD',
   host: 'PULSE_HOST',
   vhost: 'PULSE_VHOST',
+  protocol: 'PULSE_PROTOCOL',
 } as const;
 
-/** The port of plain (non-TLS) AMQP; any other port given in `PULSE_HOST` means `amqps`. */
+/**
+ * The port of plain (non-TLS) AMQP; any other port given in `PULSE_HOST` means `amqps` unless
+ * `PULSE_PROTOCOL` says `amqp` (a local broker on another port, a test container).
+ */
 const PLAIN_AMQP_PORT = 5672;
 
 /** The broker and namespace of a command. */
@@ -79,8 +83,14 @@ export function chooseBroker(flags: BrokerFlags, env: NodeJS.ProcessEnv): Broker
   ) {
     throw new CliUsageError(`${PULSE_ENVIRONMENT.host} must be host or host:port, got "${host}"`);
   }
+  const protocol = read(PULSE_ENVIRONMENT.protocol);
+  if (protocol !== undefined && protocol !== 'amqp' && protocol !== 'amqps') {
+    throw new CliUsageError(
+      `${PULSE_ENVIRONMENT.protocol} must be amqp or amqps, got "${protocol}"`,
+    );
+  }
   const address: BrokerAddress = {
-    protocol: port === PLAIN_AMQP_PORT ? 'amqp' : 'amqps',
+    protocol: protocol ?? (port === PLAIN_AMQP_PORT ? 'amqp' : 'amqps'),
     hostname,
     username,
     password,

@@ -27,7 +27,7 @@ Run "tc-pulse exchanges <service>" to see each exchange's fields.`;
 
 const CONNECTION_HELP = `
 Connection: --url, else PULSE_URL, else PULSE_HOST (host[:port]) with PULSE_USERNAME,
-PULSE_PASSWORD and PULSE_VHOST. The namespace (Pulse user owning the queue) is --namespace,
+PULSE_PASSWORD, PULSE_VHOST and PULSE_PROTOCOL (amqps unless the port is 5672). The namespace (Pulse user owning the queue) is --namespace,
 else the URL's user, else PULSE_USERNAME. Passwords are never printed.`;
 
 const TASKCLUSTER_HELP = `

@@ -90,3 +90,21 @@ export type {
 export { startTaskclusterServer } from './server.js';
 export type { SimulatedStorage } from './storage.js';
 export { simulatedTaskDefinition } from './task-definition.js';
+// Testing: a RabbitMQ for tests (a container, the local broker, or PULSE_TEST_URL's).
+export type {
+  TestBroker,
+  TestBrokerChoice,
+  TestBrokerOptions,
+  TestBrokerSource,
+} from './test-broker.js';
+export {
+  DEFAULT_TEST_BROKER_IMAGE,
+  LOCAL_TEST_BROKER_URL,
+  PULSE_TEST_BROKER_ENV,
+  PULSE_TEST_CONTAINER_ENV,
+  PULSE_TEST_IMAGE_ENV,
+  PULSE_TEST_URL_ENV,
+  startTestBroker,
+} from './test-broker.js';
+export type { TestBrokerErrorCode } from './test-broker-error.js';
+export { TestBrokerError } from './test-broker-error.js';

@@ -5,18 +5,21 @@
  * that never show in any output.
  */
 
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTaskclusterServer, type TaskclusterServer } from '../../src/testing/server.js';
-import { BROKER_URL, deleteExchanges, deleteQueues, unique } from '../support/rabbitmq.js';
+import {
+  BROKER_URL,
+  deleteExchanges,
+  deleteQueues,
+  rabbitmqctl,
+  unique,
+} from '../support/rabbitmq.js';
 import { type CliResult, cleanEnv, runCli, startCli } from './run-cli.js';
 
-const run = promisify(execFile);
 const broker = new URL(BROKER_URL);
 const PREFIX = `exchange/${unique('cli')}/queue/v1/`;
 const EXCHANGE = `${PREFIX}task-completed`;
@@ -174,6 +177,7 @@ describe('tc-pulse listen and publish against RabbitMQ', () => {
       PULSE_HOST: `${broker.hostname}:${broker.port || 5672}`,
       PULSE_USERNAME: decodeURIComponent(broker.username),
       PULSE_PASSWORD: decodeURIComponent(broker.password),
+      PULSE_PROTOCOL: 'amqp',
     });
     const group = unique('g');
     const listener = listen(['--task-group-id', group, '--count', '1', '--json'], hostEnv);
@@ -246,11 +250,11 @@ describe('tc-pulse never prints a Pulse password', () => {
   const url = (secret: string) => `amqp://${user}:${secret}@${host}/`;
 
   beforeAll(async () => {
-    await run('rabbitmqctl', ['-q', 'add_user', user, password]);
-    await run('rabbitmqctl', ['-q', 'set_permissions', '-p', '/', user, '.*', '.*', '.*']);
+    await rabbitmqctl('add_user', user, password);
+    await rabbitmqctl('set_permissions', '-p', '/', user, '.*', '.*', '.*');
   });
   afterAll(async () => {
-    await run('rabbitmqctl', ['-q', 'delete_user', user]);
+    await rabbitmqctl('delete_user', user);
   });
 
   function expectNoSecret(result: CliResult, secret: string): void {
@@ -266,7 +270,12 @@ describe('tc-pulse never prints a Pulse password', () => {
     const published = await publish(
       { secret: 'none' },
       fields(group),
-      cleanEnv({ PULSE_HOST: host, PULSE_USERNAME: user, PULSE_PASSWORD: password }),
+      cleanEnv({
+        PULSE_HOST: host,
+        PULSE_USERNAME: user,
+        PULSE_PASSWORD: password,
+        PULSE_PROTOCOL: 'amqp',
+      }),
     );
     expectOk(published);
     expectNoSecret(published, password);

@@ -209,4 +209,30 @@ describe.concurrent('tc-pulse refuses bad command lines with a clear error and e
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('PULSE_HOST needs PULSE_USERNAME and PULSE_PASSWORD');
   });
+
+  it('refuses a PULSE_PROTOCOL that is neither amqp nor amqps', async () => {
+    const result = await runHere(
+      ['listen', 'queue.taskCompleted'],
+      cleanEnv({
+        PULSE_HOST: '127.0.0.1:1',
+        PULSE_USERNAME: 'me',
+        PULSE_PASSWORD: 'pw',
+        PULSE_PROTOCOL: 'http',
+      }),
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('PULSE_PROTOCOL must be amqp or amqps, got "http"');
+  });
+
+  it.each([
+    [{}, 'amqps://me@127.0.0.1:1/'],
+    [{ PULSE_PROTOCOL: 'amqp' }, 'amqp://me@127.0.0.1:1/'],
+  ])('PULSE_HOST on a port other than 5672 with %j connects with %s', async (extra, shown) => {
+    const result = await runHere(
+      ['listen', 'queue.taskCompleted'],
+      cleanEnv({ PULSE_HOST: '127.0.0.1:1', PULSE_USERNAME: 'me', PULSE_PASSWORD: 'pw', ...extra }),
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`cannot connect to ${shown}`);
+  });
 });

@@ -1,6 +1,6 @@
 /**
  * The two brokers every conformance case runs against: the in-memory broker and the real
- * RabbitMQ (PULSE_TEST_URL, or the local one). RabbitMQ is the reference: a case that passes
+ * RabbitMQ (the run's test broker). RabbitMQ is the reference: a case that passes
  * there and fails on the in-memory broker is a bug of the in-memory broker. An unreachable
  * RabbitMQ fails the tests; it is never skipped.
  */
@@ -8,11 +8,8 @@
 import { connect } from 'amqplib';
 import { createMemoryBroker } from '../../src/consumer/memory/memory-broker.js';
 import type { Transport, TransportConnection } from '../../src/consumer/transport.js';
-import { closeConnectionsNamed } from '../support/rabbitmq.js';
+import { BROKER_URL, closeConnectionsNamed } from '../support/rabbitmq.js';
 import { uniqueName } from './session.js';
-
-/** The RabbitMQ the tests use. */
-export const RABBITMQ_URL = process.env.PULSE_TEST_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
 /** A broker under test. */
 export interface BrokerUnderTest {
@@ -36,7 +33,7 @@ function rabbitmq(): BrokerUnderTest {
   const connectionName = uniqueName('connection');
   // amqplib's connection fits the contract unwrapped: this assignment type-checks that claim.
   const open: () => Promise<TransportConnection> = () =>
-    connect(RABBITMQ_URL, { clientProperties: { connection_name: connectionName } });
+    connect(BROKER_URL, { clientProperties: { connection_name: connectionName } });
   return {
     name: 'rabbitmq',
     transport: { kind: 'amqp', description: 'local RabbitMQ', connect: open },

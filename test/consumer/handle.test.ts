@@ -308,7 +308,9 @@ describe('handle', () => {
     const f = await setUp();
     const statuses: PulseStatus[] = [];
     const subscription = f.pulse.status$.subscribe((status) => statuses.push(status));
-    const { runner, calls } = await waitingRetry(f, 1_500);
+    // Long enough for the broker to close the connection first (two rabbitmqctl runs, which
+    // take seconds in a container on a busy machine).
+    const { runner, calls } = await waitingRetry(f, 8_000);
     const { queue } = statuses.find(
       (status): status is Extract<PulseStatus, { type: 'consuming' }> =>
         status.type === 'consuming',

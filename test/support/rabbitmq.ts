@@ -1,17 +1,23 @@
 /**
- * The real RabbitMQ the consumer tests run against: its URL, a loud failure when it is down,
- * unique names, and faults made by the broker itself (`rabbitmqctl close_connection`).
+ * The real RabbitMQ the broker tests run against: the run's test broker (the global set-up
+ * started or found it and handed it on in PULSE_TEST_URL), unique names, and faults made by the
+ * broker itself (`rabbitmqctl close_connection`, run on the broker's node).
  */
 
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { promisify } from 'node:util';
 import { type ChannelModel, connect } from 'amqplib';
+import { startTestBroker } from '../../src/testing/test-broker.js';
 
-const run = promisify(execFile);
+/** The run's test broker; a broker that does not accept a login fails here, loudly. */
+export const TEST_BROKER = await startTestBroker();
 
-/** The broker URL: `PULSE_TEST_URL`, or the local RabbitMQ. */
-export const BROKER_URL = process.env.PULSE_TEST_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+/** The test broker's URL, with its user and password. */
+export const BROKER_URL = TEST_BROKER.url;
+
+/** Runs `rabbitmqctl -q <args>` on the test broker's node and returns what it printed. */
+export function rabbitmqctl(...args: string[]): Promise<string> {
+  return TEST_BROKER.rabbitmqctl(...args);
+}
 
 /** A unique suffix, so test files running in parallel never share queues or exchanges. */
 export function unique(prefix: string): string {
@@ -24,7 +30,7 @@ export async function rawConnection(): Promise<ChannelModel> {
     return await connect(BROKER_URL);
   } catch (error) {
     throw new Error(
-      `RabbitMQ is not reachable at ${BROKER_URL.replace(/\/\/[^@]*@/, '//')}: start it (rabbitmq-server -detached) or set PULSE_TEST_URL. ${String(error)}`,
+      `the test broker at ${BROKER_URL.replace(/\/\/[^@]*@/, '//')} is not reachable: ${String(error)}`,
     );
   }
 }
@@ -73,31 +79,21 @@ export async function declareExchanges(...exchanges: string[]): Promise<void> {
  * (`rabbitmqctl close_connection`). Returns how many it closed.
  */
 export async function closeConnectionsNamed(connectionName: string): Promise<number> {
-  const { stdout } = await run('rabbitmqctl', [
-    '-q',
-    'list_connections',
-    'pid',
-    'client_properties',
-  ]);
+  const stdout = await rabbitmqctl('list_connections', 'pid', 'client_properties');
   const needle = `{"connection_name","${connectionName}"}`;
   const pids = stdout
     .split('\n')
     .filter((line) => line.includes(needle))
     .map((line) => line.split('\t')[0]!);
   for (const pid of pids) {
-    await run('rabbitmqctl', ['-q', 'close_connection', pid, 'closed by a test']);
+    await rabbitmqctl('close_connection', pid, 'closed by a test');
   }
   return pids.length;
 }
 
 /** The heartbeat (seconds) the broker agreed with each connection named `connectionName`. */
 export async function heartbeatsOf(connectionName: string): Promise<number[]> {
-  const { stdout } = await run('rabbitmqctl', [
-    '-q',
-    'list_connections',
-    'timeout',
-    'client_properties',
-  ]);
+  const stdout = await rabbitmqctl('list_connections', 'timeout', 'client_properties');
   const needle = `{"connection_name","${connectionName}"}`;
   return stdout
     .split('\n')

@@ -4,21 +4,7 @@
  * application (always started again, whatever happens).
  */
 
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { BROKER_URL, waitFor } from '../../support/rabbitmq.js';
-
-const exec = promisify(execFile);
-
-/** Runs `rabbitmqctl -q <args>` and returns its output; fails loudly when the broker is down. */
-export async function rabbitmqctl(...args: string[]): Promise<string> {
-  try {
-    const { stdout } = await exec('rabbitmqctl', ['-q', ...args], { timeout: 60_000 });
-    return stdout;
-  } catch (error) {
-    throw new Error(`rabbitmqctl ${args[0]} failed: is RabbitMQ running? ${String(error)}`);
-  }
-}
+import { BROKER_URL, rabbitmqctl, waitFor } from '../../support/rabbitmq.js';
 
 /** Creates a broker user with full permissions on the default virtual host. */
 export async function addUser(user: string, password: string): Promise<void> {
@@ -91,12 +77,12 @@ export function brokerEndpoint(): { host: string; port: number } {
   return { host: url.hostname, port: Number(url.port || 5672) };
 }
 
-export { waitFor };
+export { rabbitmqctl, waitFor };
 
 /** Starts the broker application if it is not running (a safety net after a stop). */
 export async function ensureBrokerRunning(): Promise<void> {
   try {
-    await exec('rabbitmqctl', ['-q', 'await_startup', '--timeout', '5'], { timeout: 30_000 });
+    await rabbitmqctl('await_startup', '--timeout', '5');
   } catch {
     await rabbitmqctl('start_app');
     await rabbitmqctl('await_startup');
