@@ -27,9 +27,6 @@ export interface BindingFailure extends BindingKey {
   error: Error;
 }
 
-/** Keeps the manifest queue short; readers take the newest manifest anyway. */
-const MANIFEST_MAX_LENGTH = 8;
-
 interface Manifest {
   /** Orders manifests: each write is later than every manifest its writer read. */
   written: number;
@@ -114,7 +111,6 @@ export async function reconcileBindings(
   queue: string,
   manifestQueue: string,
   wanted: readonly BindingKey[],
-  expires: number | undefined,
 ): Promise<BindingFailure[]> {
   const channel = await connection.createConfirmChannel();
   channel.on('error', () => undefined);
@@ -123,15 +119,8 @@ export async function reconcileBindings(
     closed = true;
   });
   try {
-    const args: Record<string, unknown> = {
-      'x-queue-type': 'classic',
-      'x-max-length': MANIFEST_MAX_LENGTH,
-    };
-    if (expires !== undefined) args['x-expires'] = expires;
-    const { messageCount } = await channel.assertQueue(manifestQueue, {
-      durable: true,
-      arguments: args,
-    });
+    // Declared with the other queues (declareDurableQueues), and here only counted.
+    const { messageCount } = await channel.checkQueue(manifestQueue);
     const read = await readManifests(channel, manifestQueue, messageCount);
     const newest = read.reduce<Manifest | undefined>(
       (best, { manifest }) =>

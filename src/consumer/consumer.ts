@@ -15,7 +15,7 @@ import { type DeliveredMessage, DeliveryChannel } from './message.js';
 import type { PulseMetrics } from './metrics.js';
 import { exclusiveQueueName, type QueueNames, queueNames } from './names.js';
 import { type ConsumerOptions, DEFAULT_PREFETCH } from './options.js';
-import { declareDurableQueues, declareExclusiveQueue } from './queues.js';
+import { declareDurableQueues, declareExclusiveQueue, type KeptQueue } from './queues.js';
 import { copyOptions, type DeliveryOrigin, moveDelivery } from './republish.js';
 import type { Delivery, PublishOptions } from './transport.js';
 
@@ -69,6 +69,11 @@ export class QueueConsumer implements LinkUser {
       options.queueName === undefined ? undefined : queueNames(namespace, options.queueName);
   }
 
+  /** Reports a companion queue kept with the arguments an earlier version gave it. */
+  readonly #kept = ({ queue, argument }: KeptQueue): void => {
+    this.#manager.report({ type: 'queue-kept', queue, argument });
+  };
+
   /** The queue names of a durable consumer. */
   get names(): QueueNames | undefined {
     return this.#names;
@@ -101,14 +106,8 @@ export class QueueConsumer implements LinkUser {
       const connection = link.connection;
       const keys = distinctBindings(this.#options.bindings);
       if (this.#names !== undefined) {
-        await declareDurableQueues(connection, this.#names, this.#options);
-        failures = await reconcileBindings(
-          connection,
-          queue,
-          this.#names.manifest,
-          keys,
-          this.#options.expires,
-        );
+        await declareDurableQueues(connection, this.#names, this.#options, this.#kept);
+        failures = await reconcileBindings(connection, queue, this.#names.manifest, keys);
       }
       const channel = await connection.createChannel();
       source = new DeliveryChannel(channel, link, queue, this.#metrics);
@@ -274,7 +273,7 @@ export class QueueConsumer implements LinkUser {
     if (await moveDelivery(source, delivery, queue, options)) return true;
     if (this.#names === undefined || !source.link.open) return false;
     try {
-      await declareDurableQueues(source.link.connection, this.#names, this.#options);
+      await declareDurableQueues(source.link.connection, this.#names, this.#options, this.#kept);
     } catch {
       return false;
     }

@@ -153,8 +153,26 @@ export interface QueueOptions {
   maxLength?: number;
   /** Delete the queue after it has been unused this many milliseconds (`x-expires`). */
   expires?: number;
-  /** What happens when `maxLength` is reached (`x-overflow`). */
+  /**
+   * What happens when `maxLength` is reached (`x-overflow`): `drop-head` (the default) drops
+   * the oldest message, to `/dead` for a durable queue; `reject-publish` refuses new ones (the
+   * publisher's confirm fails, so nothing is lost silently); `reject-publish-dlx` (classic
+   * queues only) refuses them and dead-letters them.
+   */
   overflow?: 'drop-head' | 'reject-publish' | 'reject-publish-dlx';
+  /**
+   * One consumer at a time receives the queue's messages (`x-single-active-consumer`, durable
+   * queues only): the other replicas wait as hot standbys and take over, in the order they
+   * subscribed, when it goes. For ordered handling, use it with `concurrency: 1`; a retried
+   * message still comes back behind the ones published after it.
+   */
+  singleActiveConsumer?: boolean;
+  /**
+   * Quorum queues only: deliveries of one message (redeliveries after a lost connection
+   * included) before the broker dead-letters it to `/dead` (`x-delivery-limit`). RabbitMQ 4
+   * applies 20 when none is set; attempts of failing handlers are counted by `maxAttempts`.
+   */
+  deliveryLimit?: number;
   /** Further queue arguments, passed as they are. */
   arguments?: Record<string, unknown>;
 }

@@ -5,7 +5,7 @@
 
 import { BrokerOperationError, QueueArgumentsMismatchError, replyCode } from './errors.js';
 import type { QueueNames } from './names.js';
-import { DEFAULT_QUEUE_TYPE, type QueueOptions } from './options.js';
+import { DEFAULT_QUEUE_TYPE, type QueueOptions, type QueueType } from './options.js';
 import type { TransportChannel, TransportConnection } from './transport.js';
 
 /** AMQP reply code of a redeclare with other arguments, or a bind to a missing exchange... */
@@ -35,6 +35,26 @@ export async function withChannel<T>(
   }
 }
 
+/** Keeps the manifest queue short; readers take the newest manifest anyway. */
+const MANIFEST_MAX_LENGTH = 8;
+
+/**
+ * The arguments of a durable queue's bindings-manifest queue: of the queue's type, so that on a
+ * cluster the manifest survives the loss of a node (a lost manifest would leave bindings no
+ * longer asked for in place).
+ */
+export function manifestQueueArguments(
+  queueType: QueueType,
+  expires: number | undefined,
+): Record<string, unknown> {
+  const args: Record<string, unknown> = {
+    'x-queue-type': queueType,
+    'x-max-length': MANIFEST_MAX_LENGTH,
+  };
+  if (expires !== undefined) args['x-expires'] = expires;
+  return args;
+}
+
 /** The arguments of a durable work queue. */
 export function workQueueArguments(
   names: QueueNames,
@@ -50,14 +70,54 @@ export function workQueueArguments(
   if (options.maxLength !== undefined) args['x-max-length'] = options.maxLength;
   if (options.expires !== undefined) args['x-expires'] = options.expires;
   if (options.overflow !== undefined) args['x-overflow'] = options.overflow;
+  if (options.singleActiveConsumer === true) args['x-single-active-consumer'] = true;
+  if (options.deliveryLimit !== undefined) args['x-delivery-limit'] = options.deliveryLimit;
   return { ...args, ...options.arguments };
 }
 
-/** Declares a durable work queue, its dead-letter queue and its retry queue. */
+/**
+ * The arguments of a durable consumer's retry queue: messages wait there for their
+ * per-message TTL, then the broker dead-letters them back to the work queue. Of the queue's
+ * type, so that on a cluster a quorum retry queue survives the loss of a node; RabbitMQ 3.10+
+ * gives quorum queues message TTL, and at-least-once dead-lettering (which needs
+ * `reject-publish`) so that a node lost while a message moves back does not lose it.
+ */
+export function retryQueueArguments(
+  names: QueueNames,
+  options: QueueOptions,
+): Record<string, unknown> {
+  const type = options.queueType ?? DEFAULT_QUEUE_TYPE;
+  const args: Record<string, unknown> = {
+    'x-queue-type': type,
+    'x-dead-letter-exchange': '',
+    'x-dead-letter-routing-key': names.work,
+  };
+  if (type === 'quorum') {
+    args['x-dead-letter-strategy'] = 'at-least-once';
+    args['x-overflow'] = 'reject-publish';
+  }
+  if (options.expires !== undefined) args['x-expires'] = options.expires;
+  return args;
+}
+
+/** What a declaration says when it keeps a queue made with other arguments. */
+export interface KeptQueue {
+  queue: string;
+  /** The argument that differs, when the broker names it. */
+  argument: string | undefined;
+}
+
+/**
+ * Declares a durable work queue, its dead-letter, retry and bindings-manifest queues. A retry
+ * or manifest queue made by an earlier version with other arguments (a classic one) is kept as
+ * it is, since it holds messages waiting for their retry or the manifest; `kept` hears of it
+ * (such a queue is not replicated).
+ */
 export async function declareDurableQueues(
   connection: TransportConnection,
   names: QueueNames,
   options: QueueOptions,
+  kept: (queue: KeptQueue) => void = () => undefined,
 ): Promise<void> {
   const expires = options.expires === undefined ? {} : { 'x-expires': options.expires };
   // The work queue first: when it exists with other arguments, nothing else gets declared.
@@ -66,13 +126,31 @@ export async function declareDurableQueues(
     'x-queue-type': options.queueType ?? DEFAULT_QUEUE_TYPE,
     ...expires,
   });
-  // Classic, since messages wait here with a per-message TTL and then dead-letter back.
-  await declare(connection, names.retry, {
-    'x-queue-type': 'classic',
-    'x-dead-letter-exchange': '',
-    'x-dead-letter-routing-key': names.work,
-    ...expires,
-  });
+  await declareOrKeep(connection, names.retry, retryQueueArguments(names, options), kept);
+  await declareOrKeep(
+    connection,
+    names.manifest,
+    manifestQueueArguments(options.queueType ?? DEFAULT_QUEUE_TYPE, options.expires),
+    kept,
+  );
+}
+
+/**
+ * Declares a companion queue; one that exists with other arguments is kept (and reported)
+ * rather than failing the consumer: what it holds is the consumer's own state.
+ */
+export async function declareOrKeep(
+  connection: TransportConnection,
+  queue: string,
+  args: Record<string, unknown>,
+  kept: (queue: KeptQueue) => void,
+): Promise<void> {
+  try {
+    await declare(connection, queue, args);
+  } catch (error) {
+    if (!(error instanceof QueueArgumentsMismatchError)) throw error;
+    kept({ queue, argument: error.argument });
+  }
 }
 
 /** Declares an exclusive queue, deleted when its connection closes. */

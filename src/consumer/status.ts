@@ -38,7 +38,19 @@ export type PulseStatus =
     }
   /** The broker cancelled a consumer (its queue was deleted, for instance); it is set up again. */
   | { type: 'consumer-cancelled'; queue: string }
-  /** An exclusive queue was declared anew: messages published meanwhile were missed. */
+  /**
+   * A retry or bindings-manifest queue exists with other arguments than this version declares
+   * (`argument`, when the broker names it: a classic queue made by an earlier version, where
+   * quorum ones are made now). It is kept as it is, with what it holds; being classic, it does
+   * not survive the loss of its node on a cluster. Delete it while no consumer of the queue
+   * runs to have it made anew.
+   */
+  | { type: 'queue-kept'; queue: string; argument: string | undefined }
+  /**
+   * An exclusive queue was declared anew: messages published meanwhile were missed. Exclusive
+   * queues are classic and live on one node, so on a cluster this follows the loss of that
+   * node too; durable queues (`queueName`) are replicated and miss nothing.
+   */
   | { type: 'messages-may-be-missed'; queue: string }
   /**
    * A message of an exclusive queue (which has no dead-letter queue) was dropped: poison, out of

@@ -5,7 +5,7 @@
 
 import { InputError } from '../errors.js';
 import type { Binding } from '../exchanges/types.js';
-import type { ConsumerOptions, HandlerOptions } from './options.js';
+import { type ConsumerOptions, DEFAULT_QUEUE_TYPE, type HandlerOptions } from './options.js';
 
 function positiveInteger(name: string, value: unknown): void {
   if (value !== undefined && (!Number.isInteger(value) || (value as number) < 1)) {
@@ -54,10 +54,47 @@ export function checkConsumerOptions(options: ConsumerOptions<Binding<unknown, u
       `queueType must be "quorum" or "classic", got ${String(options.queueType)}`,
     );
   }
+  checkQueueShape(options);
   positiveInteger('prefetch', options.prefetch);
   positiveInteger('maxLength', options.maxLength);
   positiveInteger('expires', options.expires);
   positiveInteger('maxMessageSize', options.maxMessageSize);
+}
+
+const OVERFLOWS: readonly unknown[] = ['drop-head', 'reject-publish', 'reject-publish-dlx'];
+
+/** The options that only some queues take, checked against the queue's kind and type. */
+function checkQueueShape(options: ConsumerOptions<Binding<unknown, unknown>>): void {
+  const quorum =
+    options.queueName !== undefined && (options.queueType ?? DEFAULT_QUEUE_TYPE) === 'quorum';
+  if (options.overflow !== undefined && !OVERFLOWS.includes(options.overflow)) {
+    throw new InputError(
+      `overflow must be "drop-head", "reject-publish" or "reject-publish-dlx", got ${String(options.overflow)}`,
+    );
+  }
+  if (options.overflow === 'reject-publish-dlx' && quorum) {
+    throw new InputError(
+      'overflow "reject-publish-dlx" is for classic queues: a quorum queue takes "drop-head" (its dropped messages go to /dead) or "reject-publish"',
+    );
+  }
+  if (options.singleActiveConsumer !== undefined) {
+    if (typeof options.singleActiveConsumer !== 'boolean') {
+      throw new InputError('singleActiveConsumer must be true or false');
+    }
+    if (options.singleActiveConsumer && options.queueName === undefined) {
+      throw new InputError(
+        'singleActiveConsumer needs a durable queue (queueName): an exclusive queue has one consumer anyway',
+      );
+    }
+  }
+  if (options.deliveryLimit !== undefined) {
+    positiveInteger('deliveryLimit', options.deliveryLimit);
+    if (!quorum) {
+      throw new InputError(
+        'deliveryLimit is for quorum queues: give a queueName and leave queueType "quorum"',
+      );
+    }
+  }
 }
 
 /** Checks the options of a handler runner: concurrency never above prefetch. */

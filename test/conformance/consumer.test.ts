@@ -285,6 +285,98 @@ describe.each(brokersUnderTest())('consumer on $name', (broker) => {
     const checker = await session.channel();
     expect((await checker.checkQueue(queue)).messageCount).toBe(0);
   });
+
+  it('singleActiveConsumer: one replica gets every message, a standby takes over when it goes', async () => {
+    const name = uniqueName('single');
+    durable(name);
+    const standby = connect({ broker: transport, namespace: setup.namespace });
+    const seen = { first: [] as number[], second: [] as number[] };
+    const options = {
+      queueName: name,
+      bindings: [setup.binding({ taskId: 'single' })],
+      singleActiveConsumer: true,
+      concurrency: 1,
+    };
+    const first = setup.pulse.handle(options, (message) => {
+      seen.first.push(message.payload.n);
+    });
+    await first.ready;
+    const second = standby.handle(options, (message) => {
+      seen.second.push(message.payload.n);
+    });
+    await second.ready;
+    const publisher = setup.pulse.publisher();
+    const publish = (n: number) =>
+      publisher.publish(setup.tasks, { payload: { n }, routing: { taskId: 'single' } });
+    for (let n = 0; n < 20; n++) await publish(n);
+    await waitFor('20 handled by the active one', () => seen.first.length === 20);
+    expect(seen.first).toEqual([...Array(20).keys()]);
+    expect(seen.second).toEqual([]);
+    await first.close();
+    for (let n = 20; n < 30; n++) await publish(n);
+    await waitFor('10 handled by the standby', () => seen.second.length === 10);
+    expect(seen.second).toEqual([...Array(10).keys()].map((n) => n + 20));
+    await second.close();
+    await standby.close();
+  });
+
+  it.each([
+    ['drop-head', [0, 1], [2, 3, 4], 0],
+    // A quorum queue refuses only once over its limit: it takes one more (RabbitMQ documents it).
+    ['reject-publish', [], [0, 1, 2, 3], 1],
+  ] as const)(
+    'maxLength 3 with overflow %s on a durable queue',
+    async (overflow, dead, kept, refused) => {
+      const name = uniqueName('capped');
+      const queue = durable(name);
+      const runner = setup.pulse.handle(
+        { queueName: name, bindings: [setup.binding({ taskId: 'cap' })], maxLength: 3, overflow },
+        () => undefined,
+      );
+      await runner.ready;
+      await runner.close(); // the queue stays, with no consumer: messages pile up
+      const publisher = setup.pulse.publisher({ deadline: 1_000 });
+      const outcomes = await Promise.allSettled(
+        [0, 1, 2, 3, 4].map(async (n) => {
+          // One at a time, so the broker sees them in order.
+          await new Promise((resolve) => setTimeout(resolve, n * 30));
+          return publisher.publish(setup.tasks, { payload: { n }, routing: { taskId: 'cap' } });
+        }),
+      );
+      expect(outcomes.filter((o) => o.status === 'rejected')).toHaveLength(refused);
+      const body = (d: Delivery) => (JSON.parse(d.content.toString()) as Payload).n;
+      expect((await drain(session, queue, kept.length)).map(body)).toEqual(kept);
+      if (dead.length > 0) {
+        const deadLettered = await drain(session, `${queue}/dead`, dead.length);
+        expect(deadLettered.map(body)).toEqual(dead);
+      }
+    },
+  );
+
+  it('deliveryLimit: a message requeued past the limit goes to /dead', async () => {
+    const name = uniqueName('limited');
+    const queue = durable(name);
+    const runner = setup.pulse.handle(
+      { queueName: name, bindings: [setup.binding({ taskId: 'lim' })], deliveryLimit: 1 },
+      () => undefined,
+    );
+    await runner.ready;
+    await runner.close();
+    await setup.pulse
+      .publisher()
+      .publish(setup.tasks, { payload: { n: 7 }, routing: { taskId: 'lim' } });
+    // A consumer that hands every delivery back, as a crashing one does.
+    const channel = await session.channel();
+    let deliveries = 0;
+    await channel.consume(queue, (message) => {
+      if (message === null) return;
+      deliveries++;
+      channel.nack(message, false, true);
+    });
+    const [deadLettered] = await drain(session, `${queue}/dead`, 1);
+    expect(JSON.parse(deadLettered!.content.toString())).toEqual({ n: 7 });
+    expect(deliveries).toBe(2);
+  });
 });
 
 async function prepare(transport: Transport, session: Session): Promise<Setup> {

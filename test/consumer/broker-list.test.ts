@@ -7,6 +7,8 @@ import { createServer } from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
 import { AmqpTransport } from '../../src/consumer/amqp-transport.js';
 import { brokerNodes, firstNodeIndex } from '../../src/consumer/broker-list.js';
+import { connectOrFail } from '../../src/consumer/connect-or-fail.js';
+import { ConnectFailedError } from '../../src/consumer/errors.js';
 import { createMemoryBroker } from '../../src/consumer/memory/memory-broker.js';
 import { connect } from '../../src/consumer/pulse.js';
 import type { PulseStatus } from '../../src/consumer/status.js';
@@ -264,5 +266,37 @@ describe('broker lists: against RabbitMQ', () => {
     );
     expect(ofType(statuses, 'connected')).toEqual([]);
     expect(statuses.at(-1)).toEqual({ type: 'closed' });
+  });
+
+  it.each([0, 0.99])(
+    'connectOrFail() (random %d) connects when any node answers, trying each node once',
+    async (random) => {
+      const [port] = await closedPorts(1);
+      const spy = vi.spyOn(Math, 'random').mockReturnValue(random);
+      try {
+        const pulse = await connectOrFail({
+          broker: [`amqp://u:pw@127.0.0.1:${port}`, BROKER_URL],
+          namespace: unique('ns'),
+          reconnect: FAST_RECONNECT,
+        });
+        await pulse.close();
+      } finally {
+        spy.mockRestore();
+      }
+    },
+  );
+
+  it('connectOrFail() fails once every node failed, naming each, without a password', async () => {
+    const ports = await closedPorts(2);
+    const error = await connectOrFail({
+      broker: ports.map((port) => `amqp://u:s3cret@127.0.0.1:${port}`),
+      namespace: unique('ns'),
+      reconnect: FAST_RECONNECT,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectFailedError);
+    const message = (error as Error).message;
+    expect(message).toMatch(/^cannot connect to any of the 2 broker nodes: /);
+    for (const port of ports) expect(message).toContain(`127.0.0.1:${port}`);
+    expect(message).not.toContain('s3cret');
   });
 });

@@ -103,9 +103,30 @@ describe('consumer options', () => {
     ],
     [{ bindings: [binding], retryDelay: -1 }, /retryDelay/],
     [{ bindings: [binding], queueType: 'stream' }, /queueType/],
+    [{ bindings: [binding], overflow: 'drop-tail' }, /overflow must be "drop-head"/],
+    [
+      { bindings: [binding], queueName: 'q', overflow: 'reject-publish-dlx' },
+      /"reject-publish-dlx" is for classic queues/,
+    ],
+    [{ bindings: [binding], singleActiveConsumer: true }, /singleActiveConsumer needs a durable/],
+    [{ bindings: [binding], queueName: 'q', singleActiveConsumer: 'yes' }, /true or false/],
+    [{ bindings: [binding], queueName: 'q', deliveryLimit: 0 }, /deliveryLimit must be a positive/],
+    [{ bindings: [binding], deliveryLimit: 3 }, /deliveryLimit is for quorum queues/],
+    [
+      { bindings: [binding], queueName: 'q', queueType: 'classic', deliveryLimit: 3 },
+      /deliveryLimit is for quorum queues/,
+    ],
   ])('refuses %j', (options, message) => {
     expect(() => checkHandlerOptions(options as never)).toThrow(InputError);
     expect(() => checkHandlerOptions(options as never)).toThrow(message);
+  });
+
+  it.each([
+    [{ queueName: 'q', queueType: 'classic', overflow: 'reject-publish-dlx' }],
+    [{ queueName: 'q', singleActiveConsumer: true, deliveryLimit: 5, overflow: 'drop-head' }],
+    [{ singleActiveConsumer: false }],
+  ])('takes %j', (options) => {
+    expect(() => checkHandlerOptions({ bindings: [binding], ...options } as never)).not.toThrow();
   });
 
   it('names a durable queue and its companions in the namespace', () => {

@@ -30,6 +30,8 @@ export interface QueueSettings {
   maxLength: number | undefined;
   overflow: Overflow;
   deliveryLimit: number | undefined;
+  /** One consumer at a time receives messages: the first registered of those still there. */
+  singleActiveConsumer: boolean;
 }
 
 // The arguments RabbitMQ compares on redeclaration; any other `x-` argument is ignored there.
@@ -95,6 +97,10 @@ export function queueSettings(name: string, declaration: QueueDeclaration): Queu
     throw invalid(name, 'x-overflow', `{unknown_overflow,${JSON.stringify(overflow)}}`);
   }
   const expires = integerArgument(name, args, 'x-expires', 1);
+  const single = args['x-single-active-consumer'] ?? false;
+  if (typeof single !== 'boolean') {
+    throw invalid(name, 'x-single-active-consumer', `{unacceptable_type,${fieldTypeName(single)}}`);
+  }
   return {
     type,
     messageTtl: integerArgument(name, args, 'x-message-ttl', 0),
@@ -104,6 +110,7 @@ export function queueSettings(name: string, declaration: QueueDeclaration): Queu
     maxLength: integerArgument(name, args, 'x-max-length', 0),
     overflow: overflow as Overflow,
     deliveryLimit: integerArgument(name, args, 'x-delivery-limit', 0),
+    singleActiveConsumer: single,
   };
 }
 

@@ -93,7 +93,10 @@ export class MemoryQueue {
       arrivalTurn: this.#turn,
     };
     const { maxLength, overflow } = this.settings;
-    if (maxLength !== undefined && this.ready.size >= maxLength) {
+    // A quorum queue refuses only once it is over its limit, so with `reject-publish` it takes
+    // one message more than `maxLength` (RabbitMQ documents this overshoot).
+    const overshoot = overflow === 'reject-publish' && this.settings.type === 'quorum' ? 1 : 0;
+    if (maxLength !== undefined && this.ready.size >= maxLength + overshoot) {
       if (overflow !== 'drop-head') {
         if (overflow === 'reject-publish-dlx') this.#deadLetter(entry, 'maxlen');
         return false;
@@ -219,6 +222,13 @@ export class MemoryQueue {
   };
 
   #nextConsumer(): Consumer | undefined {
+    if (this.settings.singleActiveConsumer) {
+      // The single active consumer, or none while it is full: the others only stand by.
+      const active = this.consumers.find((consumer) => consumer.active);
+      if (active === undefined) return undefined;
+      if (active.prefetch > 0 && active.unacked >= active.prefetch) return undefined;
+      return active.channel.hasCredit() ? active : undefined;
+    }
     const count = this.consumers.length;
     for (let i = 0; i < count; i += 1) {
       const index = (this.#next + i) % count;
