@@ -108,3 +108,17 @@ export {
 } from './test-broker.js';
 export type { TestBrokerErrorCode } from './test-broker-error.js';
 export { TestBrokerError } from './test-broker-error.js';
+// Testing: a RabbitMQ cluster in Docker whose nodes can be killed, paused and partitioned.
+export type {
+  PartitionHandling,
+  TestCluster,
+  TestClusterNode,
+  TestClusterNodeState,
+  TestClusterOptions,
+  TestClusterRecovery,
+} from './test-cluster.js';
+export {
+  DEFAULT_TEST_CLUSTER_NET_TICKTIME_S,
+  DEFAULT_TEST_CLUSTER_SIZE,
+  startTestCluster,
+} from './test-cluster.js';
