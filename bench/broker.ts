@@ -39,14 +39,14 @@ export function trialQueues(prefix: string): TrialQueues {
 }
 
 /** A raw amqplib connection; fails loudly, naming the broker without its password. */
-export async function rawConnection(): Promise<ChannelModel> {
+export async function rawConnection(url = BROKER_URL): Promise<ChannelModel> {
   try {
     // TCP_NODELAY: with Nagle's algorithm the publisher's small frames waited for the broker's
     // delayed ACKs, which set a p50 of about 14 ms for every consumer in the latency figure.
-    return await connect(BROKER_URL, { noDelay: true });
+    return await connect(url, { noDelay: true });
   } catch (error) {
     throw new Error(
-      `RabbitMQ is not reachable at ${BROKER_URL.replace(/\/\/[^@]*@/, '//')}: start it or set PULSE_TEST_URL (${String(error)})`,
+      `RabbitMQ is not reachable at ${url.replace(/\/\/[^@]*@/, '//')}: start it or set PULSE_TEST_URL (${String(error)})`,
     );
   }
 }
@@ -146,9 +146,9 @@ export interface BenchBroker {
   binding: ReturnType<ReturnType<typeof benchEvents>['taskCompleted']>;
 }
 
-/** Opens a {@link BenchBroker}; close it with {@link closeBenchBroker}. */
-export async function openBenchBroker(): Promise<BenchBroker> {
-  const connection = await rawConnection();
+/** Opens a {@link BenchBroker} (on `url`); close it with {@link closeBenchBroker}. */
+export async function openBenchBroker(url = BROKER_URL): Promise<BenchBroker> {
+  const connection = await rawConnection(url);
   const channel = await connection.createChannel();
   const exchangePrefix = benchExchangePrefix();
   return {

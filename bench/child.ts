@@ -11,6 +11,7 @@ import { mkdirSync } from 'node:fs';
 /** What a worker sends to the parent. */
 export type WorkerReport<R> =
   | { type: 'ready'; info?: unknown }
+  | { type: 'progress'; done: number }
   | { type: 'result'; result: R }
   | { type: 'error'; message: string };
 
@@ -38,6 +39,8 @@ export interface Worker<R> {
   readonly ready: Promise<unknown>;
   /** Resolves with the worker's result once it exited. */
   readonly result: Promise<R>;
+  /** What the worker counted done so far, by its last `progress` report. */
+  readonly done: number;
   /** Asks the worker to finish and report. */
   stop(): void;
 }
@@ -52,6 +55,7 @@ export function startWorker<R>(script: URL, task: unknown, profile = false): Wor
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   let onReady: (info?: unknown) => void = () => undefined;
+  let done = 0;
   const ready = new Promise<unknown>((resolve) => {
     onReady = resolve;
   });
@@ -60,6 +64,7 @@ export function startWorker<R>(script: URL, task: unknown, profile = false): Wor
     let failure: string | undefined;
     child.on('message', (report: WorkerReport<R>) => {
       if (report.type === 'ready') onReady(report.info);
+      else if (report.type === 'progress') done = report.done;
       else if (report.type === 'result') settled = report.result;
       else failure = report.message;
     });
@@ -78,6 +83,9 @@ export function startWorker<R>(script: URL, task: unknown, profile = false): Wor
     process: child,
     ready,
     result,
+    get done() {
+      return done;
+    },
     stop: () => {
       if (child.connected) child.send({ type: 'stop' } satisfies StopRequest);
     },

@@ -33,6 +33,10 @@ export interface BenchSizes {
   routingRoundMs: number;
   /** Rounds of (baseline, ours) routing micro-benchmarks. */
   routingRounds: number;
+  /** Messages pre-filled per cluster trial. */
+  clusterMessages: number;
+  /** Rounds of (baseline, ours) cluster trials per process count. */
+  clusterRounds: number;
 }
 
 /** The sizes. */
@@ -51,6 +55,8 @@ export const FULL: BenchSizes = {
   startupRepeats: 11,
   routingRoundMs: 1_000,
   routingRounds: 5,
+  clusterMessages: 50_000,
+  clusterRounds: 2,
 };
 
 /** Small enough to finish in well under a minute. */
@@ -69,6 +75,8 @@ export const QUICK: BenchSizes = {
   startupRepeats: 3,
   routingRoundMs: 200,
   routingRounds: 2,
+  clusterMessages: 2_000,
+  clusterRounds: 1,
 };
 
 /** Prefetch values of the consume-throughput benchmark. */

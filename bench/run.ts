@@ -1,13 +1,15 @@
 /**
- * `npm run bench [-- --quick] [--only=consume,latency,memory,rest,startup,routing] [--profile]`:
- * runs the benchmarks against the local RabbitMQ and loopback servers and prints one table of
- * each figure, ours, the baseline measured in the same run, their ratio and the goal. Progress
- * goes to stderr; `.bench-tmp/results.json` keeps the rows. `--profile` writes CPU profiles of
+ * `npm run bench [-- --quick] [--only=consume,latency,memory,rest,startup,routing,cluster]
+ * [--profile]`: runs the benchmarks against the local RabbitMQ, loopback servers and (cluster)
+ * a three-node RabbitMQ cluster in Docker containers, and prints one table of each figure,
+ * ours, the baseline measured in the same run, their ratio and the goal. Progress goes to
+ * stderr; `.bench-tmp/results.json` keeps the rows. `--profile` writes CPU profiles of
  * our side's worker processes to `.bench-tmp/profiles`.
  */
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { profileWorkers } from './child.js';
+import { clusterThroughput } from './cluster.js';
 import { FULL, QUICK } from './config.js';
 import { latency } from './latency.js';
 import { memory } from './memory.js';
@@ -18,7 +20,7 @@ import { startup } from './startup.js';
 import { formatTable, type ResultRow } from './table.js';
 import { consumeThroughput } from './throughput.js';
 
-const SECTIONS = ['consume', 'latency', 'memory', 'rest', 'startup', 'routing'] as const;
+const SECTIONS = ['consume', 'latency', 'memory', 'rest', 'startup', 'routing', 'cluster'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function parseArguments(argv: readonly string[]) {
@@ -61,6 +63,7 @@ async function main(): Promise<void> {
     rest: () => rest(sizes, profile),
     startup: () => startup(sizes),
     routing: () => routing(sizes),
+    cluster: () => clusterThroughput(sizes, pool),
   };
   for (const section of sections) {
     process.stderr.write(`${section}\n`);

@@ -19,6 +19,11 @@ export function reportReady(info?: unknown): Promise<void> {
   return send({ type: 'ready', info });
 }
 
+/** Tells the parent how much is done (it reads the latest as the worker's `done`). */
+export function reportProgress(done: number): Promise<void> {
+  return send({ type: 'progress', done });
+}
+
 /** Resolves when the parent asks the worker to stop. */
 export function stopRequested(): Promise<void> {
   return new Promise((resolve) => {
