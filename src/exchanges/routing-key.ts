@@ -28,11 +28,15 @@ export class RoutingKeyError extends InputError {
 
 /**
  * The AMQP pattern that matches the filter: constants always filled in, `*` for a missing
- * single-word field, `#` for a missing multi-word field. A string filter is the pattern itself.
+ * single-word field, `#` for a missing multi-word field; a value of `*` means any value too, as
+ * leaving the field out does. A multi-word field (a task route, the notify exchange's `topic`)
+ * takes a pattern of its own, whose words may be `*` (one word) or `#` (any number of words):
+ * `{ topic: 'project.alpha.#' }`. A string filter is the pattern itself.
  *
  * @throws {RoutingKeyError} for an unknown field name (a misspelt filter would otherwise match
- * everything), a value that is neither a string nor a number, a `.` or an empty value in a
- * single-word field, or a value that differs from a constant.
+ * everything), a value that is neither a string nor a number, a `.`, a `#` or an empty value in
+ * a single-word field, an empty word in a multi-word field, or a value that differs from a
+ * constant.
  */
 export function buildRoutingKeyPattern(
   fields: readonly RoutingKeyField[],
@@ -67,29 +71,42 @@ export function buildRoutingKeyPattern(
   return words.join('.');
 }
 
+/** The value of a filter field that means "any value", as leaving the field out does. */
+export const ANY_VALUE = '*';
+
 function wordFor(field: RoutingKeyField, value: string | undefined): string {
   if (field.constant !== undefined) {
-    if (value !== undefined && value !== field.constant) {
+    if (value !== undefined && value !== ANY_VALUE && value !== field.constant) {
       throw new RoutingKeyError(
         `routing-key field "${field.name}" is the constant "${field.constant}", got "${value}"`,
       );
     }
     return field.constant;
   }
-  if (value === undefined) return field.multipleWords ? '#' : '*';
+  if (value === undefined || value === ANY_VALUE) return field.multipleWords ? '#' : '*';
   if (value === '') {
     throw new RoutingKeyError(`routing-key field "${field.name}" must not be empty`);
   }
-  if (!field.multipleWords && value.includes('.')) {
+  if (field.multipleWords) {
+    // A pattern of words: `*` and `#` are the topic wildcards, and an empty word (`a..b`, a
+    // leading or trailing dot) matches nothing Taskcluster publishes.
+    if (value.split('.').includes('')) {
+      throw new RoutingKeyError(
+        `routing-key field "${field.name}" has an empty word in "${value}": words are separated by single dots`,
+      );
+    }
+    return value;
+  }
+  if (value.includes('.')) {
     throw new RoutingKeyError(
       `routing-key field "${field.name}" is a single word and must not contain ".", got "${value}"`,
     );
   }
-  // A value that is a topic wildcard would quietly widen the binding (a `#` in a single-word
-  // field matches any number of words): a filter says "any value" by leaving the field out.
-  if (value.split('.').some((word) => word === '*' || word === '#')) {
+  // `#` matches any number of words: in a single-word field it would quietly widen the binding
+  // over the fields after it.
+  if (value === '#') {
     throw new RoutingKeyError(
-      `routing-key field "${field.name}" must not be the wildcard "${value}": leave the field out to match any value`,
+      `routing-key field "${field.name}" is a single word: "#" would match any number of words; use "*" (or leave the field out) to match any value`,
     );
   }
   return value;

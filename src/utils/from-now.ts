@@ -26,11 +26,13 @@ const OFFSET = new RegExp(
   'i',
 );
 
-/** The signed length of an offset such as `1 day 2 hours` in milliseconds. */
+/** The signed length of an offset such as `1 day 2 hours` in milliseconds (`''` is 0). */
 export function parseOffset(offset: string): number {
   if (typeof offset !== 'string') throw new InputError('the offset must be a string');
+  // No amount at all ('', blank, a lone sign) is an offset of zero: now, as the Python and the
+  // official JavaScript clients read it.
   const match = OFFSET.exec(offset);
-  if (match === null || match.slice(2).every((amount) => amount === undefined)) {
+  if (match === null) {
     throw new InputError(
       `invalid time offset ${JSON.stringify(offset)}: expected e.g. "1 year 2 months 3 weeks 4 days 5 hours 6 minutes 7 seconds" (units in this order, each at most once, integers, one leading sign)`,
     );

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defineEvents } from '../../src/exchanges/events.js';
+import { NotifyEvents } from '../../src/exchanges/generated/notify-events.js';
 import { QueueEvents } from '../../src/exchanges/generated/queue-events.js';
 import {
   bindingParser,
@@ -106,5 +107,24 @@ describe('defineEvents', () => {
       ],
     });
     expect(new Events().thing!({ id: '7' }).routingKeyPattern).toBe('primary.7');
+  });
+});
+
+describe('filters as users bind them', () => {
+  it('notify({ topic }) takes a topic pattern with * and # words', () => {
+    const notifyEvents = new NotifyEvents();
+    expect(notifyEvents.notify({ topic: 'project.alpha.#' }).routingKeyPattern).toBe(
+      'primary.project.alpha.#',
+    );
+    expect(notifyEvents.notify({ topic: '*.alpha' }).routingKeyPattern).toBe('primary.*.alpha');
+    expect(() => notifyEvents.notify({ topic: 'project..alpha' })).toThrow(/empty word/);
+  });
+
+  it("'*' for a field is any value, as leaving it out", () => {
+    const queueEvents = new QueueEvents();
+    expect(queueEvents.taskCompleted({ taskId: '*', taskGroupId: 'g' }).routingKeyPattern).toBe(
+      queueEvents.taskCompleted({ taskGroupId: 'g' }).routingKeyPattern,
+    );
+    expect(() => queueEvents.taskCompleted({ taskId: '#' })).toThrow(/single word/);
   });
 });

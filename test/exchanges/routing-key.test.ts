@@ -42,6 +42,19 @@ describe('buildRoutingKeyPattern', () => {
     expect(buildRoutingKeyPattern(taskFields, filter)).toBe(pattern);
   });
 
+  it.each([
+    // '*' means any value, as leaving the field out does.
+    [{ taskId: '*' }, buildRoutingKeyPattern(taskFields, {})],
+    [{ reserved: '*' }, buildRoutingKeyPattern(taskFields, {})],
+    [{ routingKeyKind: '*' }, buildRoutingKeyPattern(taskFields, {})],
+    // A multi-word field takes a pattern with * and # words.
+    [{ reserved: 'a.#' }, 'primary.*.*.*.*.*.*.*.*.a.#'],
+    [{ reserved: '*.b.*' }, 'primary.*.*.*.*.*.*.*.*.*.b.*'],
+    [{ reserved: '#' }, 'primary.*.*.*.*.*.*.*.*.#'],
+  ])('%j -> %s', (filter, pattern) => {
+    expect(buildRoutingKeyPattern(taskFields, filter)).toBe(pattern);
+  });
+
   it('takes a raw pattern as it is', () => {
     expect(buildRoutingKeyPattern(taskFields, 'primary.#')).toBe('primary.#');
   });
@@ -50,9 +63,11 @@ describe('buildRoutingKeyPattern', () => {
     [{ taskID: 'abc' }, /unknown routing-key field "taskID"/],
     [{ taskId: 'a.b' }, /must not contain "."/],
     [{ taskId: '' }, /must not be empty/],
-    [{ taskId: '*' }, /must not be the wildcard "\*": leave the field out/],
-    [{ taskId: '#' }, /must not be the wildcard "#"/],
-    [{ reserved: 'a.#' }, /must not be the wildcard "a\.#"/],
+    [{ taskId: '#' }, /is a single word: "#" would match any number of words; use "\*"/],
+    [{ taskId: '*.x' }, /must not contain "."/],
+    [{ reserved: 'a..b' }, /has an empty word in "a\.\.b"/],
+    [{ reserved: '.a' }, /has an empty word/],
+    [{ reserved: 'a.' }, /has an empty word/],
     [{ taskId: true }, /must be a string or a number, got boolean/],
     [{ taskId: null }, /got null/],
     [{ routingKeyKind: 'route' }, /constant "primary"/],

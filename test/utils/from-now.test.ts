@@ -26,6 +26,11 @@ const VALID: readonly [offset: string, expected: string][] = [
   ['1 wk', '2017-01-26T16:27:20.974Z'],
   ['5 sec', '2017-01-19T16:27:25.974Z'],
   ['0 s', '2017-01-19T16:27:20.974Z'],
+  // No amount at all means now, as in the Python and the official JavaScript clients.
+  ['', '2017-01-19T16:27:20.974Z'],
+  ['   ', '2017-01-19T16:27:20.974Z'],
+  ['-', '2017-01-19T16:27:20.974Z'],
+  ['+', '2017-01-19T16:27:20.974Z'],
 ];
 
 // The sum of 1y 2mo 3w 4d 5h 6min 7s in ms, with 30-day months and 365-day years.
@@ -35,8 +40,6 @@ const INVALID: readonly string[] = [
   '2h 1d',
   '1 d 1 d',
   '1.5 h',
-  '',
-  '-',
   'soon',
   '1 fortnight',
   '1 h -1 min',
