@@ -113,15 +113,19 @@ export { DEFAULT_UPLOAD_CONTENT_TYPE, uploadObject } from './client/object-uploa
 export type { Certificate, ClientOptions, Credentials, Logger } from './client/options.js';
 // REST client: options, calling conventions, tables.
 export {
+  DEFAULT_DELAY_FACTOR_MS,
   DEFAULT_IDLE_SOCKET_TIMEOUT_MS,
+  DEFAULT_MAX_DELAY_MS,
   DEFAULT_MAX_RETRIES,
   DEFAULT_MAX_SOCKETS,
+  DEFAULT_RANDOMIZATION_FACTOR,
   DEFAULT_SIGNED_URL_EXPIRATION_S,
   DEFAULT_TIMEOUT_MS,
 } from './client/options.js';
 export type { ItemOf, Pages } from './client/pagination.js';
 export type { ApiEntry, ApiTable, HttpMethod, ScopeExpression } from './client/reference.js';
 export type { ResolvedClientOptions } from './client/resolved-options.js';
+export type { RetryPolicy } from './client/retry.js';
 // REST client runtime: the one runtime that turns a table into a client class.
 export type {
   ArgsOf,
@@ -149,6 +153,8 @@ export type { UploadData } from './client/upload-source.js';
 export type { AmqpTransportOptions } from './consumer/amqp-transport.js';
 // Consumer: connect, consume, handle, publish.
 export { AmqpTransport, parseBrokerUrl } from './consumer/amqp-transport.js';
+export type { ExponentialBackoffOptions } from './consumer/backoff.js';
+export { exponentialBackoff } from './consumer/backoff.js';
 export { connectOrFail } from './consumer/connect-or-fail.js';
 export type { HandlerContext } from './consumer/context.js';
 export type { PoisonReason } from './consumer/decode.js';
@@ -163,6 +169,7 @@ export {
   PublishError,
   PulseConnectionError,
   QueueArgumentsMismatchError,
+  RetryDelayError,
 } from './consumer/errors.js';
 export type { Handler, HandlerRunner } from './consumer/handler.js';
 // Consumer: the in-memory broker (demos, users' tests).
@@ -193,6 +200,7 @@ export type {
   PulseCredentials,
   QueueOptions,
   QueueType,
+  RetryDelayFunction,
   TlsOptions,
 } from './consumer/options.js';
 export {
@@ -208,6 +216,9 @@ export {
   DEFAULT_QUEUE_TYPE,
   DEFAULT_RECYCLE_INTERVAL_MS,
   DEFAULT_RETRY_DELAY_MS,
+  DEFAULT_RETRY_JITTER,
+  DEFAULT_RETRY_MAX_DELAY_MS,
+  MAX_RETRY_DELAY_MS,
   PULSE_URL_ENV,
 } from './consumer/options.js';
 export type {

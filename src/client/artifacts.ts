@@ -94,17 +94,14 @@ function checkTarget(to: unknown): void {
   throw new InputError(`to must be 'buffer', 'stream', 'web-stream' or { file: path }`);
 }
 
-/** A client of the object service with the queue client's options and other credentials. */
+/**
+ * A client of the object service with the queue client's options (retries, timeout, fetch,
+ * logger, traceId) and the credentials the queue handed out for this artifact. The queue
+ * client's `authorizedScopes` restricted its own credentials, not these, so they are not passed.
+ */
 function objectServiceFor(options: ResolvedClientOptions, credentials: Credentials): ObjectService {
-  return new ObjectService({
-    rootUrl: options.rootUrl,
-    credentials,
-    maxRetries: options.maxRetries,
-    timeout: options.timeout,
-    signedUrlExpiration: options.signedUrlExpiration,
-    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
-    ...(options.logger === undefined ? {} : { logger: options.logger }),
-  });
+  const { authorizedScopes: _notForTheseCredentials, ...inherited } = options;
+  return new ObjectService({ ...inherited, credentials });
 }
 
 function artifactContent(queue: Queue, location: ArtifactLocation) {
@@ -122,7 +119,7 @@ function artifactContent(queue: Queue, location: ArtifactLocation) {
  * ```
  *
  * The queue client's credentials need `queue:get-artifact:<name>` (none for public artifacts on
- * most deployments); its `maxRetries`, `timeout`, `fetch` and `logger` apply to every request.
+ * most deployments); its retry settings, `timeout`, `fetch` and `logger` apply to every request.
  * Storage requests are never signed. 5xx and network errors are retried; 4xx are final
  * (`TaskclusterHttpError`); an `error` artifact is an {@link ArtifactError}; object data that does
  * not match its announced hashes or length is an `ArtifactIntegrityError`. A file is written as

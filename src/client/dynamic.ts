@@ -118,10 +118,20 @@ export const REFERENCES_MANIFEST_PATH = 'references/manifest.json';
 /**
  * Load every API reference a deployment serves: `<rootUrl>/references/manifest.json` lists the
  * references; exchanges, logs and metrics references are skipped. Uses the options' `fetch`,
- * timeout and retries; credentials are not needed (references are public).
+ * timeout and retry settings; credentials are not needed (references are public).
  */
 export async function loadReferences(
-  options: Pick<ClientOptions, 'rootUrl' | 'fetch' | 'timeout' | 'maxRetries'>,
+  options: Pick<
+    ClientOptions,
+    | 'rootUrl'
+    | 'fetch'
+    | 'timeout'
+    | 'retries'
+    | 'maxRetries'
+    | 'delayFactor'
+    | 'randomizationFactor'
+    | 'maxDelay'
+  >,
 ): Promise<ApiReference[]> {
   const resolved = resolveClientOptions(options);
   const base = rootBase(resolved.rootUrl);
@@ -129,7 +139,7 @@ export async function loadReferences(
     base,
     signer: undefined,
     transport: transportFor(resolved.fetch, base),
-    maxRetries: resolved.maxRetries,
+    retry: resolved,
     timeout: resolved.timeout,
     log: undefined,
   };

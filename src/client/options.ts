@@ -4,18 +4,29 @@
  * Every default the client applies lives here, so a reader finds them in one place.
  */
 
-/** Attempts after the first one for a request that failed with a 5xx, a network error or a timeout. */
+/**
+ * Retries after the first attempt of a request that failed with a 5xx, a network error or a
+ * timeout: the default of the `retries` option (alias `maxRetries`), as the official client's.
+ */
 export const DEFAULT_MAX_RETRIES = 5;
 /** Time allowed for one attempt of a request, in milliseconds. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
 /** Lifetime of a signed URL (bewit), in seconds. */
 export const DEFAULT_SIGNED_URL_EXPIRATION_S = 900;
-/** First retry delay in milliseconds; attempt `n` waits `RETRY_BASE_DELAY_MS * 2^n`, with jitter. */
-export const RETRY_BASE_DELAY_MS = 100;
-/** Relative jitter applied to every retry delay (0.25 means +/-25 %). */
-export const RETRY_JITTER = 0.25;
-/** Upper bound of one retry delay in milliseconds. */
-export const RETRY_MAX_DELAY_MS = 30_000;
+/**
+ * The default `delayFactor` in milliseconds: retry `n` (1 for the first) waits
+ * `2^n * delayFactor` before randomization, so 200 ms, 400 ms, 800 ms, ... (the official
+ * client's arithmetic and default).
+ */
+export const DEFAULT_DELAY_FACTOR_MS = 100;
+/**
+ * The default `randomizationFactor`: each retry delay is multiplied by a random factor in
+ * `[1 - randomizationFactor, 1 + randomizationFactor)`, so that clients failed by the same outage
+ * do not retry in step.
+ */
+export const DEFAULT_RANDOMIZATION_FACTOR = 0.25;
+/** The default `maxDelay`: the longest wait before a retry, in milliseconds, after randomization. */
+export const DEFAULT_MAX_DELAY_MS = 30_000;
 /**
  * Most connections the default transport (over `node:http`, used when no `fetch` is given) opens
  * to one origin at a time, for all clients of it; further requests wait for a free connection.
@@ -66,9 +77,24 @@ export interface ClientOptions {
   /** Credentials to sign requests with; without them requests are sent unauthenticated. */
   credentials?: Credentials;
   /** Restrict the request to these scopes (a subset of the credentials' scopes). */
-  authorizedScopes?: string[];
-  /** Attempts after the first; defaults to {@link DEFAULT_MAX_RETRIES}. */
+  authorizedScopes?: readonly string[];
+  /**
+   * Retries after the first attempt of a request that failed with a 5xx, a network error or a
+   * timeout (never a 4xx); defaults to {@link DEFAULT_MAX_RETRIES}. `retries: 0` sends once.
+   */
+  retries?: number;
+  /** The same setting as `retries`, under this package's earlier name; give one of the two. */
   maxRetries?: number;
+  /**
+   * Milliseconds; retry `n` (1 for the first) waits `min(2^n * delayFactor * r, maxDelay)`, where
+   * `r` is uniform in `[1 - randomizationFactor, 1 + randomizationFactor)`. Defaults to
+   * {@link DEFAULT_DELAY_FACTOR_MS}.
+   */
+  delayFactor?: number;
+  /** In `[0, 1)`; 0 makes the delays exact. Defaults to {@link DEFAULT_RANDOMIZATION_FACTOR}. */
+  randomizationFactor?: number;
+  /** The longest wait before a retry in milliseconds; defaults to {@link DEFAULT_MAX_DELAY_MS}. */
+  maxDelay?: number;
   /** Time for one attempt in milliseconds; defaults to {@link DEFAULT_TIMEOUT_MS}. */
   timeout?: number;
   /** Lifetime of signed URLs in seconds; defaults to {@link DEFAULT_SIGNED_URL_EXPIRATION_S}. */

@@ -1,6 +1,7 @@
 /**
  * Sending one REST request: signing each attempt, the per-attempt timeout, retries with
- * exponential backoff on 5xx, network errors and timeouts (never on 4xx), and the response body.
+ * exponential backoff (retry.ts) on 5xx, network errors and timeouts (never on 4xx), and the
+ * response body.
  */
 import {
   type ConnectionFailure,
@@ -9,7 +10,7 @@ import {
   TaskclusterHttpError,
 } from './errors.js';
 import type { AttemptLog } from './log.js';
-import { RETRY_BASE_DELAY_MS, RETRY_JITTER, RETRY_MAX_DELAY_MS } from './options.js';
+import { type RetryPolicy, waitBeforeRetry } from './retry.js';
 import { JSON_CONTENT_TYPE, type Signer } from './signer.js';
 import type { Transport } from './transport.js';
 import type { ServiceBase } from './url.js';
@@ -21,23 +22,11 @@ export interface RequestContext {
   readonly signer: Signer | undefined;
   /** Sends each attempt: over `node:http` by default, or through the user's `fetch`. */
   readonly transport: Transport;
-  readonly maxRetries: number;
+  readonly retry: RetryPolicy;
   /** Per-attempt timeout in milliseconds. */
   readonly timeout: number;
   readonly log: AttemptLog | undefined;
 }
-
-/**
- * The delay before retry number `retry` (0 for the first retry): `RETRY_BASE_DELAY_MS * 2^retry`
- * with +/- `RETRY_JITTER`, capped at `RETRY_MAX_DELAY_MS`.
- */
-export function retryDelay(retry: number, random: () => number = Math.random): number {
-  const nominal = RETRY_BASE_DELAY_MS * 2 ** retry;
-  const jittered = nominal * (1 + RETRY_JITTER * (2 * random() - 1));
-  return Math.min(jittered, RETRY_MAX_DELAY_MS);
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function parseBody(text: string): { ok: true; value: unknown } | { ok: false } {
   // An empty body (204, or a bodiless 200) resolves to undefined.
@@ -64,9 +53,9 @@ export async function sendRequest(
     body !== undefined && ctx.signer !== undefined ? ctx.signer.payloadHash(body) : undefined;
   let lastFailure: { failure: ConnectionFailure; cause: unknown } | undefined;
   let lastServerError: { statusCode: number; body: unknown } | undefined;
-  const attempts = ctx.maxRetries + 1;
+  const attempts = ctx.retry.retries + 1;
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    if (attempt > 1) await sleep(retryDelay(attempt - 2));
+    if (attempt > 1) await waitBeforeRetry(ctx.retry, attempt - 1);
     const headers: Record<string, string> = {};
     if (body !== undefined) headers['content-type'] = JSON_CONTENT_TYPE;
     if (ctx.signer !== undefined) {

@@ -3,18 +3,24 @@ import { InputError } from '../errors.js';
 import {
   type ClientOptions,
   type Credentials,
+  DEFAULT_DELAY_FACTOR_MS,
+  DEFAULT_MAX_DELAY_MS,
   DEFAULT_MAX_RETRIES,
+  DEFAULT_RANDOMIZATION_FACTOR,
   DEFAULT_SIGNED_URL_EXPIRATION_S,
   DEFAULT_TIMEOUT_MS,
   type Logger,
 } from './options.js';
+import type { RetryPolicy } from './retry.js';
 
-/** {@link ClientOptions} after validation, with defaults filled in. */
-export interface ResolvedClientOptions {
+/**
+ * {@link ClientOptions} after validation, with defaults filled in; the retry count is under
+ * `retries` whichever name it was given with.
+ */
+export interface ResolvedClientOptions extends RetryPolicy {
   readonly rootUrl: string;
   readonly credentials?: Credentials;
   readonly authorizedScopes?: readonly string[];
-  readonly maxRetries: number;
   readonly timeout: number;
   readonly signedUrlExpiration: number;
   /**
@@ -40,6 +46,30 @@ function checkCount(name: string, value: unknown, min: number): number {
     throw new InputError(`option ${name} must be an integer >= ${min}`);
   }
   return value;
+}
+
+function checkMilliseconds(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new InputError(`option ${name} must be a finite number of milliseconds >= 0`);
+  }
+  return value;
+}
+
+function checkRandomizationFactor(value: unknown): number {
+  // The official client refuses 1 and above too: a factor of 1 could make a delay 0.
+  if (typeof value !== 'number' || !(value >= 0 && value < 1)) {
+    throw new InputError('option randomizationFactor must be a number >= 0 and < 1');
+  }
+  return value;
+}
+
+/** The retry count from `retries` or its alias `maxRetries`, of which at most one may be given. */
+function retriesOf(options: ClientOptions): number {
+  if (options.retries !== undefined && options.maxRetries !== undefined) {
+    throw new InputError('options retries and maxRetries are one setting: give one of them');
+  }
+  const name = options.maxRetries === undefined ? 'retries' : 'maxRetries';
+  return checkCount(name, options.retries ?? options.maxRetries ?? DEFAULT_MAX_RETRIES, 0);
 }
 
 function checkCredentials(credentials: unknown): Credentials {
@@ -83,7 +113,12 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
     -readonly [K in keyof ResolvedClientOptions]: ResolvedClientOptions[K];
   } = {
     rootUrl: options.rootUrl,
-    maxRetries: checkCount('maxRetries', options.maxRetries ?? DEFAULT_MAX_RETRIES, 0),
+    retries: retriesOf(options),
+    delayFactor: checkMilliseconds('delayFactor', options.delayFactor ?? DEFAULT_DELAY_FACTOR_MS),
+    randomizationFactor: checkRandomizationFactor(
+      options.randomizationFactor ?? DEFAULT_RANDOMIZATION_FACTOR,
+    ),
+    maxDelay: checkMilliseconds('maxDelay', options.maxDelay ?? DEFAULT_MAX_DELAY_MS),
     timeout: checkCount('timeout', options.timeout ?? DEFAULT_TIMEOUT_MS, 1),
     signedUrlExpiration: checkCount(
       'signedUrlExpiration',

@@ -209,7 +209,7 @@ class ServiceClientRuntime {
             ? undefined
             : createSigner(base, credentials, resolved.authorizedScopes),
         transport: transportFor(resolved.fetch, base),
-        maxRetries: resolved.maxRetries,
+        retry: resolved,
         timeout: resolved.timeout,
         log: attemptLog(resolved.logger),
       },

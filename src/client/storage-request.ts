@@ -5,14 +5,14 @@
  */
 import { type ConnectionFailure, httpError, TaskclusterConnectionError } from './errors.js';
 import { type AttemptLog, type AttemptRecord, attemptLog } from './log.js';
-import { retryDelay } from './request.js';
 import type { ResolvedClientOptions } from './resolved-options.js';
+import { type RetryPolicy, waitBeforeRetry } from './retry.js';
 
 /** What every storage request of one download or upload shares. */
 export interface StorageContext {
   readonly fetch: typeof globalThis.fetch;
-  /** Attempts after the first. */
-  readonly maxRetries: number;
+  /** The client's retries and backoff. */
+  readonly retry: RetryPolicy;
   /** Milliseconds allowed to wait for the response, and between two chunks of its body. */
   readonly timeout: number;
   readonly log: AttemptLog | undefined;
@@ -47,7 +47,7 @@ export interface StorageAttempt {
 export function storageContext(options: ResolvedClientOptions): StorageContext {
   return {
     fetch: options.fetch ?? globalThis.fetch,
-    maxRetries: options.maxRetries,
+    retry: options,
     timeout: options.timeout,
     log: attemptLog(options.logger),
   };
@@ -62,8 +62,6 @@ export function safeStorageUrl(url: string): string {
     return '(invalid URL)';
   }
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function isAbort(error: unknown): boolean {
   return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
@@ -109,12 +107,12 @@ export async function storageRequest<T>(
   const { method } = request;
   let url = request.url;
   let safeUrl = safeStorageUrl(url);
-  const attempts = ctx.maxRetries + 1;
+  const attempts = ctx.retry.retries + 1;
   let lastFailure: { failure: ConnectionFailure; cause: unknown } | undefined;
   let lastServerError: { statusCode: number; body: unknown } | undefined;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     if (attempt > 1) {
-      await sleep(retryDelay(attempt - 2));
+      await waitBeforeRetry(ctx.retry, attempt - 1);
       if (request.urlForRetry !== undefined) {
         url = await request.urlForRetry();
         safeUrl = safeStorageUrl(url);

@@ -67,6 +67,8 @@ export interface RecordedRequest {
   fault: Fault['type'] | undefined;
   /** The status answered; `undefined` until answered, and for a reset connection. */
   status: number | undefined;
+  /** When the request arrived, in `performance.now()` milliseconds: the gaps between retries. */
+  receivedAt: number;
 }
 
 /** A running simulated API server. */
@@ -181,6 +183,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   let closed: Promise<void> | undefined;
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const receivedAt = performance.now();
     const rawBody = await readBody(req);
     const url = new URL(req.url ?? '/', `http://${SIMULATED_SERVER_HOST}`);
     const bewit = url.searchParams.get('bewit') ?? undefined;
@@ -205,6 +208,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       scopes: [],
       fault: undefined,
       status: undefined,
+      receivedAt,
     };
     requests.push(record);
     const requestInfo: RequestInfo = {

@@ -1,8 +1,13 @@
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TaskclusterConnectionError, TaskclusterHttpError } from '../../src/client/errors.js';
-import { RETRY_BASE_DELAY_MS, RETRY_JITTER, RETRY_MAX_DELAY_MS } from '../../src/client/options.js';
-import { retryDelay } from '../../src/client/request.js';
+import type { ClientOptions } from '../../src/client/options.js';
+import {
+  DEFAULT_DELAY_FACTOR_MS,
+  DEFAULT_MAX_DELAY_MS,
+  DEFAULT_RANDOMIZATION_FACTOR,
+} from '../../src/client/options.js';
+import { type RetryPolicy, retryDelay } from '../../src/client/retry.js';
 import type { ApiServer } from '../../src/testing/api-server.js';
 import { Fake } from '../fixtures/fake-service.js';
 import { PERMANENT, startFakeServer } from '../fixtures/fake-service-server.js';
@@ -21,11 +26,20 @@ const TRANSPORTS = [
   ['an injected fetch', { fetch: (input, init) => fetch(input, init) }],
 ] as const satisfies readonly (readonly [string, { fetch?: typeof fetch }])[];
 
+/** Short delays for the tests that only count attempts; the gaps are tested on their own. */
+const QUICK_BACKOFF = { delayFactor: 5 } as const;
+
 describe.each(TRANSPORTS)('retries through %s', (_, transport) => {
   /** A fresh route key per test: attempts are counted per route, so use a fresh param each time. */
-  function client(options: { maxRetries?: number; timeout?: number } = {}) {
+  function client(options: Partial<ClientOptions> = {}) {
     key = server.routeKey('fake', 'get', '/things/<thingId>/versions/<version>');
-    return new Fake({ rootUrl: server.rootUrl, credentials: PERMANENT, ...transport, ...options });
+    return new Fake({
+      rootUrl: server.rootUrl,
+      credentials: PERMANENT,
+      ...QUICK_BACKOFF,
+      ...transport,
+      ...options,
+    });
   }
 
   it('retries 500, 502 and 503, then succeeds, with a fresh Hawk header each time', async () => {
@@ -155,13 +169,148 @@ describe.each(TRANSPORTS)('retries through %s', (_, transport) => {
   });
 });
 
-describe('retryDelay', () => {
-  it.each([0, 1, 2, 5, 8, 20])('retry %i waits 100 ms * 2^n within +/-25 %, capped', (retry) => {
-    const nominal = RETRY_BASE_DELAY_MS * 2 ** retry;
-    const low = Math.min(nominal * (1 - RETRY_JITTER), RETRY_MAX_DELAY_MS);
-    const high = Math.min(nominal * (1 + RETRY_JITTER), RETRY_MAX_DELAY_MS);
-    expect(retryDelay(retry, () => 0)).toBeCloseTo(low);
-    expect(retryDelay(retry, () => 1)).toBeCloseTo(high);
-    expect(retryDelay(retry, () => 0.5)).toBeCloseTo(Math.min(nominal, RETRY_MAX_DELAY_MS));
+/** The gaps in milliseconds between the arrivals of the last `count` requests to `key`. */
+function arrivalGaps(key: string, count: number): number[] {
+  const times = server.requests.filter((r) => r.route === key).map((r) => r.receivedAt);
+  const last = times.slice(-count);
+  return last.slice(1).map((time, i) => time - last[i]!);
+}
+
+// A timer may fire up to a millisecond before its time as performance.now() counts it.
+const TIMER_GRANULARITY_MS = 2;
+
+describe('the backoff between attempts, as a failing server sees it', () => {
+  function failing(options: Partial<ClientOptions>, failures: number) {
+    key = server.routeKey('fake', 'get', '/things/<thingId>/versions/<version>');
+    server.injectFaults(
+      key,
+      ...Array.from({ length: failures }, () => ({ type: 'status' as const, status: 503 })),
+    );
+    return new Fake({ rootUrl: server.rootUrl, credentials: PERMANENT, ...options });
+  }
+
+  it.each([
+    ['retries', { retries: 2 }, 3],
+    ['its alias maxRetries', { maxRetries: 2 }, 3],
+    ['retries: 0', { retries: 0 }, 1],
+  ] as const)('%s: %i attempts, then the last 503', async (_what, count, sent) => {
+    // As many failures as attempts: all are used, none is left for the next test.
+    const fake = failing({ ...count, ...QUICK_BACKOFF }, sent);
+    const before = server.attempts(key);
+    await expect(fake.getThing('b', 1)).rejects.toMatchObject({ statusCode: 503 });
+    expect(server.attempts(key) - before).toBe(sent);
+  });
+
+  it('waits 2^n * delayFactor before retry n, without randomization', async () => {
+    const fake = failing({ retries: 3, delayFactor: 20, randomizationFactor: 0 }, 3);
+    const before = server.attempts(key);
+    await expect(fake.getThing('g', 1)).resolves.toEqual({ thingId: 'g', version: '1' });
+    expect(server.attempts(key) - before).toBe(4);
+    const gaps = arrivalGaps(key, 4);
+    [40, 80, 160].forEach((nominal, i) => {
+      expect(gaps[i]).toBeGreaterThanOrEqual(nominal - TIMER_GRANULARITY_MS);
+    });
+  });
+
+  it('randomizes each delay within randomizationFactor of its nominal value', async () => {
+    const fake = failing({ retries: 2, delayFactor: 50, randomizationFactor: 0.5 }, 2);
+    await fake.getThing('r', 1);
+    const gaps = arrivalGaps(key, 3);
+    [100, 200].forEach((nominal, i) => {
+      expect(gaps[i]).toBeGreaterThanOrEqual(nominal * 0.5 - TIMER_GRANULARITY_MS);
+    });
+  });
+
+  it('never waits longer than maxDelay', async () => {
+    // Uncapped, the first retry would wait 20 s and the test time out.
+    const fake = failing({ retries: 1, delayFactor: 10_000, maxDelay: 30 }, 1);
+    await expect(fake.getThing('m', 1)).resolves.toEqual({ thingId: 'm', version: '1' });
+    expect(arrivalGaps(key, 2)[0]).toBeGreaterThanOrEqual(30 - TIMER_GRANULARITY_MS);
+  });
+});
+
+const DEFAULTS: RetryPolicy = {
+  retries: 5,
+  delayFactor: DEFAULT_DELAY_FACTOR_MS,
+  randomizationFactor: DEFAULT_RANDOMIZATION_FACTOR,
+  maxDelay: DEFAULT_MAX_DELAY_MS,
+};
+
+describe('retryDelay: min(2^n * delayFactor * r, maxDelay), r in [1 - f, 1 + f)', () => {
+  // [policy, retry, random() -> expected delay]: random() 0 gives r = 1 - f, 0.5 gives 1, and
+  // values near 1 give r near 1 + f.
+  it.each([
+    [
+      'defaults, retry 1',
+      DEFAULTS,
+      1,
+      [
+        [0, 150],
+        [0.5, 200],
+        [1, 250],
+      ],
+    ],
+    [
+      'defaults, retry 3',
+      DEFAULTS,
+      3,
+      [
+        [0, 600],
+        [0.5, 800],
+        [1, 1000],
+      ],
+    ],
+    [
+      'defaults, retry 8: 25.6 s, up to the cap',
+      DEFAULTS,
+      8,
+      [
+        [0, 19_200],
+        [0.5, 25_600],
+        [1, 30_000],
+      ],
+    ],
+    [
+      'defaults, retry 20: the cap',
+      DEFAULTS,
+      20,
+      [
+        [0, 30_000],
+        [1, 30_000],
+      ],
+    ],
+    [
+      'no randomization',
+      { ...DEFAULTS, delayFactor: 10, randomizationFactor: 0 },
+      4,
+      [
+        [0, 160],
+        [0.99, 160],
+      ],
+    ],
+    [
+      'a factor of 0.5 and a low cap',
+      { ...DEFAULTS, delayFactor: 50, randomizationFactor: 0.5, maxDelay: 250 },
+      2,
+      [
+        [0, 100],
+        [0.5, 200],
+        [0.75, 250],
+        [1, 250],
+      ],
+    ],
+    [
+      'a delayFactor of 0: no wait',
+      { ...DEFAULTS, delayFactor: 0 },
+      5,
+      [
+        [0, 0],
+        [1, 0],
+      ],
+    ],
+  ] as const)('%s', (_what, policy, retry, cases) => {
+    for (const [random, expected] of cases) {
+      expect(retryDelay(policy, retry, () => random)).toBeCloseTo(expected);
+    }
   });
 });

@@ -52,6 +52,13 @@ describe('service URLs', () => {
     ['a rootUrl with a query', { rootUrl: 'https://tc.example.com/?x=1' }],
     ['an ftp rootUrl', { rootUrl: 'ftp://tc.example.com' }],
     ['a negative maxRetries', { rootUrl: 'https://tc.example.com', maxRetries: -1 }],
+    ['a fractional retries', { rootUrl: 'https://tc.example.com', retries: 1.5 }],
+    ['both retries and maxRetries', { rootUrl: 'https://x.example', retries: 1, maxRetries: 1 }],
+    ['a negative delayFactor', { rootUrl: 'https://tc.example.com', delayFactor: -1 }],
+    ['a delayFactor that is not a number', { rootUrl: 'https://x.example', delayFactor: '100' }],
+    ['a randomizationFactor of 1', { rootUrl: 'https://x.example', randomizationFactor: 1 }],
+    ['a negative randomizationFactor', { rootUrl: 'https://x.example', randomizationFactor: -0.1 }],
+    ['an infinite maxDelay', { rootUrl: 'https://tc.example.com', maxDelay: Infinity }],
     ['a zero timeout', { rootUrl: 'https://tc.example.com', timeout: 0 }],
     [
       'credentials without a token',

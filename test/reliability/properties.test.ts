@@ -446,6 +446,10 @@ describe('options', () => {
         ),
         authorizedScopes: fc.oneof(fc.array(fc.string()), fc.anything()),
         maxRetries: fc.oneof(fc.integer({ min: -2, max: 10 }), fc.double(), fc.anything()),
+        retries: fc.oneof(fc.integer({ min: -2, max: 10 }), fc.double(), fc.anything()),
+        delayFactor: fc.oneof(fc.double(), fc.anything()),
+        randomizationFactor: fc.oneof(fc.double({ min: -1, max: 2 }), fc.anything()),
+        maxDelay: fc.oneof(fc.double(), fc.anything()),
         timeout: fc.oneof(fc.integer({ min: -2, max: 100_000 }), fc.anything()),
         signedUrlExpiration: fc.oneof(fc.integer({ min: -2, max: 100_000 }), fc.anything()),
         fetch: fc.oneof(fc.constant(globalThis.fetch), fc.anything()),
@@ -480,7 +484,7 @@ describe('options', () => {
         const client = outcome('valid client options', InputError, () => new Fake(given));
         expect(client.ok).toBe(true);
         if (client.ok && given.maxRetries !== undefined) {
-          expect(client.value.options.maxRetries).toBe(given.maxRetries);
+          expect(client.value.options.retries).toBe(given.maxRetries);
         }
       }),
       { numRuns: RUNS },
