@@ -29,14 +29,15 @@ const stderrLogger: Logger = {
   error: (fields, message) => process.stderr.write(`error: ${message} ${JSON.stringify(fields)}\n`),
 };
 
-function kib(bytes: number): string {
-  return `${(bytes / 1024).toFixed(1)} KiB`;
+/** A size as people read it: bytes below 1 KiB (never "0.0 KiB"), else KiB with one decimal. */
+function size(bytes: number): string {
+  return bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KiB`;
 }
 
 function describeArtifact(artifact: ArtifactOutcome): string {
   switch (artifact.type) {
     case 'downloaded':
-      return `${artifact.name} (${kib(artifact.bytes)})`;
+      return `${artifact.name} (${size(artifact.bytes)})`;
     case 'link':
       return `${artifact.name} -> ${artifact.url}`;
     case 'error':
@@ -94,7 +95,7 @@ async function main(): Promise<number> {
       `  tasks seen:        ${stats.tasksSeen} of ${expected} (${stats.completed} completed, ${stats.failed} failed, ${stats.exceptions} exception)`,
     );
     say(
-      `  artifacts fetched: ${stats.artifactsFetched} (${kib(stats.bytes)}, ${stats.bytes} bytes)`,
+      `  artifacts fetched: ${stats.artifactsFetched} (${size(stats.bytes)}, ${stats.bytes} bytes)`,
     );
     say(`  events published:  ${simulation.forwarder.published}`);
     say(`  HTTP requests:     ${simulation.server.requests.length}`);

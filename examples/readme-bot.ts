@@ -1,10 +1,16 @@
-import { type ClientOptions, type ConnectionOptions, connect, QueueEvents } from '../src/index.js';
+import {
+  type ClientOptions,
+  type ConnectionOptions,
+  connect,
+  optionsFromEnvironment,
+  QueueEvents,
+} from '../src/index.js';
 
 /** Prints the artifacts of each task of a task group as the task completes. */
 export function artifactPrinter(
-  broker: ConnectionOptions['broker'], // 'amqps://user:password@pulse.example.com', or a transport
-  taskcluster: ClientOptions, // { rootUrl, credentials }
   taskGroupId: string,
+  broker: ConnectionOptions['broker'] = process.env.PULSE_URL, // 'amqps://user:pw@host/vhost'
+  taskcluster: ClientOptions = optionsFromEnvironment(), // TASKCLUSTER_ROOT_URL, credentials
 ) {
   const pulse = connect({ broker, namespace: 'my-pulse-user' });
   const queueEvents = new QueueEvents();

@@ -63,7 +63,7 @@ describe('the README bot', () => {
     });
 
     it('prints the artifacts of each completed task', async () => {
-      pulse = artifactPrinter(simulation.broker, simulation.taskcluster, taskGroupId);
+      pulse = artifactPrinter(taskGroupId, simulation.broker, simulation.taskcluster);
       const queue = 'queue/my-pulse-user/artifact-printer';
       await waitFor(
         () => simulation.memory!.bindings(queue).some((b) => b.pattern.includes(taskGroupId)),

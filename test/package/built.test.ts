@@ -6,7 +6,16 @@
  */
 
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import {
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -140,6 +149,24 @@ describe('the built package', () => {
       /\/dist\/testing\/|\/node_modules\/(rxjs|hawk|amqplib|ajv|commander)\//.test(url),
     );
     expect(unwanted).toEqual([]);
+  });
+
+  it('ships source maps that carry their sources (the tarball has no src/)', async () => {
+    const maps = (await readdir(join(pkg, 'dist'), { recursive: true })).filter((file) =>
+      file.endsWith('.map'),
+    );
+    expect(maps.length).toBeGreaterThan(0);
+    for (const file of maps) {
+      const map = JSON.parse(await readFile(join(pkg, 'dist', file), 'utf8')) as {
+        sources: string[];
+        sourcesContent?: (string | null)[];
+      };
+      expect(map.sourcesContent?.length, file).toBe(map.sources.length);
+      expect(
+        map.sourcesContent?.every((content) => typeof content === 'string'),
+        file,
+      ).toBe(true);
+    }
   });
 
   it('has a tc-pulse bin that prints its help', async () => {

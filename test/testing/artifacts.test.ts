@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Queue } from '../../src/index.js';
 import { startTaskclusterServer, type TaskclusterServer } from '../../src/testing/server.js';
 import { send, type TestCredentials } from './hawk-request.js';
 import { schemaErrors } from './schemas.js';
@@ -306,5 +307,42 @@ describe('simulated queue, object service and storage: artifacts', () => {
     expect(missing.status).toBe(404);
     const badRun = await queue('GET', '/runs/7/artifacts');
     expect(badRun.status).toBe(404);
+  });
+});
+
+describe("the README's signed URL", () => {
+  const BOT_CREDENTIALS = { clientId: BOT.clientId, accessToken: BOT.accessToken };
+  let server: TaskclusterServer;
+  let taskId: string;
+  const name = 'private/build.zip';
+
+  beforeAll(async () => {
+    server = await startTaskclusterServer({
+      clients: { bot: { accessToken: BOT.accessToken, scopes: ['queue:get-artifact:*'] } },
+    });
+    taskId = server.queue.defineTask().taskId;
+    server.queue.claimTask(taskId);
+    server.queue.addArtifact(taskId, { storageType: 's3', name, content: CONTENT });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('getLatestArtifact downloads the artifact itself, with no credentials but the bewit', async () => {
+    const queue = new Queue({ rootUrl: server.rootUrl, credentials: BOT_CREDENTIALS });
+    const url = queue.buildSignedUrl('getLatestArtifact', taskId, name);
+    const response = await fetch(url);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe(CONTENT);
+    // Without the bewit the artifact is not public.
+    const unsigned = await fetch(queue.buildUrl('getLatestArtifact', taskId, name));
+    expect(unsigned.status).toBe(403);
+  });
+
+  it('latestArtifact answers where the artifact is, as JSON: not the download', async () => {
+    const queue = new Queue({ rootUrl: server.rootUrl, credentials: BOT_CREDENTIALS });
+    const response = await fetch(queue.buildSignedUrl('latestArtifact', taskId, name));
+    expect(response.headers.get('content-type')).toMatch(/application\/json/);
+    expect(await response.text()).not.toBe(CONTENT);
   });
 });
