@@ -101,6 +101,23 @@ export class HandlerTimeoutError extends TaskclusterPulseError {
   }
 }
 
+/**
+ * A `retryDelay` function threw, or returned something that is not a delay (negative, NaN,
+ * infinite, above `MAX_RETRY_DELAY_MS`, not a number). At `handle()` this is the cause of an
+ * `InputError`; for one failed message later, the message is dead-lettered with reason
+ * `retry-delay-failed` and this error's message.
+ */
+export class RetryDelayError extends TaskclusterPulseError {
+  override name = 'RetryDelayError';
+  /** The failed attempt the delay was asked for. */
+  readonly attempt: number;
+
+  constructor(attempt: number, problem: string, cause?: unknown) {
+    super('RetryDelayError', `retryDelay for attempt ${attempt} ${problem}`, { cause });
+    this.attempt = attempt;
+  }
+}
+
 /** The consumer or publisher was closed. */
 export class ClosedError extends TaskclusterPulseError {
   override name = 'ClosedError';

@@ -13,7 +13,7 @@ import type { Binding } from '../exchanges/types.js';
 import type { ConnectionManager } from './connection.js';
 import { QueueConsumer } from './consumer.js';
 import { ClientCache, type HandlerContext, LazyHandlerContext } from './context.js';
-import { ClosedError, HandlerTimeoutError } from './errors.js';
+import { ClosedError, HandlerTimeoutError, type RetryDelayError } from './errors.js';
 import type { DeliveredMessage, MessageOf } from './message.js';
 import type { PulseMetrics } from './metrics.js';
 import {
@@ -22,13 +22,19 @@ import {
   DEFAULT_HANDLER_TIMEOUT_MS,
   DEFAULT_MAX_ATTEMPTS,
   DEFAULT_PREFETCH,
-  DEFAULT_RETRY_DELAY_MS,
   type HandlerOptions,
+  type RetryDelayFunction,
 } from './options.js';
+import { delayFor, retryDelayFunction } from './retry-delay.js';
 import { checkHandlerOptions } from './validate.js';
 
 /** Why a dead-lettered message's handler gave up. */
 export const HANDLER_FAILED_REASON = 'handler-failed';
+/**
+ * Why a failed message was dead-lettered before its last attempt: the `retryDelay` function
+ * gave no valid delay for it (a {@link RetryDelayError}).
+ */
+export const RETRY_DELAY_FAILED_REASON = 'retry-delay-failed';
 /**
  * Why a message of an exclusive queue was dropped before its handler ran (or ran again): its
  * connection, and so its queue, was gone.
@@ -97,7 +103,7 @@ class Runner implements HandlerRunner {
   readonly #waiting = new Map<ReturnType<typeof setTimeout>, DeliveredMessage>();
   readonly #clients: ClientCache;
   readonly #maxAttempts: number;
-  readonly #retryDelay: number;
+  readonly #retryDelay: RetryDelayFunction;
   readonly #timeout: number;
   readonly #logger: Logger;
   #closing = false;
@@ -118,7 +124,7 @@ class Runner implements HandlerRunner {
     this.#handler = handler;
     this.#metrics = metrics;
     this.#maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
-    this.#retryDelay = options.retryDelay ?? DEFAULT_RETRY_DELAY_MS;
+    this.#retryDelay = retryDelayFunction(options.retryDelay);
     this.#timeout = options.handlerTimeout ?? DEFAULT_HANDLER_TIMEOUT_MS;
     this.#logger = options.logger ?? silentLogger;
     this.#queue = new PQueue({
@@ -237,16 +243,32 @@ class Runner implements HandlerRunner {
       },
       'pulse handler failed',
     );
-    if (attempts < this.#maxAttempts && this.#exclusive) {
-      this.#retryHere(message);
+    let delay: number | undefined;
+    let reason = HANDLER_FAILED_REASON;
+    let deadError = error;
+    if (attempts < this.#maxAttempts) {
+      try {
+        delay = delayFor(this.#retryDelay, attempts, failure);
+      } catch (delayError) {
+        // No delay anybody chose: keep the message where it can be seen and replayed.
+        reason = RETRY_DELAY_FAILED_REASON;
+        deadError = `${(delayError as Error).message}; the handler failed with: ${error}`;
+        this.#logger.error(
+          { queue: message.queue, attempt: attempts, error: (delayError as Error).message },
+          'pulse retryDelay failed: dead-lettering the message',
+        );
+      }
+    }
+    if (delay !== undefined && this.#exclusive) {
+      this.#retryHere(message, delay);
       return;
     }
-    // After the last attempt, a durable queue's message goes to its dead-letter queue; an
-    // exclusive queue has none, and its message is reported dropped.
+    // After the last attempt (or without a delay), a durable queue's message goes to its
+    // dead-letter queue; an exclusive queue has none, and its message is reported dropped.
     const moved =
-      attempts >= this.#maxAttempts
-        ? await this.#consumer.deadLetter(message, HANDLER_FAILED_REASON, error, attempts)
-        : await this.#consumer.retry(message, attempts, this.#retryDelay);
+      delay === undefined
+        ? await this.#consumer.deadLetter(message, reason, deadError, attempts)
+        : await this.#consumer.retry(message, attempts, delay);
     // Not moved (the connection is going): hand it back; a redelivery uses up no attempt.
     if (moved) message.ack();
     else message.nack(true);
@@ -257,13 +279,13 @@ class Runner implements HandlerRunner {
    * prefetch slot meanwhile: a copy sent to the queue would come back at once, and the queue
    * (with whatever it holds) is gone with its connection anyway.
    */
-  #retryHere(message: DeliveredMessage): void {
+  #retryHere(message: DeliveredMessage, delay: number): void {
     const next = message.nextAttempt();
     this.#metrics.counts.retried++;
     const timer = setTimeout(() => {
       this.#waiting.delete(timer);
       void this.#queue.add(() => this.#runOne(next));
-    }, this.#retryDelay);
+    }, delay);
     this.#waiting.set(timer, next);
   }
 

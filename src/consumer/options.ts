@@ -5,6 +5,8 @@
 
 import type { ClientOptions, Logger } from '../client/options.js';
 import type { Binding } from '../exchanges/types.js';
+import type { exponentialBackoff } from './backoff.js';
+import type { RetryDelayError } from './errors.js';
 import type { PayloadSchema } from './schema.js';
 import type { Transport } from './transport.js';
 
@@ -36,8 +38,20 @@ export const DEFAULT_PREFETCH = 32;
 export const DEFAULT_CONCURRENCY = 8;
 /** Handler attempts before a message goes to the dead-letter queue. */
 export const DEFAULT_MAX_ATTEMPTS = 5;
-/** Time a failed message waits in the retry queue before it is handled again, in milliseconds. */
+/**
+ * The first delay of the default retry backoff, in milliseconds: after failed attempt `n` a
+ * message waits `min(DEFAULT_RETRY_MAX_DELAY_MS, 10 s * 2^(n-1))`, +/- {@link DEFAULT_RETRY_JITTER}.
+ */
 export const DEFAULT_RETRY_DELAY_MS = 10_000;
+/** The longest delay of the default retry backoff, in milliseconds (10 minutes). */
+export const DEFAULT_RETRY_MAX_DELAY_MS = 600_000;
+/** Relative jitter of the default retry backoff (0.2 means +/-20 %). */
+export const DEFAULT_RETRY_JITTER = 0.2;
+/**
+ * The longest retry delay, in milliseconds (about 24.8 days): the largest timer Node.js sets (a
+ * longer one fires at once), so also the bound of a message waiting in the process.
+ */
+export const MAX_RETRY_DELAY_MS = 2_147_483_647;
 /**
  * Time one handler call may take, in milliseconds (20 minutes): below RabbitMQ's default
  * `consumer_timeout` of 30 minutes, which closes the channel of a message left unacked longer.
@@ -65,6 +79,12 @@ export const DEAD_QUEUE_SUFFIX = '/dead';
 export const RETRY_QUEUE_SUFFIX = '/retry';
 /** Suffix of the queue that remembers which bindings a durable queue has. */
 export const MANIFEST_QUEUE_SUFFIX = '/bindings';
+
+/**
+ * How long a message waits after failed attempt `attempt` (from 1), in milliseconds; `error`
+ * is what the handler threw.
+ */
+export type RetryDelayFunction = (attempt: number, error: unknown) => number;
 
 /** `quorum` (replicated, the default) or `classic`. */
 export type QueueType = 'quorum' | 'classic';
@@ -202,11 +222,21 @@ export interface HandlerOptions<B extends Binding<unknown, unknown>> extends Con
    */
   maxAttempts?: number;
   /**
-   * Milliseconds a failed message waits before its next attempt; defaults to
-   * {@link DEFAULT_RETRY_DELAY_MS}. On a durable queue it waits in the retry queue; on an
-   * exclusive one (no retry queue) in the process, holding its prefetch slot.
+   * How long a failed message waits before its next attempt, in milliseconds: a number (the
+   * same for every attempt) or a function of the failed attempt (from 1) and the handler's
+   * error, such as {@link exponentialBackoff}'s. Defaults to `exponentialBackoff()`: 10 s, 20 s,
+   * 40 s, 80 s (+/-20 %) for the default five attempts, capped at 10 minutes. On a durable queue
+   * the message waits in the retry queue (a per-message TTL); on an exclusive one (no retry
+   * queue) in the process, holding its prefetch slot.
+   *
+   * A function is called once for each attempt from 1 to `maxAttempts - 1` by `handle()`: one
+   * that throws or returns anything but a number from 0 to {@link MAX_RETRY_DELAY_MS} is an
+   * `InputError` then, before anything is consumed. Should it do so later, for one failed
+   * message, that message is dead-lettered (reason `retry-delay-failed`, the
+   * {@link RetryDelayError} and the handler's error in `x-tc-dead-error`) rather than retried
+   * with a delay nobody chose; on an exclusive queue it is reported `message-dropped`.
    */
-  retryDelay?: number;
+  retryDelay?: number | RetryDelayFunction;
   /** Milliseconds one handler call may take; below RabbitMQ's `consumer_timeout`. */
   handlerTimeout?: number;
   /** Taskcluster options the handler context's REST clients are built from. */

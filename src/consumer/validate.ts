@@ -5,17 +5,17 @@
 
 import { InputError } from '../errors.js';
 import type { Binding } from '../exchanges/types.js';
-import { type ConsumerOptions, DEFAULT_QUEUE_TYPE, type HandlerOptions } from './options.js';
+import {
+  type ConsumerOptions,
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_QUEUE_TYPE,
+  type HandlerOptions,
+} from './options.js';
+import { checkRetryDelay } from './retry-delay.js';
 
 function positiveInteger(name: string, value: unknown): void {
   if (value !== undefined && (!Number.isInteger(value) || (value as number) < 1)) {
     throw new InputError(`${name} must be a positive integer, got ${String(value)}`);
-  }
-}
-
-function nonNegative(name: string, value: unknown): void {
-  if (value !== undefined && (typeof value !== 'number' || !(value >= 0))) {
-    throw new InputError(`${name} must be a non-negative number, got ${String(value)}`);
   }
 }
 
@@ -102,7 +102,7 @@ export function checkHandlerOptions(options: HandlerOptions<Binding<unknown, unk
   checkConsumerOptions(options);
   positiveInteger('concurrency', options.concurrency);
   positiveInteger('maxAttempts', options.maxAttempts);
-  nonNegative('retryDelay', options.retryDelay);
+  checkRetryDelay(options.retryDelay, options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
   positiveInteger('handlerTimeout', options.handlerTimeout);
   if (
     options.concurrency !== undefined &&
