@@ -4,6 +4,7 @@
  */
 
 import { InputError } from '../errors.js';
+import { explainConnectError } from './connect-errors.js';
 import { PulseConnectionError, redact } from './errors.js';
 import {
   type BrokerAddress,
@@ -90,9 +91,13 @@ export class AmqpTransport implements Transport {
         socketOptions,
       );
     } catch (error) {
-      throw new PulseConnectionError(
-        `cannot connect to ${this.description}: ${redact(error, [credentials.password])}`,
-      );
+      const reason = explainConnectError(redact(error, [credentials.password]), error, {
+        protocol,
+        hostname,
+        port,
+        vhost,
+      });
+      throw new PulseConnectionError(`cannot connect to ${this.description}: ${reason}`);
     }
   }
 }
