@@ -264,7 +264,11 @@ function literalType(value: Json): string {
 
 function union(types: string[]): string {
   const unique = [...new Set(types)];
-  if (unique.includes(JSON_VALUE)) return JSON_VALUE;
+  // JsonValue takes every JSON type, but not `undefined`: an optional property's type needs
+  // it beside an index signature, whatever the user's exactOptionalPropertyTypes.
+  if (unique.includes(JSON_VALUE)) {
+    return unique.includes('undefined') ? `${JSON_VALUE} | undefined` : JSON_VALUE;
+  }
   return unique.length === 0 ? 'never' : unique.join(' | ');
 }
 

@@ -310,7 +310,7 @@ export type GetObjectResponse = {
 export type HashesDownload = {
   sha256?: HashesUploadSha256;
   sha512?: HashesUploadSha512;
-  [key: string]: JsonValue;
+  [key: string]: JsonValue | undefined;
 };
 
 /** Object Content Hashes */
@@ -319,7 +319,7 @@ export type HashesUpload = {
   sha256?: string;
   /** SHA512 hash */
   sha512?: string;
-  [key: string]: JsonValue;
+  [key: string]: JsonValue | undefined;
 };
 
 /** SHA256 hash */

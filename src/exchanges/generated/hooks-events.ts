@@ -94,7 +94,7 @@ export const hooksEventsTable = {
 export type PulseHookChangedMessage = {
   hookGroupId: string;
   hookId: string;
-  [key: string]: JsonValue;
+  [key: string]: JsonValue | undefined;
 };
 
 /** Bindings on the exchanges of the Exchanges to manage hooks: `new HooksEvents().hookCreated({ ... })`. */
