@@ -3,6 +3,7 @@
  * generator fails loudly, naming every entry that breaks an assumption.
  */
 
+import { NAMED_KEYS, STRUCTURAL_KEYS } from '../../src/client/arguments.js';
 import {
   type ApiService,
   type ExchangeService,
@@ -12,9 +13,6 @@ import {
 } from './model.js';
 import { isIdentifier } from './names.js';
 import { atPointer, resolveRef } from './schema-refs.js';
-
-/** Keys of the named calling convention (`{ params, payload, query }`). */
-export const NAMED_CONVENTION_KEYS = ['params', 'payload', 'query'] as const;
 
 /** The references break an assumption of the runtime. */
 export class GeneratorCheckError extends Error {
@@ -56,9 +54,7 @@ function checkApi(api: ApiService, schemas: ReadonlyMap<string, Json>): string[]
     }
     if (entry.args.length === 0 && entry.input !== undefined && !api.untyped) {
       const id = entrySchemaId(api.serviceName, entry.input);
-      const clash = topLevelKeys(schemas, id, '', new Set()).filter((key) =>
-        (NAMED_CONVENTION_KEYS as readonly string[]).includes(key),
-      );
+      const clash = topLevelKeys(schemas, id, '', new Set()).filter((key) => NAMED_KEYS.has(key));
       if (clash.length > 0) {
         problems.push(
           `${where}: takes no route params and its input ${entry.input} has top-level ${clash
@@ -66,6 +62,16 @@ function checkApi(api: ApiService, schemas: ReadonlyMap<string, Json>): string[]
             .join(', ')}, so a single object argument would be ambiguous`,
         );
       }
+    }
+    // A query option named like an option of the call (`{ query }`, `{ expiration }`...) would
+    // make a bare query and options look alike.
+    const optionLike = entry.query.filter((key) => STRUCTURAL_KEYS.has(key));
+    if (optionLike.length > 0) {
+      problems.push(
+        `${where}: query option(s) ${optionLike
+          .map((key) => `"${key}"`)
+          .join(', ')} have the name of a call option, so a bare query could be read as options`,
+      );
     }
   }
   return problems;

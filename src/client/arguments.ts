@@ -30,13 +30,31 @@ export interface ParsedCall {
   readonly paginationHandler: ((page: unknown) => unknown) | undefined;
 }
 
-const NAMED_KEYS: ReadonlySet<string> = new Set([
+/** Keys of the named form of a call, `{ params, payload, query, paginationHandler }`. */
+export const NAMED_KEYS: ReadonlySet<string> = new Set([
   'params',
   'payload',
   'query',
   'paginationHandler',
 ]);
+/** Keys of the options object that may follow the arguments of a call. */
 const OPTION_KEYS: ReadonlySet<string> = new Set(['query', 'paginationHandler']);
+/** Keys of the options object that may follow the parameters of `buildUrl`. */
+const URL_OPTION_KEYS: ReadonlySet<string> = new Set(['query']);
+/** Keys of the options object that may follow the parameters of `buildSignedUrl`. */
+const SIGNED_URL_OPTION_KEYS: ReadonlySet<string> = new Set(['query', 'expiration']);
+/** What may follow a bare query in `buildSignedUrl(method, ...params, query, { expiration })`. */
+const EXPIRATION_KEYS: ReadonlySet<string> = new Set(['expiration']);
+/**
+ * Every key with a meaning of its own in some form of a call or URL. A method with a query
+ * option of one of these names makes some calls ambiguous (`{ query: ... }` after the
+ * parameters could be either); the generator refuses such references, and for references loaded
+ * at run time such a call is an {@link InputError}.
+ */
+export const STRUCTURAL_KEYS: ReadonlySet<string> = new Set([
+  ...NAMED_KEYS,
+  ...SIGNED_URL_OPTION_KEYS,
+]);
 /** The query key that marks a paginated method. */
 export const CONTINUATION_TOKEN = 'continuationToken';
 
@@ -45,7 +63,7 @@ export function compileEntry(serviceName: string, entry: ApiEntry): CompiledEntr
   const takesPayload = entry.input !== undefined;
   const parts = [...entry.args];
   if (takesPayload) parts.push('payload');
-  if (entry.query.length > 0) parts.push(`{ query: { ${entry.query.join(', ')} } }?`);
+  if (entry.query.length > 0) parts.push(`{ ${entry.query.join(', ')} }?`);
   return {
     entry,
     httpMethod: entry.method.toUpperCase(),
@@ -161,12 +179,60 @@ function checkKeys(
   }
 }
 
+/**
+ * How an object in a place that takes either form is meant: as options (`structural`: its keys
+ * are among `optionKeys`, e.g. `{ query: { limit } }`) or as a bare query (its keys are query
+ * options of the method, e.g. `{ limit }`, as the official client takes it). Mixing the two, an
+ * unknown key, or only keys that could be either, is an {@link InputError}. An empty object is
+ * options with none set.
+ */
+function formOf(
+  compiled: CompiledEntry,
+  value: Record<string, unknown>,
+  optionKeys: ReadonlySet<string>,
+): 'options' | 'query' {
+  let option: string | undefined;
+  let query: string | undefined;
+  let either: string | undefined;
+  for (const key of Object.keys(value)) {
+    const isOption = optionKeys.has(key);
+    const isQuery = compiled.queryKeys.has(key);
+    if (isOption && isQuery) either ??= key;
+    else if (isOption) option ??= key;
+    else if (isQuery) query ??= key;
+    else fail(compiled, unknownKey(compiled, key, optionKeys));
+  }
+  if (option !== undefined && query !== undefined) {
+    fail(
+      compiled,
+      `query option ${JSON.stringify(query)} and option ${JSON.stringify(option)} in one object: give the query on its own or as { query: { ... } }, not both`,
+    );
+  }
+  if (query !== undefined) return 'query';
+  if (option !== undefined || either === undefined) return 'options';
+  return fail(
+    compiled,
+    `${JSON.stringify(either)} is both a query option of this method and an option of the call, so the object could mean either: use the named form { params, query }`,
+  );
+}
+
+function unknownKey(compiled: CompiledEntry, key: string, optionKeys: ReadonlySet<string>): string {
+  const options = [...optionKeys].join(', ');
+  return compiled.queryKeys.size === 0
+    ? `unknown option ${JSON.stringify(key)} (options: ${options}; this method takes no query options)`
+    : `${JSON.stringify(key)} is neither a query option (${compiled.entry.query.join(', ')}) nor an option (${options})`;
+}
+
 /** Whether a lone argument is the named form `{ params, payload, query }`. */
 function isNamedForm(compiled: CompiledEntry, value: unknown): value is Record<string, unknown> {
   if (!isPlainObject(value)) return false;
   const keys = Object.keys(value);
   // An empty object is the payload of a method that takes only a payload.
   if (keys.length === 0) return !(compiled.takesPayload && compiled.entry.args.length === 0);
+  if (compiled.entry.args.length === 0 && !compiled.takesPayload && compiled.queryKeys.size > 0) {
+    // A method of no parameters and no payload: a lone object is the named form or a bare query.
+    return formOf(compiled, value, NAMED_KEYS) === 'options';
+  }
   return keys.every((key) => NAMED_KEYS.has(key));
 }
 
@@ -180,9 +246,14 @@ function fromOptions(
     return { params, payload, query: undefined, paginationHandler: undefined };
   }
   if (!isPlainObject(options)) {
-    return fail(compiled, 'the argument after the parameters must be an options object { query }');
+    return fail(
+      compiled,
+      'the argument after the parameters must be an object: the query, or options { query }',
+    );
   }
-  checkKeys(compiled, options, OPTION_KEYS);
+  if (formOf(compiled, options, OPTION_KEYS) === 'query') {
+    return { params, payload, query: checkQuery(compiled, options), paginationHandler: undefined };
+  }
   return {
     params,
     payload,
@@ -241,30 +312,58 @@ export interface ParsedUrlArgs {
   readonly expiration: number | undefined;
 }
 
-const URL_OPTION_KEYS: ReadonlySet<string> = new Set(['query']);
-const SIGNED_URL_OPTION_KEYS: ReadonlySet<string> = new Set(['query', 'expiration']);
+function checkExpiration(compiled: CompiledEntry, expiration: unknown): number | undefined {
+  if (expiration !== undefined && (typeof expiration !== 'number' || !(expiration > 0))) {
+    fail(compiled, 'expiration must be a positive number of seconds');
+  }
+  return expiration;
+}
 
-/** Sort out `(...params, { query?, expiration? }?)` for a URL of the method. */
+/**
+ * Sort out what follows the method in `buildUrl` and `buildSignedUrl`: the parameters, then a
+ * bare query or options `{ query?, expiration? }`; a signed URL also takes the official
+ * client's `(...params, query, { expiration })`.
+ */
 export function parseUrlArgs(
   compiled: CompiledEntry,
   args: readonly unknown[],
   signed: boolean,
 ): ParsedUrlArgs {
   const argCount = compiled.entry.args.length;
-  if (args.length !== argCount && args.length !== argCount + 1) {
+  const most = argCount + (signed ? 2 : 1);
+  if (args.length < argCount || args.length > most) {
     fail(
       compiled,
-      `a URL needs ${argCount} parameters and optional options, got ${args.length} arguments`,
+      `a URL needs ${argCount} parameters, then a query or options, got ${args.length} arguments`,
     );
   }
   const params = positionalParams(compiled, args);
-  const options = args[argCount];
-  if (options === undefined) return { params, query: undefined, expiration: undefined };
-  if (!isPlainObject(options)) return fail(compiled, 'URL options must be an object');
-  checkKeys(compiled, options, signed ? SIGNED_URL_OPTION_KEYS : URL_OPTION_KEYS);
-  const expiration = options.expiration;
-  if (expiration !== undefined && (typeof expiration !== 'number' || !(expiration > 0))) {
-    fail(compiled, 'expiration must be a positive number of seconds');
+  const trailing = args.slice(argCount);
+  for (const value of trailing) {
+    if (!isPlainObject(value)) fail(compiled, 'what follows the parameters must be objects');
   }
-  return { params, query: checkQuery(compiled, options.query), expiration };
+  const [first, second] = trailing as (Record<string, unknown> | undefined)[];
+  if (first === undefined) return { params, query: undefined, expiration: undefined };
+  if (second !== undefined) {
+    // (query, { expiration }): the first can only be the query (or empty).
+    const empty = Object.keys(first).length === 0;
+    if (!empty && formOf(compiled, first, SIGNED_URL_OPTION_KEYS) !== 'query') {
+      fail(compiled, 'of two objects after the parameters, the first must be the query itself');
+    }
+    checkKeys(compiled, second, EXPIRATION_KEYS);
+    return {
+      params,
+      query: checkQuery(compiled, first),
+      expiration: checkExpiration(compiled, second.expiration),
+    };
+  }
+  const optionKeys = signed ? SIGNED_URL_OPTION_KEYS : URL_OPTION_KEYS;
+  if (formOf(compiled, first, optionKeys) === 'query') {
+    return { params, query: checkQuery(compiled, first), expiration: undefined };
+  }
+  return {
+    params,
+    query: checkQuery(compiled, first.query),
+    expiration: checkExpiration(compiled, first.expiration),
+  };
 }

@@ -4,10 +4,15 @@
  * - positional: `queue.createTask(taskId, payload, { query })`
  * - payload first: `queue.createTask(payload, { taskId }, { query })`
  * - named: `queue.createTask({ params: { taskId }, payload, query })`
- * - query options last: `queue.listTaskGroup(taskGroupId, { query: { continuationToken } })`
+ * - query options last: `queue.listTaskGroup(taskGroupId, { query: { continuationToken } })`,
+ *   or the query on its own as the official client takes it:
+ *   `queue.listTaskGroup(taskGroupId, { continuationToken, limit })`
  *
- * A single object argument is the named form when its keys are among `params`, `payload` and
- * `query`; the generator proves that no input schema has such a top-level key.
+ * A single object argument is the named form when its keys are among `params`, `payload`,
+ * `query` and `paginationHandler`; the generator proves that no input schema has such a
+ * top-level key, and that no query option has the name of an option (`query`,
+ * `paginationHandler`, `expiration`, `params`, `payload`), so that a bare query and options
+ * never look alike.
  */
 
 /** A route parameter value: strings and numbers only, escaped in full when sent. */
@@ -23,6 +28,27 @@ export type NamedParams<Args extends readonly string[]> = { [K in Args[number]]:
 
 /** Query options of a method; every key optional. */
 export type QueryOf<Keys extends string> = { [K in Keys]?: string | number | boolean };
+
+/**
+ * `Base` with none of `Keys` beside its own: makes the two forms of the last argument (options,
+ * or a bare query) exclusive in the types, as they are at run time.
+ */
+export type Without<Base, Keys extends string> = Base & { readonly [K in Keys]?: never };
+
+/**
+ * The query options of a method on their own as the last argument (the official client's
+ * form), e.g. `queue.listTaskGroup(taskGroupId, { limit: 10 })`; no option key may be beside
+ * them.
+ */
+export type BareQuery<Keys extends string, OptionKeys extends string> = Without<
+  QueryOf<Keys>,
+  OptionKeys
+>;
+
+/** What may follow the arguments of a call of a method with query options. */
+export type QueryOrOptions<Keys extends string, Output = unknown> =
+  | Without<CallOptions<QueryOf<Keys>, Output>, Keys>
+  | BareQuery<Keys, keyof CallOptions<unknown> & string>;
 
 /** Options that may follow the arguments of a call of a method with query options. */
 export interface CallOptions<Query, Output = unknown> {
@@ -56,7 +82,7 @@ type Named<S extends MethodShape> = ([S['args'][number]] extends [never]
 
 type Tail<S extends MethodShape> = [S['query']] extends [never]
   ? []
-  : [options?: CallOptions<QueryOf<S['query']>, S['output']>];
+  : [options?: QueryOrOptions<S['query'], S['output']>];
 
 type Positional<S extends MethodShape> = [S['input']] extends [undefined]
   ? [...PositionalParams<S['args']>, ...Tail<S>]

@@ -11,7 +11,15 @@ import {
   parseCall,
   parseUrlArgs,
 } from './arguments.js';
-import type { CallArgs, MethodShape, PositionalParams, QueryOf, ShapeOf } from './calling.js';
+import type {
+  BareQuery,
+  CallArgs,
+  MethodShape,
+  PositionalParams,
+  QueryOf,
+  ShapeOf,
+  Without,
+} from './calling.js';
 import { attemptLog } from './log.js';
 import type { ClientOptions } from './options.js';
 import { followPages, type Pages, paginate } from './pagination.js';
@@ -33,18 +41,36 @@ export interface SignedUrlOptions<Query> extends UrlOptions<Query> {
   expiration?: number;
 }
 
-type QueryOfShape<S extends MethodShape> = [S['query']] extends [never]
-  ? undefined
-  : QueryOf<S['query']>;
+/** What may follow the route parameters of `buildUrl` for a method of shape `S`. */
+type UrlTail<S extends MethodShape> = [S['query']] extends [never]
+  ? [options?: UrlOptions<undefined>]
+  : [
+      options?:
+        | Without<UrlOptions<QueryOf<S['query']>>, S['query']>
+        | BareQuery<S['query'], keyof UrlOptions<unknown> & string>,
+    ];
 
-/** The arguments of `buildUrl` after the method: its route parameters, then options. */
+/** What may follow the route parameters of `buildSignedUrl` for a method of shape `S`. */
+type SignedUrlTail<S extends MethodShape> = [S['query']] extends [never]
+  ? [options?: SignedUrlOptions<undefined>]
+  :
+      | [
+          options?:
+            | Without<SignedUrlOptions<QueryOf<S['query']>>, S['query']>
+            | BareQuery<S['query'], keyof SignedUrlOptions<unknown> & string>,
+        ]
+      | [query: QueryOf<S['query']>, options: Omit<SignedUrlOptions<unknown>, 'query'>];
+
+/**
+ * The arguments of `buildUrl` (or, with `'signed'`, `buildSignedUrl`) after the method: its route
+ * parameters, then a bare query or options `{ query, expiration }`; a signed URL also takes
+ * `(...params, query, { expiration })` as the official client does.
+ */
 export type UrlArgs<M, Options extends 'url' | 'signed' = 'url'> = [ShapeOf<M>] extends [never]
   ? unknown[]
   : [
       ...PositionalParams<ShapeOf<M>['args']>,
-      options?: Options extends 'signed'
-        ? SignedUrlOptions<QueryOfShape<ShapeOf<M>>>
-        : UrlOptions<QueryOfShape<ShapeOf<M>>>,
+      ...(Options extends 'signed' ? SignedUrlTail<ShapeOf<M>> : UrlTail<ShapeOf<M>>),
     ];
 
 /** The arguments of a call of method type `M` (any convention). */

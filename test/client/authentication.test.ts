@@ -149,6 +149,55 @@ describe('signed URLs', () => {
     expect((await fetch(byFunction)).status).toBe(200);
   });
 
+  it.each([
+    [
+      'searchThings',
+      ['k', { color: 'red' }],
+      ['k', { query: { color: 'red' } }],
+      '/search/k?color=red',
+    ],
+    ['countThings', [{ limit: 3 }], [{ query: { limit: 3 } }], '/count?limit=3'],
+    ['countThings', [{}], [], '/count'],
+  ] as const)(
+    'buildUrl(%j) takes the query on its own, as the official client does',
+    (method, official, seed, path) => {
+      const client = fake() as unknown as { buildUrl(...args: unknown[]): string };
+      expect(client.buildUrl(method, ...official)).toBe(`${server.rootUrl}/api/fake/v1${path}`);
+      expect(client.buildUrl(method, ...seed)).toBe(`${server.rootUrl}/api/fake/v1${path}`);
+    },
+  );
+
+  // [method and arguments, the path and query the URL must have, its lifetime in seconds]
+  it.each([
+    [['searchThings', 'k', { color: 'red' }, { expiration: 60 }], '/search/k?color=red', 60],
+    [['searchThings', 'k', { query: { color: 'red' }, expiration: 60 }], '/search/k?color=red', 60],
+    [['searchThings', 'k', { color: 'red' }], '/search/k?color=red', 900],
+    [['searchThings', 'k', {}, { expiration: 45 }], '/search/k', 45],
+    [['getThing', 'a', 1, { expiration: 30 }], '/things/a/versions/1', 30],
+  ] as const)('buildSignedUrl(%j): %s, valid %i s, accepted', async (args, path, lifetime) => {
+    const client = fake() as unknown as { buildSignedUrl(...args: unknown[]): string };
+    const now = Math.floor(Date.now() / 1000);
+    const url = new URL(client.buildSignedUrl(...args));
+    const bewit = url.searchParams.get('bewit')!;
+    url.searchParams.delete('bewit');
+    expect(url.href).toBe(`${server.rootUrl}/api/fake/v1${path}`);
+    const expiry = Number(Buffer.from(bewit, 'base64url').toString().split('\\')[1]);
+    expect(expiry - now).toBeGreaterThanOrEqual(lifetime);
+    expect(expiry - now).toBeLessThanOrEqual(lifetime + 1);
+    expect((await fetch(client.buildSignedUrl(...args))).status).toBe(200);
+  });
+
+  it.each([
+    [['k', { color: 'red', expiration: 60 }], /query option "color" and option "expiration"/],
+    [['k', { query: { color: 'red' } }, { expiration: 60 }], /the first must be the query itself/],
+    [['k', { color: 'red' }, { expiration: 60, query: {} }], /unknown option "query"/],
+    [['k', { color: 'red' }, { expiration: 60 }, {}], /got 4 arguments/],
+    [['k', { color: 'red' }, { expiration: 0 }], /expiration must be a positive number/],
+  ] as const)('buildSignedUrl(searchThings, %j): an InputError', (args, message) => {
+    const client = fake() as unknown as { buildSignedUrl(...args: unknown[]): string };
+    expect(() => client.buildSignedUrl('searchThings', ...args)).toThrow(message);
+  });
+
   it('a bewit of temporary credentials carries the certificate', async () => {
     const client = new Fake({ rootUrl: server.rootUrl, credentials: temporary(['fake:search']) });
     const response = await fetch(client.buildSignedUrl('searchThings', 'k'));

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient } from '../../src/client/dynamic.js';
 import { InputError } from '../../src/errors.js';
 import type { ApiServer } from '../../src/testing/api-server.js';
 import { Fake } from '../fixtures/fake-service.js';
-import { PERMANENT, startFakeServer } from '../fixtures/fake-service-server.js';
+import { ALL_THINGS, PERMANENT, startFakeServer } from '../fixtures/fake-service-server.js';
 
 let server: ApiServer;
 let fake: InstanceType<typeof Fake>;
@@ -82,6 +83,98 @@ describe('the four calling conventions', () => {
 // biome-ignore lint/suspicious/noExplicitAny: bad calls on purpose, which the types forbid.
 type Loose = Record<string, (...args: any[]) => Promise<unknown>>;
 
+describe('the query on its own as the last argument, as the official client takes it', () => {
+  // [what, the official form, the seed's form, the query the server must see]
+  it.each([
+    [
+      'after the parameters',
+      (c: Loose) => c.searchThings!('bq', { limit: 2, color: 'r/ed' }),
+      (c: Loose) => c.searchThings!('bq', { query: { limit: 2, color: 'r/ed' } }),
+      { color: 'r/ed', limit: '2' },
+    ],
+    [
+      'alone, for a method of no parameters',
+      (c: Loose) => c.countThings!({ limit: 5 }),
+      (c: Loose) => c.countThings!({ query: { limit: 5 } }),
+      { limit: '5' },
+    ],
+    [
+      'empty, for a method of no parameters',
+      (c: Loose) => c.countThings!({}),
+      (c: Loose) => c.countThings!(),
+      {},
+    ],
+    [
+      'with an undefined value, which is left out',
+      (c: Loose) => c.searchThings!('u', { color: undefined, limit: 1 }),
+      (c: Loose) => c.searchThings!('u', { query: { limit: 1 } }),
+      { limit: '1' },
+    ],
+  ] as const)('%s: the same request as { query }', async (_what, official, seed, query) => {
+    const client = fake as unknown as Loose;
+    await official(client);
+    const first = lastRequest();
+    await seed(client);
+    const second = lastRequest();
+    expect(first.query).toEqual(query);
+    expect({ path: second.path, query: second.query }).toEqual({
+      path: first.path,
+      query: first.query,
+    });
+  });
+
+  it('pages with a bare query: every page keeps it', async () => {
+    const before = server.requests.length;
+    const items: string[] = [];
+    for await (const thing of fake.paginate('listThings', 'g', { limit: 2 }).items()) {
+      items.push(thing.thingId);
+    }
+    expect(items).toEqual(ALL_THINGS);
+    const pages = server.requests.slice(before);
+    expect(pages.map((r) => r.query.limit)).toEqual(['2', '2', '2', '2']);
+  });
+});
+
+describe('a method whose query option is named like an option (a reference loaded at run time)', () => {
+  // The generator refuses such references; one loaded at run time can still have them.
+  function client() {
+    return createClient(
+      {
+        serviceName: 'fake',
+        apiVersion: 'v1',
+        entries: [
+          {
+            type: 'function',
+            name: 'find',
+            method: 'get',
+            route: '/search/<kind>',
+            args: ['kind'],
+            query: ['query', 'limit'],
+          },
+        ],
+      },
+      { rootUrl: server.rootUrl, credentials: PERMANENT },
+    );
+  }
+
+  it.each([
+    ["{ query: 'x' }", { query: 'x' }],
+    ['{ query: { limit } }', { query: { limit: 1 } }],
+  ])('%s after the parameters could mean either: an InputError, nothing sent', async (_, last) => {
+    const before = server.requests.length;
+    await expect(client().find!('k', last)).rejects.toThrow(/could mean either.*named form/);
+    expect(() => client().buildUrl('find', 'k', last)).toThrow(/could mean either/);
+    expect(server.requests.length).toBe(before);
+  });
+
+  it.each([
+    ['a key only a query has decides', ['k', { query: 'x', limit: 1 }], { query: 'x', limit: '1' }],
+    ['the named form', [{ params: { kind: 'k' }, query: { query: 'x' } }], { query: 'x' }],
+  ] as const)('%s', async (_what, args, query) => {
+    await expect(client().find!(...args)).resolves.toMatchObject({ kind: 'k', query });
+  });
+});
+
 const BAD_CALLS: readonly [what: string, call: (client: Loose) => Promise<unknown>][] = [
   ['too few arguments', (c) => c.getThing!('only-one')],
   ['too many arguments', (c) => c.getThing!('a', 'b', 'c')],
@@ -124,7 +217,57 @@ const BAD_CALLS: readonly [what: string, call: (client: Loose) => Promise<unknow
   ['a payload that is not JSON', (c) => c.createThing!({ big: 1n })],
 ];
 
+// [what, call, what the message must say]: mistakes with a bare query.
+const BARE_QUERY_MISTAKES: readonly [string, (client: Loose) => Promise<unknown>, RegExp][] = [
+  [
+    'a bare query beside { query }',
+    (c) => c.searchThings!('k', { color: 'red', query: { limit: 1 } }),
+    /query option "color" and option "query" in one object/,
+  ],
+  [
+    'a bare query beside a paginationHandler',
+    (c) => c.listThings!('g', { limit: 1, paginationHandler: () => {} }),
+    /query option "limit" and option "paginationHandler" in one object/,
+  ],
+  [
+    'a bare query beside { query }, alone for a method of no parameters',
+    (c) => c.countThings!({ limit: 1, query: {} }),
+    /query option "limit" and option "query" in one object/,
+  ],
+  [
+    'an unknown key in a bare query',
+    (c) => c.searchThings!('k', { colour: 'red' }),
+    /"colour" is neither a query option \(color, limit\) nor an option \(query, paginationHandler\)/,
+  ],
+  [
+    'an unknown key alone for a method of no parameters',
+    (c) => c.countThings!({ colour: 'red' }),
+    /"colour" is neither a query option \(color, limit\) nor an option/,
+  ],
+  [
+    'an object as a bare query value',
+    (c) => c.searchThings!('k', { color: { r: 1 } }),
+    /query option color must be a string, number or boolean/,
+  ],
+  [
+    'an array where the query goes',
+    (c) => c.searchThings!('k', ['color']),
+    /must be an object: the query, or options \{ query \}/,
+  ],
+];
+
 describe('bad input', () => {
+  it.each(BARE_QUERY_MISTAKES)(
+    '%s: an InputError that says so, and nothing sent',
+    async (_what, call, message) => {
+      const before = server.requests.length;
+      const error = await call(fake as unknown as Loose).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InputError);
+      expect((error as InputError).message).toMatch(message);
+      expect(server.requests.length).toBe(before);
+    },
+  );
+
   it.each(BAD_CALLS)('%s: an InputError, and nothing sent', async (_what, call) => {
     const before = server.requests.length;
     const error = await call(fake as unknown as Loose).catch((e: unknown) => e);

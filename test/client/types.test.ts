@@ -27,6 +27,40 @@ describe('typed service clients', () => {
     expect(() => fake.buildUrl('searchThings', 'k', { query: { nope: 1 } })).toThrow();
   });
 
+  it('types the query on its own as the last argument, exclusive of options', () => {
+    const compileOnly = () => {
+      fake.searchThings('k', { color: 'red', limit: 1 });
+      fake.countThings({ limit: 1 });
+      fake.listThings('g', { continuationToken: 't' });
+      fake.paginate('listThings', 'g', { limit: 2 });
+      // @ts-expect-error a bare query beside { query }
+      fake.searchThings('k', { color: 'red', query: { limit: 1 } });
+      // @ts-expect-error a bare query beside a paginationHandler
+      fake.listThings('g', { limit: 1, paginationHandler: () => {} });
+      // @ts-expect-error not a query option of the method
+      fake.searchThings('k', { colour: 'red' });
+      // @ts-expect-error a query value must be a string, number or boolean
+      fake.searchThings('k', { color: ['red'] });
+      // @ts-expect-error a method without query options takes no query
+      fake.getThing('a', 1, { limit: 1 });
+    };
+    expect(typeof compileOnly).toBe('function');
+    expectTypeOf(fake.buildUrl('searchThings', 'k', { color: 'red' })).toBeString();
+    // Signed URLs need credentials, which this client has not: their types only.
+    const signedCompileOnly = () => {
+      fake.buildSignedUrl('searchThings', 'k', { color: 'red' }, { expiration: 60 });
+      fake.buildSignedUrl('searchThings', 'k', { limit: 1 });
+      fake.buildSignedUrl('getThing', 'a', 1, { expiration: 60 });
+      // @ts-expect-error a bare query beside expiration
+      fake.buildSignedUrl('searchThings', 'k', { color: 'red', expiration: 60 });
+      // @ts-expect-error options, then expiration again
+      fake.buildSignedUrl('searchThings', 'k', { query: {} }, { expiration: 60 });
+    };
+    expect(typeof signedCompileOnly).toBe('function');
+    // @ts-expect-error the query twice
+    expect(() => fake.buildUrl('searchThings', 'k', { color: 'red', query: {} })).toThrow();
+  });
+
   it('types the calling conventions and the paginationHandler page', () => {
     // Never called: these would send requests; they only need to compile.
     const compileOnly = () => {
@@ -51,6 +85,10 @@ describe('typed service clients', () => {
 describe('a generated client', () => {
   it('gets the same typed helpers', () => {
     const queue = new Queue({ rootUrl: 'https://tc.example.com' });
+    expectTypeOf(queue.buildUrl('listTaskGroup', 'g', { limit: 10 })).toBeString();
+    expect(queue.buildUrl(queue.listTaskGroup, 'g', { limit: 10 })).toBe(
+      'https://tc.example.com/api/queue/v1/task-group/g/list?limit=10',
+    );
     expectTypeOf(queue.paginate('listTaskGroup', 'g')).toEqualTypeOf<
       Pages<ListTaskGroupResponse>
     >();

@@ -243,6 +243,16 @@ describe('the generator', () => {
         stability: 'stable',
         title: 'A',
       },
+      {
+        type: 'function',
+        name: 'optionLikeQuery',
+        method: 'get',
+        route: '/b/<id>',
+        args: ['id'],
+        query: ['limit', 'query', 'expiration'],
+        stability: 'stable',
+        title: 'Q',
+      },
     );
     files.push({
       filename: 'schemas/demo/v1/wrapped.json',
@@ -260,12 +270,15 @@ describe('the generator', () => {
     } catch (error) {
       expect(error).toBeInstanceOf(GeneratorCheckError);
       const { problems } = error as GeneratorCheckError;
-      expect(problems).toHaveLength(3);
+      expect(problems).toHaveLength(4);
       expect(problems[0]).toMatch(
         /demo\.badRoute: route \/a\/<x>\/<y> has placeholders \[x, y\] but args \[y, x\]/,
       );
       expect(problems[1]).toMatch(/demo\.ambiguous: .* top-level "payload"/);
       expect(problems[2]).toMatch(
+        /demo\.optionLikeQuery: query option\(s\) "query", "expiration" have the name of a call option/,
+      );
+      expect(problems[3]).toMatch(
         /thingCreated: 2 multi-word routing-key fields \(reserved, more\)/,
       );
     }
