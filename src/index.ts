@@ -190,7 +190,11 @@ export {
   EXCHANGE_HEADER,
   ROUTING_KEY_HEADER,
 } from './consumer/message.js';
-export type { PulseMetricsSnapshot } from './consumer/metrics.js';
+export type {
+  PromClientClasses,
+  PromHistogram,
+  PulseMetricsSnapshot,
+} from './consumer/metrics.js';
 export { DEFAULT_METRICS_INTERVAL_MS, PulseMetrics } from './consumer/metrics.js';
 export type {
   BrokerAddress,

@@ -1,10 +1,10 @@
 /**
  * Counters and timings of a Pulse client, kept as plain numbers (incrementing one costs
  * nothing on the hot path) and read as snapshots: as an Observable, or by a prom-client
- * registry the user passes in (prom-client stays optional: only its types are imported).
+ * registry the user passes in (prom-client stays optional: the shapes used are declared here, so
+ * the declarations need no prom-client types).
  */
 
-import type * as PromClient from 'prom-client';
 import type { Observable } from 'rxjs';
 import { interval, map, startWith } from './rx.js';
 
@@ -49,6 +49,48 @@ export const DEFAULT_METRICS_INTERVAL_MS = 10_000;
 /** Bucket bounds (seconds) of the prom-client handler duration histogram. */
 export const HANDLER_DURATION_BUCKETS_S = [0.005, 0.025, 0.1, 0.5, 1, 5, 30, 120, 600];
 
+/** What a prom-client counter's `collect` sees as `this`. */
+interface CollectedCounter {
+  reset(): void;
+  inc(value: number): void;
+}
+
+/** What a prom-client gauge's `collect` sees as `this`. */
+interface CollectedGauge {
+  set(value: number): void;
+}
+
+/** A prom-client histogram, as the handler timing uses it. */
+export interface PromHistogram {
+  observe(value: number): void;
+}
+
+/**
+ * The parts of the prom-client module {@link PulseMetrics.register} uses: its `Counter`,
+ * `Gauge` and `Histogram` classes, registering with a registry of type `R`. The module itself
+ * fits (`import * as promClient from 'prom-client'`).
+ */
+export interface PromClientClasses<R> {
+  Counter: new (configuration: {
+    name: string;
+    help: string;
+    registers: R[];
+    collect: (this: CollectedCounter) => void;
+  }) => unknown;
+  Gauge: new (configuration: {
+    name: string;
+    help: string;
+    registers: R[];
+    collect: (this: CollectedGauge) => void;
+  }) => unknown;
+  Histogram: new (configuration: {
+    name: string;
+    help: string;
+    buckets: number[];
+    registers: R[];
+  }) => PromHistogram;
+}
+
 /** The counters of one Pulse client. */
 export class PulseMetrics {
   readonly counts: PulseMetricsSnapshot = {
@@ -67,7 +109,7 @@ export class PulseMetrics {
     handlerTimeTotalMs: 0,
     handlerTimeMaxMs: 0,
   };
-  #histogram: PromClient.Histogram | undefined;
+  #histogram: PromHistogram | undefined;
 
   /** Records one handler call's duration. */
   recordHandlerTime(ms: number): void {
@@ -93,11 +135,7 @@ export class PulseMetrics {
    * Registers the counters in a prom-client registry, named `<prefix>_<counter>`.
    * Pass the prom-client module you use, so this package does not depend on it.
    */
-  register(
-    registry: PromClient.Registry,
-    promClient: Pick<typeof PromClient, 'Counter' | 'Gauge' | 'Histogram'>,
-    prefix = 'taskcluster_pulse',
-  ): void {
+  register<R>(registry: R, promClient: PromClientClasses<R>, prefix = 'taskcluster_pulse'): void {
     const counts = this.counts;
     const counter = (name: keyof PulseMetricsSnapshot, help: string) =>
       new promClient.Counter({
@@ -131,7 +169,7 @@ export class PulseMetrics {
     this.#histogram = new promClient.Histogram({
       name: `${prefix}_handler_duration_seconds`,
       help: 'Duration of handler calls',
-      buckets: HANDLER_DURATION_BUCKETS_S,
+      buckets: [...HANDLER_DURATION_BUCKETS_S],
       registers: [registry],
     });
   }
