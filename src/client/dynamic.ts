@@ -142,6 +142,7 @@ export async function loadReferences(
     retry: resolved,
     timeout: resolved.timeout,
     log: undefined,
+    traceId: undefined,
   };
   const manifest = await sendRequest(
     ctx,

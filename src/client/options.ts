@@ -107,4 +107,10 @@ export interface ClientOptions {
   fetch?: typeof globalThis.fetch;
   /** Where debug lines go; `DEBUG_TASKCLUSTER_CLIENT` set in the environment logs to stderr. */
   logger?: Logger;
+  /**
+   * Sent as the `x-taskcluster-trace-id` header of every API request, as the official client
+   * does, so that the services' logs of one operation can be joined; typically set per task or
+   * per incoming request with `client.use({ traceId })`.
+   */
+  traceId?: string;
 }

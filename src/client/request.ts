@@ -15,6 +15,9 @@ import { JSON_CONTENT_TYPE, type Signer } from './signer.js';
 import type { Transport } from './transport.js';
 import type { ServiceBase } from './url.js';
 
+/** The header that carries the `traceId` option, as the official client names it. */
+export const TRACE_ID_HEADER = 'x-taskcluster-trace-id';
+
 /** What every request of one client shares. */
 export interface RequestContext {
   readonly base: ServiceBase;
@@ -26,6 +29,8 @@ export interface RequestContext {
   /** Per-attempt timeout in milliseconds. */
   readonly timeout: number;
   readonly log: AttemptLog | undefined;
+  /** Sent as {@link TRACE_ID_HEADER} when set. */
+  readonly traceId: string | undefined;
 }
 
 function parseBody(text: string): { ok: true; value: unknown } | { ok: false } {
@@ -58,6 +63,7 @@ export async function sendRequest(
     if (attempt > 1) await waitBeforeRetry(ctx.retry, attempt - 1);
     const headers: Record<string, string> = {};
     if (body !== undefined) headers['content-type'] = JSON_CONTENT_TYPE;
+    if (ctx.traceId !== undefined) headers[TRACE_ID_HEADER] = ctx.traceId;
     if (ctx.signer !== undefined) {
       // A fresh header per attempt: Hawk timestamps and nonces must not be replayed.
       headers.authorization = ctx.signer.authorization(method, resource, payloadHash);

@@ -29,7 +29,41 @@ export interface ResolvedClientOptions extends RetryPolicy {
    */
   readonly fetch?: typeof globalThis.fetch;
   readonly logger?: Logger;
+  readonly traceId?: string;
 }
+
+/**
+ * Every option of {@link ClientOptions}: anything else is refused, so that a misspelt option, or
+ * one of the official client's that this package does not have, is never silently ignored.
+ */
+const OPTION_NAMES: ReadonlySet<string> = new Set(
+  Object.keys({
+    rootUrl: true,
+    credentials: true,
+    authorizedScopes: true,
+    retries: true,
+    maxRetries: true,
+    delayFactor: true,
+    randomizationFactor: true,
+    maxDelay: true,
+    timeout: true,
+    signedUrlExpiration: true,
+    fetch: true,
+    logger: true,
+    traceId: true,
+  } satisfies Record<keyof ClientOptions, true>),
+);
+
+/** Options of the official taskcluster-client that have no counterpart here, and why. */
+const OFFICIAL_ONLY_OPTIONS: Readonly<Record<string, string>> = {
+  fake: 'there is no fake mode: test against the simulated deployment of taskcluster-pulse/testing',
+  agent: 'requests share one keep-alive agent per origin; inject `fetch` to send them another way',
+  serviceDiscoveryScheme: 'give the service URL you want to reach as rootUrl',
+  baseUrl: 'give the deployment as rootUrl',
+};
+
+/** A value a header can carry: visible ASCII and spaces (no line breaks, no control characters). */
+const HEADER_VALUE = /^[\x20-\x7e]+$/;
 
 /**
  * What a Hawk header attribute may hold (Hawk's servers refuse anything else): a client id
@@ -100,6 +134,15 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
   if (typeof options !== 'object' || options === null) {
     throw new InputError('client options must be an object with at least rootUrl');
   }
+  for (const name of Object.keys(options)) {
+    if (OPTION_NAMES.has(name)) continue;
+    const reason = OFFICIAL_ONLY_OPTIONS[name];
+    throw new InputError(
+      reason === undefined
+        ? `unknown client option ${JSON.stringify(name)} (options: ${[...OPTION_NAMES].join(', ')})`
+        : `client option ${JSON.stringify(name)} of the official client is not supported: ${reason}`,
+    );
+  }
   if (typeof options.rootUrl !== 'string' || options.rootUrl === '') {
     throw new InputError('option rootUrl is required (e.g. https://tc.example.com)');
   }
@@ -108,6 +151,12 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
   }
   if (options.fetch !== undefined && typeof options.fetch !== 'function') {
     throw new InputError('option fetch must be a function');
+  }
+  if (
+    options.traceId !== undefined &&
+    (typeof options.traceId !== 'string' || !HEADER_VALUE.test(options.traceId))
+  ) {
+    throw new InputError('option traceId must be a non-empty string of printable ASCII');
   }
   const resolved: {
     -readonly [K in keyof ResolvedClientOptions]: ResolvedClientOptions[K];
@@ -132,5 +181,26 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
   if (options.authorizedScopes !== undefined) resolved.authorizedScopes = options.authorizedScopes;
   if (options.logger !== undefined) resolved.logger = options.logger;
   if (options.fetch !== undefined) resolved.fetch = options.fetch;
+  if (options.traceId !== undefined) resolved.traceId = options.traceId;
   return resolved;
+}
+
+/**
+ * The options of a client derived with `use(updates)`: the current ones with `updates` over
+ * them, key by key (a new `credentials` replaces the old as a whole). A key whose value is
+ * `undefined` keeps the current value, as the official client's `use()` does; `maxRetries`
+ * replaces `retries` as its alias. The result is checked as any client's options are.
+ */
+export function derivedOptions(current: ResolvedClientOptions, updates: unknown): ClientOptions {
+  if (typeof updates !== 'object' || updates === null || Array.isArray(updates)) {
+    throw new InputError('use() takes an object of client options, e.g. use({ authorizedScopes })');
+  }
+  const merged: Record<string, unknown> = { ...current };
+  const given = updates as Record<string, unknown>;
+  // The alias replaces the current count; given with `retries` too, the check refuses both.
+  if (given.maxRetries !== undefined && given.retries === undefined) delete merged.retries;
+  for (const [name, value] of Object.entries(given)) {
+    if (value !== undefined) merged[name] = value;
+  }
+  return merged as unknown as ClientOptions;
 }

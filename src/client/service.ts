@@ -25,7 +25,11 @@ import type { ClientOptions } from './options.js';
 import { followPages, type Pages, paginate } from './pagination.js';
 import type { ApiTable } from './reference.js';
 import { type RequestContext, sendRequest } from './request.js';
-import { type ResolvedClientOptions, resolveClientOptions } from './resolved-options.js';
+import {
+  derivedOptions,
+  type ResolvedClientOptions,
+  resolveClientOptions,
+} from './resolved-options.js';
 import { createSigner } from './signer.js';
 import { transportFor } from './transport.js';
 import { buildQuery, serviceBase } from './url.js';
@@ -92,6 +96,13 @@ export type PaginatedMethodName<Methods> = {
 export interface ServiceClient<Methods> {
   /** The options in force, with defaults applied. */
   readonly options: ResolvedClientOptions;
+  /**
+   * A new client of the same service with these options over this one's, as the official
+   * client's `use()`: e.g. `queue.use({ authorizedScopes: ['queue:get-task:*'] })`, other
+   * `credentials`, or a `traceId` per task. An option given as `undefined` keeps its value; an
+   * unknown option is an `InputError`. This client is left as it is.
+   */
+  use(options: Partial<ClientOptions>): this;
   /** The URL of a call of `method`, e.g. `queue.buildUrl('getTask', taskId)`. */
   buildUrl<K extends keyof Methods & string>(method: K, ...args: UrlArgs<Methods[K]>): string;
   /** The URL of a call of `method`, given the method itself, e.g. `buildUrl(queue.getTask, id)`. */
@@ -140,6 +151,7 @@ const entryOfMethod = new WeakMap<object, CompiledEntry>();
 
 const RESERVED_NAMES = new Set([
   'options',
+  'use',
   'buildUrl',
   'buildSignedUrl',
   'paginate',
@@ -238,10 +250,17 @@ class ServiceClientRuntime {
         retry: resolved,
         timeout: resolved.timeout,
         log: attemptLog(resolved.logger),
+        traceId: resolved.traceId,
       },
     };
     Object.defineProperty(this, 'options', { value: resolved, enumerable: false });
     Object.defineProperty(this, state, { value: client, enumerable: false });
+  }
+
+  use(updates: unknown): this {
+    // The class of this client: a generated service class, or one made from a reference.
+    const Client = this.constructor as new (options: ClientOptions) => this;
+    return new Client(derivedOptions(this.options, updates));
   }
 
   buildUrl(method: unknown, ...args: unknown[]): string {
