@@ -77,7 +77,9 @@ export function emitEvents(
         .join('.')}\`.`,
       ...(entry.deprecated === undefined ? [] : ['', `@deprecated ${entry.deprecated}`]),
     ];
-    return `${docComment(doc, '  ')}  ${entry.name}: ExchangeMethod<\n    ${payload},\n    {\n  ${routing.join('\n  ')}\n    }\n  >;\n`;
+    // The name's type holds for any prefix (prefixes end with `/`), and narrows by comparison.
+    const exchangeType = `\`\${string}/${entry.exchange}\``;
+    return `${docComment(doc, '  ')}  ${entry.name}: ExchangeMethod<\n    ${payload},\n    {\n  ${routing.join('\n  ')}\n    },\n    ${exchangeType}\n  >;\n`;
   });
 
   const { declarations, imports: used } = types.declare();

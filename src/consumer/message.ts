@@ -26,9 +26,13 @@ export const DEAD_ERROR_HEADER = 'x-tc-dead-error';
 export const DELIVERY_COUNT_HEADER = 'x-delivery-count';
 
 /** A message delivered from a queue, with its payload and routing fields typed by the binding. */
-export interface Message<Payload = unknown, Routing = Record<string, string | undefined>> {
-  /** The exchange the message was published to. */
-  readonly exchange: string;
+export interface Message<
+  Payload = unknown,
+  Routing = Record<string, string | undefined>,
+  Exchange extends string = string,
+> {
+  /** The exchange the message was published to (typed by its binding: compare to narrow). */
+  readonly exchange: Exchange;
   /** The routing key it was published with. */
   readonly routingKey: string;
   /** The routing key's named fields (empty for a binding without routing-key reference). */
@@ -60,7 +64,7 @@ export interface Message<Payload = unknown, Routing = Record<string, string | un
 }
 
 /** The message type of a binding; over a union of bindings, the union of their messages. */
-export type MessageOf<B> = B extends Binding<infer P, infer R> ? Message<P, R> : never;
+export type MessageOf<B> = B extends Binding<infer P, infer R, infer E> ? Message<P, R, E> : never;
 
 /**
  * A consumer's channel on one connection, and the messages it delivered that are unsettled.

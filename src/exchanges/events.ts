@@ -24,10 +24,13 @@ export type RoutingFilter<Routing> = {
  * One exchange of an events class: call it with a filter (or a raw pattern) to get a binding;
  * `parse` reads a routing key delivered on it.
  */
-export interface ExchangeMethod<Payload, Routing> {
-  (filter?: RoutingFilter<Routing> | string): Binding<Payload, Routing>;
-  /** The full exchange name, e.g. `exchange/taskcluster-queue/v1/task-completed`. */
-  readonly exchange: string;
+export interface ExchangeMethod<Payload, Routing, Exchange extends string = string> {
+  (filter?: RoutingFilter<Routing> | string): Binding<Payload, Routing, Exchange>;
+  /**
+   * The full exchange name, e.g. `exchange/taskcluster-queue/v1/task-completed`: compare a
+   * message's `exchange` with it to narrow a handler's message union to this exchange's.
+   */
+  readonly exchange: Exchange;
   /** The exchange as data. */
   readonly entry: ExchangeEntry;
   /** The routing-key fields of a key delivered on this exchange; throws `RoutingKeyError`. */

@@ -45,11 +45,17 @@ declare const routingType: unique symbol;
 /**
  * What a consumer binds a queue with: an exchange and a routing-key pattern.
  * `Payload` and `Routing` are carried in the type only, so a stream over several
- * bindings knows the union of their message types.
+ * bindings knows the union of their message types. `Exchange` is the exchange name's type: for
+ * the generated events, `${string}/task-completed` and the like (whatever the prefix), so that
+ * comparing a message's `exchange` with an events method's `exchange` narrows the union.
  */
-export interface Binding<Payload = unknown, Routing = Record<string, string | undefined>> {
+export interface Binding<
+  Payload = unknown,
+  Routing = Record<string, string | undefined>,
+  Exchange extends string = string,
+> {
   /** The full exchange name, e.g. `exchange/taskcluster-queue/v1/task-completed`. */
-  readonly exchange: string;
+  readonly exchange: Exchange;
   /** The AMQP routing-key pattern, e.g. `primary.*.*.*.*.*.*.*.abc.#`. */
   readonly routingKeyPattern: string;
   /** The exchange's routing-key fields, used to parse delivered keys; absent for raw bindings. */

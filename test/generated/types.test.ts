@@ -7,6 +7,7 @@ import type {
   Task,
   TaskStatusResponse,
 } from '../../src/client/generated/queue.js';
+import type { MessageOf } from '../../src/consumer/message.js';
 import type {
   QueueEvents,
   TaskCompletedMessage,
@@ -63,7 +64,33 @@ function compileOnly(queue: Queue, queueEvents: QueueEvents, ec2: EC2Manager): v
   queueEvents.taskGroupResolved({ taskId: 'abc' });
 }
 
+/**
+ * A handler bound to several exchanges narrows its message union by comparing the message's
+ * exchange with an events method's: only the narrowed branch may read that payload's fields.
+ */
+function narrowsByExchange(
+  queueEvents: QueueEvents,
+  message: MessageOf<ReturnType<QueueEvents['artifactCreated'] | QueueEvents['taskCompleted']>>,
+): string {
+  // @ts-expect-error before narrowing, the payload is either exchange's
+  void message.payload.artifact;
+  if (message.exchange === queueEvents.artifactCreated.exchange) {
+    return message.payload.artifact.name;
+  }
+  return message.payload.status.state;
+}
+
 describe('generated types', () => {
+  it('types each binding exchange by its name, whatever the prefix', () => {
+    void narrowsByExchange;
+    expectTypeOf<
+      QueueEvents['taskCompleted']['exchange']
+    >().toEqualTypeOf<`${string}/task-completed`>();
+    expectTypeOf<
+      ReturnType<QueueEvents['taskCompleted']>['exchange']
+    >().toEqualTypeOf<`${string}/task-completed`>();
+  });
+
   it('checks the calls above at compile time', () => {
     expectTypeOf(compileOnly).parameters.toEqualTypeOf<[Queue, QueueEvents, EC2Manager]>();
   });

@@ -14,7 +14,8 @@ export interface AuthEventsMethods {
     ClientMessage,
     {
       reserved: string | undefined;
-    }
+    },
+    `${string}/client-created`
   >;
   /**
    * Client Deleted Messages
@@ -25,7 +26,8 @@ export interface AuthEventsMethods {
     ClientMessage,
     {
       reserved: string | undefined;
-    }
+    },
+    `${string}/client-deleted`
   >;
   /**
    * Client Updated Messages
@@ -36,7 +38,8 @@ export interface AuthEventsMethods {
     ClientMessage,
     {
       reserved: string | undefined;
-    }
+    },
+    `${string}/client-updated`
   >;
   /**
    * Role Created Messages
@@ -47,7 +50,8 @@ export interface AuthEventsMethods {
     RoleMessage,
     {
       reserved: string | undefined;
-    }
+    },
+    `${string}/role-created`
   >;
   /**
    * Role Deleted Messages
@@ -58,7 +62,8 @@ export interface AuthEventsMethods {
     RoleMessage,
     {
       reserved: string | undefined;
-    }
+    },
+    `${string}/role-deleted`
   >;
   /**
    * Role Updated Messages
@@ -69,7 +74,8 @@ export interface AuthEventsMethods {
     RoleMessage,
     {
       reserved: string | undefined;
-    }
+    },
+    `${string}/role-updated`
   >;
 }
 

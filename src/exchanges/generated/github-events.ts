@@ -18,7 +18,8 @@ export interface GithubEventsMethods {
       organization: string;
       repository: string;
       action: string;
-    }
+    },
+    `${string}/pull-request`
   >;
   /**
    * GitHub push Event
@@ -31,7 +32,8 @@ export interface GithubEventsMethods {
       routingKeyKind: 'primary';
       organization: string;
       repository: string;
-    }
+    },
+    `${string}/push`
   >;
   /**
    * GitHub release Event
@@ -44,7 +46,8 @@ export interface GithubEventsMethods {
       routingKeyKind: 'primary';
       organization: string;
       repository: string;
-    }
+    },
+    `${string}/release`
   >;
   /**
    * GitHub re-run task Event
@@ -57,7 +60,8 @@ export interface GithubEventsMethods {
       routingKeyKind: 'primary';
       organization: string;
       repository: string;
-    }
+    },
+    `${string}/rerun`
   >;
   /**
    * tc-gh requested the Queue service to create all the tasks in a group
@@ -70,7 +74,8 @@ export interface GithubEventsMethods {
       routingKeyKind: 'primary';
       organization: string;
       repository: string;
-    }
+    },
+    `${string}/task-group-creation-requested`
   >;
 }
 

@@ -15,7 +15,8 @@ export interface HooksEventsMethods {
     PulseHookChangedMessage,
     {
       reserved: string | undefined;
-    }
+    },
+    `${string}/hook-created`
   >;
   /**
    * Hook Deleted Messages
@@ -26,7 +27,8 @@ export interface HooksEventsMethods {
     PulseHookChangedMessage,
     {
       reserved: string | undefined;
-    }
+    },
+    `${string}/hook-deleted`
   >;
   /**
    * Hook Updated Messages
@@ -37,7 +39,8 @@ export interface HooksEventsMethods {
     PulseHookChangedMessage,
     {
       reserved: string | undefined;
-    }
+    },
+    `${string}/hook-updated`
   >;
 }
 

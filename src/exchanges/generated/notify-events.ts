@@ -19,7 +19,8 @@ export interface NotifyEventsMethods {
     {
       routingKeyKind: 'primary';
       reserved: string | undefined;
-    }
+    },
+    `${string}/irc-request`
   >;
   /**
    * Notification Messages
@@ -31,7 +32,8 @@ export interface NotifyEventsMethods {
     {
       routingKeyKind: 'primary';
       topic: string;
-    }
+    },
+    `${string}/notification`
   >;
 }
 

@@ -31,7 +31,8 @@ export interface QueueEventsMethods {
       schedulerId: string;
       taskGroupId: string;
       reserved: string | undefined;
-    }
+    },
+    `${string}/artifact-created`
   >;
   /**
    * Task Completed Messages
@@ -51,7 +52,8 @@ export interface QueueEventsMethods {
       schedulerId: string;
       taskGroupId: string;
       reserved: string | undefined;
-    }
+    },
+    `${string}/task-completed`
   >;
   /**
    * Task Defined Messages
@@ -71,7 +73,8 @@ export interface QueueEventsMethods {
       schedulerId: string;
       taskGroupId: string;
       reserved: string | undefined;
-    }
+    },
+    `${string}/task-defined`
   >;
   /**
    * Task Exception Messages
@@ -91,7 +94,8 @@ export interface QueueEventsMethods {
       schedulerId: string;
       taskGroupId: string;
       reserved: string | undefined;
-    }
+    },
+    `${string}/task-exception`
   >;
   /**
    * Task Failed Messages
@@ -111,7 +115,8 @@ export interface QueueEventsMethods {
       schedulerId: string;
       taskGroupId: string;
       reserved: string | undefined;
-    }
+    },
+    `${string}/task-failed`
   >;
   /**
    * Task Group Priority Changed Messages
@@ -125,7 +130,8 @@ export interface QueueEventsMethods {
       taskGroupId: string;
       schedulerId: string;
       reserved: string | undefined;
-    }
+    },
+    `${string}/task-group-priority-changed`
   >;
   /**
    * Task Group Resolved Messages
@@ -139,7 +145,8 @@ export interface QueueEventsMethods {
       taskGroupId: string;
       schedulerId: string;
       reserved: string | undefined;
-    }
+    },
+    `${string}/task-group-resolved`
   >;
   /**
    * Task Group Sealed Messages
@@ -153,7 +160,8 @@ export interface QueueEventsMethods {
       taskGroupId: string;
       schedulerId: string;
       reserved: string | undefined;
-    }
+    },
+    `${string}/task-group-sealed`
   >;
   /**
    * Task Pending Messages
@@ -173,7 +181,8 @@ export interface QueueEventsMethods {
       schedulerId: string;
       taskGroupId: string;
       reserved: string | undefined;
-    }
+    },
+    `${string}/task-pending`
   >;
   /**
    * Task Priority Changed Messages
@@ -193,7 +202,8 @@ export interface QueueEventsMethods {
       schedulerId: string;
       taskGroupId: string;
       reserved: string | undefined;
-    }
+    },
+    `${string}/task-priority-changed`
   >;
   /**
    * Task Running Messages
@@ -213,7 +223,8 @@ export interface QueueEventsMethods {
       schedulerId: string;
       taskGroupId: string;
       reserved: string | undefined;
-    }
+    },
+    `${string}/task-running`
   >;
 }
 

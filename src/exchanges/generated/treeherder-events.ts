@@ -17,7 +17,8 @@ export interface TreeherderEventsMethods {
       destination: string;
       project: string;
       reserved: string | undefined;
-    }
+    },
+    `${string}/jobs`
   >;
 }
 

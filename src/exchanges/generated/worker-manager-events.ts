@@ -30,7 +30,8 @@ export interface WorkerManagerEventsMethods {
       workerId: string | undefined;
       launchConfigId: string | undefined;
       reserved: string | undefined;
-    }
+    },
+    `${string}/launch-config-archived`
   >;
   /**
    * Launch Config Created Messages
@@ -48,7 +49,8 @@ export interface WorkerManagerEventsMethods {
       workerId: string | undefined;
       launchConfigId: string | undefined;
       reserved: string | undefined;
-    }
+    },
+    `${string}/launch-config-created`
   >;
   /**
    * Launch Config Updated Messages
@@ -66,7 +68,8 @@ export interface WorkerManagerEventsMethods {
       workerId: string | undefined;
       launchConfigId: string | undefined;
       reserved: string | undefined;
-    }
+    },
+    `${string}/launch-config-updated`
   >;
   /**
    * Worker Pool Created Messages
@@ -84,7 +87,8 @@ export interface WorkerManagerEventsMethods {
       workerId: string | undefined;
       launchConfigId: string | undefined;
       reserved: string | undefined;
-    }
+    },
+    `${string}/worker-pool-created`
   >;
   /**
    * Worker Pool Provisioning Error Messages
@@ -102,7 +106,8 @@ export interface WorkerManagerEventsMethods {
       workerId: string | undefined;
       launchConfigId: string | undefined;
       reserved: string | undefined;
-    }
+    },
+    `${string}/worker-pool-error`
   >;
   /**
    * Worker Pool Updated Messages
@@ -120,7 +125,8 @@ export interface WorkerManagerEventsMethods {
       workerId: string | undefined;
       launchConfigId: string | undefined;
       reserved: string | undefined;
-    }
+    },
+    `${string}/worker-pool-updated`
   >;
   /**
    * Worker Removed Messages
@@ -138,7 +144,8 @@ export interface WorkerManagerEventsMethods {
       workerId: string;
       launchConfigId: string | undefined;
       reserved: string | undefined;
-    }
+    },
+    `${string}/worker-removed`
   >;
   /**
    * Worker Requested Messages
@@ -156,7 +163,8 @@ export interface WorkerManagerEventsMethods {
       workerId: string;
       launchConfigId: string | undefined;
       reserved: string | undefined;
-    }
+    },
+    `${string}/worker-requested`
   >;
   /**
    * Worker Running Messages
@@ -174,7 +182,8 @@ export interface WorkerManagerEventsMethods {
       workerId: string;
       launchConfigId: string | undefined;
       reserved: string | undefined;
-    }
+    },
+    `${string}/worker-running`
   >;
   /**
    * Worker Stopped Messages
@@ -192,7 +201,8 @@ export interface WorkerManagerEventsMethods {
       workerId: string;
       launchConfigId: string | undefined;
       reserved: string | undefined;
-    }
+    },
+    `${string}/worker-stopped`
   >;
 }
 
