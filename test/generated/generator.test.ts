@@ -173,6 +173,8 @@ describe('the generator', () => {
       'src/client/generated/json.ts',
       'src/exchanges/generated/README.md',
       'src/exchanges/generated/demo-events.ts',
+      'src/exchanges/generated/demo-message-schemas.ts',
+      'src/exchanges/generated/message-schemas.ts',
     ]);
     for (const [path, text] of files) {
       if (path.endsWith('.ts'))
@@ -216,6 +218,39 @@ describe('the generator', () => {
     expect(events).toContain(
       'export const DemoEvents = defineEvents<DemoEventsMethods>(demoEventsTable);',
     );
+  });
+
+  it('writes the message schemas as data: by $id, without descriptions, with fields in the payload', () => {
+    const files = demoFiles();
+    const thing = files.find((file) => file.filename === 'schemas/demo/v1/thing.json')!;
+    Object.assign(thing.content as object, {
+      $schema: 'http://json-schema.org/draft-06/schema#',
+      description: 'Long prose about things',
+    });
+    const generated = generateFiles(referenceSet(files));
+    const module = generated.get('src/exchanges/generated/demo-message-schemas.ts')!;
+    expect(module).toContain("import type { MessageSchemas } from './message-schemas.js';");
+    expect(module).toMatch(
+      /thingCreated: \{\n\s+schema: '\/schemas\/demo\/v1\/thing-message\.json#',\n\s+fields: \{\n\s+thingId: \{\n\s+path: \['thing', 'thingId'\],\n\s+type: 'string',/,
+    );
+    // The message schema and the one it references, sorted by $id; the API's others left out.
+    expect([...module.matchAll(/^ {4}'(\/schemas\/[^']+)': \{$/gm)].map((m) => m[1])).toEqual([
+      '/schemas/demo/v1/thing-message.json#',
+      '/schemas/demo/v1/thing.json#',
+    ]);
+    expect(module).not.toContain('Long prose');
+    expect(module).not.toContain('draft-06');
+    const index = generated.get('src/exchanges/generated/message-schemas.ts')!;
+    expect(index).toContain("(await import('./demo-message-schemas.js')).messageSchemas");
+  });
+
+  it('refuses a message schema that refers outside the deployment', () => {
+    const files = demoFiles();
+    const message = files.find((file) => file.filename === 'schemas/demo/v1/thing-message.json')!;
+    (message.content as { properties: Record<string, Json> }).properties.extra = {
+      $ref: 'https://example.com/other.json#',
+    };
+    expect(() => generateFiles(referenceSet(files))).toThrow(/outside the deployment/);
   });
 
   it('fails loudly, naming every entry that breaks an assumption of the runtime', () => {
