@@ -1,10 +1,18 @@
 /**
- * Hawk signing of requests and URLs with Taskcluster credentials, with `node:crypto` directly:
- * everything that does not change between requests (the HMAC key, the `ext` attribute, the host
- * and port lines of the normalized string, the header's fixed parts) is prepared once per client,
- * so that an attempt only joins strings and computes one HMAC.
+ * Hawk signing of requests and URLs with Taskcluster credentials, by the `hawk` package's client,
+ * the implementation Taskcluster's services verify with. What does not change between requests
+ * is prepared once per client and handed to it as it is: the HMAC key as a `KeyObject` (a string
+ * key costs a key set-up on every HMAC), the `ext` attribute, and the host and port as the parts
+ * of an already parsed URL, so that hawk parses nothing per request. Nonces come from a pool
+ * (nonce.ts) rather than from hawk's one system call per nonce.
+ *
+ * hawk is loaded on the first signature rather than with the package: with its `@hapi`
+ * dependencies it is a good part of the package's import time, which a program that never signs
+ * (bindings only, unauthenticated calls) would pay for nothing.
  */
-import { createHash, createHmac, createSecretKey, type KeyObject } from 'node:crypto';
+
+import { createSecretKey, type KeyObject } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { InputError } from '../errors.js';
 import { nextNonce } from './nonce.js';
 import type { Certificate, Credentials } from './options.js';
@@ -40,59 +48,62 @@ export function parseCertificate(certificate: string | Certificate): Certificate
   return value as Certificate;
 }
 
-/** Taskcluster's `ext`: base64 JSON `{certificate?, authorizedScopes?}`, or '' if empty. */
+/** Taskcluster's `ext`: base64 JSON `{certificate?, authorizedScopes?}`, or none if empty. */
 function taskclusterExt(
   certificate: Certificate | undefined,
   authorizedScopes: readonly string[] | undefined,
-): string {
-  if (certificate === undefined && authorizedScopes === undefined) return '';
+): string | undefined {
+  if (certificate === undefined && authorizedScopes === undefined) return undefined;
   const ext: { certificate?: Certificate; authorizedScopes?: readonly string[] } = {};
   if (certificate !== undefined) ext.certificate = certificate;
   if (authorizedScopes !== undefined) ext.authorizedScopes = authorizedScopes;
-  // Base64 holds neither `\`, `"` nor a newline: it needs no escaping in the normalized string
-  // nor in the header attribute.
   return Buffer.from(JSON.stringify(ext), 'utf8').toString('base64');
 }
 
-/** Seconds since the epoch, as Hawk timestamps count them. */
-const nowSeconds = (): number => Math.floor(Date.now() / 1000);
-
-/** The host and port lines of Hawk's normalized string, joined once per client. */
-export function hawkHostPort(host: string, port: number): string {
-  return `${host.toLowerCase()}\n${port}\n`;
-}
-
-/** What one Hawk MAC covers besides its type; `hash` and `ext` are '' when absent. */
-export interface HawkArtifacts {
-  readonly ts: number;
-  readonly nonce: string;
-  /** Upper case. */
-  readonly method: string;
-  /** The path and query, exactly as sent. */
-  readonly resource: string;
-  /** From {@link hawkHostPort}. */
-  readonly hostPort: string;
-  readonly hash: string;
-  /** Must hold no `\\` nor newline (Hawk would escape them; Taskcluster's base64 `ext` has none). */
-  readonly ext: string;
+/** Hawk credentials with the key prepared once per client. */
+interface HawkCredentials {
+  readonly id: string;
+  /** hawk hands the key to `crypto.createHmac`, which takes a `KeyObject` as well as a string. */
+  readonly key: KeyObject;
+  readonly algorithm: 'sha256';
 }
 
 /**
- * The Hawk MAC (HMAC-SHA256, base64) of the normalized string
- * `hawk.1.<type>\n<ts>\n<nonce>\n<method>\n<resource>\n<host>\n<port>\n<hash>\n<ext>\n`.
- * The key is a `KeyObject`, made once per client: a string key costs a key set-up on every HMAC.
+ * A URL as hawk takes it (a string, or the parts `url.parse` gives): hawk signs
+ * `pathname + search` for the host and port. Given the path and query as one `pathname`, it
+ * signs them exactly as sent.
  */
-export function hawkMac(key: KeyObject, type: 'header' | 'bewit', a: HawkArtifacts): string {
-  return createHmac('sha256', key)
-    .update(
-      `hawk.1.${type}\n${a.ts}\n${a.nonce}\n${a.method}\n${a.resource}\n${a.hostPort}${a.hash}\n${a.ext}\n`,
-    )
-    .digest('base64');
+interface HawkUri {
+  readonly protocol: 'http:' | 'https:';
+  readonly hostname: string;
+  readonly port: number;
+  readonly pathname: string;
 }
 
-/** Hawk's payload hash (SHA-256, base64) of a body of `contentType`. */
-export function hawkPayloadHash(body: string, contentType: string): string {
-  return createHash('sha256').update(`hawk.1.payload\n${contentType}\n${body}\n`).digest('base64');
+/** The parts of the `hawk` package this module calls, as its source documents them. */
+interface HawkPackage {
+  readonly client: {
+    header(
+      uri: HawkUri,
+      method: string,
+      options: { credentials: HawkCredentials; ext?: string; nonce: string; hash?: string },
+    ): { header: string };
+    getBewit(
+      uri: HawkUri,
+      options: { credentials: HawkCredentials; ttlSec: number; ext?: string },
+    ): string;
+  };
+  readonly crypto: {
+    calculatePayloadHash(payload: string, algorithm: 'sha256', contentType: string): string;
+  };
+}
+
+let loadedHawk: HawkPackage | undefined;
+
+/** The `hawk` package, required on first use (see above). */
+function hawk(): HawkPackage {
+  loadedHawk ??= createRequire(import.meta.url)('hawk') as HawkPackage;
+  return loadedHawk;
 }
 
 /** A signer for requests to `base` with these credentials. */
@@ -101,38 +112,41 @@ export function createSigner(
   credentials: Credentials,
   authorizedScopes: readonly string[] | undefined,
 ): Signer {
-  const key = createSecretKey(Buffer.from(credentials.accessToken, 'utf8'));
+  const hawkCredentials: HawkCredentials = {
+    id: credentials.clientId,
+    key: createSecretKey(Buffer.from(credentials.accessToken, 'utf8')),
+    algorithm: 'sha256',
+  };
   const certificate =
     credentials.certificate === undefined ? undefined : parseCertificate(credentials.certificate);
   const ext = taskclusterExt(certificate, authorizedScopes);
-  // The host and port lines, as the server sees them in the Host header.
-  const hostPort = hawkHostPort(base.hostname, base.port);
-  const headerStart = `Hawk id="${credentials.clientId}", ts="`;
-  const headerExt = ext === '' ? '' : `", ext="${ext}`;
-  const bewitId = `${credentials.clientId}\\`;
+  // The host and port as the server sees them in the Host header.
+  const uri = (resource: string): HawkUri => ({
+    protocol: base.protocol,
+    hostname: base.hostname,
+    port: base.port,
+    pathname: resource,
+  });
+  const withExt = ext === undefined ? {} : { ext };
   return {
     authorization(method, resource, payloadHash) {
-      const ts = nowSeconds();
-      const nonce = nextNonce();
-      const hash = payloadHash ?? '';
-      const mac = hawkMac(key, 'header', { ts, nonce, method, resource, hostPort, hash, ext });
-      return `${headerStart}${ts}", nonce="${nonce}${hash === '' ? '' : `", hash="${hash}`}${headerExt}", mac="${mac}"`;
+      // A fresh timestamp (hawk's clock) and nonce per attempt: the server refuses replays.
+      return hawk().client.header(uri(resource), method, {
+        credentials: hawkCredentials,
+        nonce: nextNonce(),
+        ...(payloadHash === undefined ? {} : { hash: payloadHash }),
+        ...withExt,
+      }).header;
     },
     payloadHash(body) {
-      return hawkPayloadHash(body, JSON_CONTENT_TYPE);
+      return hawk().crypto.calculatePayloadHash(body, 'sha256', JSON_CONTENT_TYPE);
     },
     bewit(resource, ttlSeconds) {
-      const exp = nowSeconds() + ttlSeconds;
-      const mac = hawkMac(key, 'bewit', {
-        ts: exp,
-        nonce: '',
-        method: 'GET',
-        resource,
-        hostPort,
-        hash: '',
-        ext,
+      return hawk().client.getBewit(uri(resource), {
+        credentials: hawkCredentials,
+        ttlSec: ttlSeconds,
+        ...withExt,
       });
-      return Buffer.from(`${bewitId}${exp}\\${mac}\\${ext}`, 'utf8').toString('base64url');
     },
   };
 }
