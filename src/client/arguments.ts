@@ -180,8 +180,8 @@ function checkKeys(
 }
 
 /**
- * How an object in a place that takes either form is meant: as options (`structural`: its keys
- * are among `optionKeys`, e.g. `{ query: { limit } }`) or as a bare query (its keys are query
+ * How an object in a place that takes either form is meant: as options (its keys are among
+ * `optionKeys`, e.g. `{ query: { limit } }`) or as a bare query (its keys are query
  * options of the method, e.g. `{ limit }`, as the official client takes it). Mixing the two, an
  * unknown key, or only keys that could be either, is an {@link InputError}. An empty object is
  * options with none set.
@@ -338,7 +338,8 @@ export function parseUrlArgs(
     );
   }
   const params = positionalParams(compiled, args);
-  const trailing = args.slice(argCount);
+  // An undefined argument stands for one not given, as in a call.
+  const trailing = args.slice(argCount).filter((value) => value !== undefined);
   for (const value of trailing) {
     if (!isPlainObject(value)) fail(compiled, 'what follows the parameters must be objects');
   }

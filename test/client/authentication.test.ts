@@ -158,6 +158,7 @@ describe('signed URLs', () => {
     ],
     ['countThings', [{ limit: 3 }], [{ query: { limit: 3 } }], '/count?limit=3'],
     ['countThings', [{}], [], '/count'],
+    ['searchThings', ['k', undefined], ['k'], '/search/k'],
   ] as const)(
     'buildUrl(%j) takes the query on its own, as the official client does',
     (method, official, seed, path) => {
@@ -174,6 +175,7 @@ describe('signed URLs', () => {
     [['searchThings', 'k', { color: 'red' }], '/search/k?color=red', 900],
     [['searchThings', 'k', {}, { expiration: 45 }], '/search/k', 45],
     [['getThing', 'a', 1, { expiration: 30 }], '/things/a/versions/1', 30],
+    [['searchThings', 'k', undefined, { expiration: 30 }], '/search/k', 30],
   ] as const)('buildSignedUrl(%j): %s, valid %i s, accepted', async (args, path, lifetime) => {
     const client = fake() as unknown as { buildSignedUrl(...args: unknown[]): string };
     const now = Math.floor(Date.now() / 1000);
