@@ -17,7 +17,7 @@ describe('a failed connect, in words', () => {
   let http: Server;
   let httpPort: number;
   const broker = new URL(BROKER_URL);
-  const with_ = (change: (url: URL) => void) => {
+  const withChange = (change: (url: URL) => void) => {
     const url = new URL(BROKER_URL);
     change(url);
     return url.toString();
@@ -35,12 +35,18 @@ describe('a failed connect, in words', () => {
   it.each([
     [
       'amqps to a plain AMQP port',
-      () => with_((url) => void (url.protocol = 'amqps:')),
+      () =>
+        withChange((url) => {
+          url.protocol = 'amqps:';
+        }),
       /does not speak TLS \(it looks like plain AMQP\): use amqp:\/\/ for it, or the broker's TLS port/,
     ],
     [
       'an unknown virtual host',
-      () => with_((url) => void (url.pathname = '/no-such-vhost')),
+      () =>
+        withChange((url) => {
+          url.pathname = '/no-such-vhost';
+        }),
       /refused to open the virtual host "no-such-vhost": check that it exists/,
     ],
     [
@@ -50,7 +56,10 @@ describe('a failed connect, in words', () => {
     ],
     [
       'a wrong password',
-      () => with_((url) => void (url.password = SECRET)),
+      () =>
+        withChange((url) => {
+          url.password = SECRET;
+        }),
       /refused the login: check the user name and password \(.*ACCESS.REFUSED/,
     ],
     [
