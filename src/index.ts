@@ -155,10 +155,20 @@ export type { AmqpTransportOptions } from './consumer/amqp-transport.js';
 export { AmqpTransport, parseBrokerUrl } from './consumer/amqp-transport.js';
 export type { ExponentialBackoffOptions } from './consumer/backoff.js';
 export { exponentialBackoff } from './consumer/backoff.js';
+export type { BindingKey } from './consumer/bindings.js';
 export { connectOrFail } from './consumer/connect-or-fail.js';
 export type { HandlerContext } from './consumer/context.js';
+export type {
+  DeadLetter,
+  DeadLetterFilter,
+  DeadLetterListing,
+  DeadLetterReplay,
+} from './consumer/dead-letters.js';
+export { DeadLetterQueue, UNKNOWN_DEAD_REASON } from './consumer/dead-letters.js';
 export type { PoisonReason } from './consumer/decode.js';
 export { PoisonMessageError } from './consumer/decode.js';
+export type { QueueDeletion, QueueReport } from './consumer/durable-queue.js';
+export { DurableQueue } from './consumer/durable-queue.js';
 export {
   BrokerOperationError,
   ClosedError,
@@ -169,9 +179,12 @@ export {
   PublishError,
   PulseConnectionError,
   QueueArgumentsMismatchError,
+  QueueInUseError,
+  QueueNotFoundError,
   RetryDelayError,
 } from './consumer/errors.js';
 export type { Handler, HandlerRunner } from './consumer/handler.js';
+export { HANDLER_FAILED_REASON, RETRY_DELAY_FAILED_REASON } from './consumer/handler.js';
 // Consumer: the in-memory broker (demos, users' tests).
 export type {
   MemoryBindingInfo,
@@ -208,7 +221,12 @@ export type {
   TlsOptions,
 } from './consumer/options.js';
 export {
+  DEAD_LETTER_PREVIEW_CHARS,
+  DEAD_LETTER_READ_TIMEOUT_MS,
+  DEAD_LETTER_REFRESH_DELIVERIES,
+  DEAD_LETTER_SETTLE_MS,
   DEFAULT_CONCURRENCY,
+  DEFAULT_DEAD_LETTER_LIST_LIMIT,
   DEFAULT_GRACE_PERIOD_MS,
   DEFAULT_HANDLER_TIMEOUT_MS,
   DEFAULT_HEARTBEAT_S,

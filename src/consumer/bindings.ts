@@ -122,13 +122,7 @@ export async function reconcileBindings(
     // Declared with the other queues (declareDurableQueues), and here only counted.
     const { messageCount } = await channel.checkQueue(manifestQueue);
     const read = await readManifests(channel, manifestQueue, messageCount);
-    const newest = read.reduce<Manifest | undefined>(
-      (best, { manifest }) =>
-        manifest !== undefined && (best === undefined || manifest.written > best.written)
-          ? manifest
-          : best,
-      undefined,
-    );
+    const newest = newestManifest(read);
     const old = newest?.bindings ?? [];
     const oldKeys = new Set(old.map(keyOf));
     const wantedKeys = new Set(wanted.map(keyOf));
@@ -151,6 +145,42 @@ export async function reconcileBindings(
   } finally {
     if (!closed) await channel.close().catch(() => undefined);
   }
+}
+
+/**
+ * The bindings the newest manifest of a durable queue records, or undefined without one. The
+ * manifests read are handed back, so the queue's reconciliation sees them as before.
+ */
+export async function recordedBindings(
+  connection: TransportConnection,
+  manifestQueue: string,
+): Promise<BindingKey[] | undefined> {
+  const channel = await connection.createConfirmChannel();
+  channel.on('error', () => undefined);
+  let closed = false;
+  channel.on('close', () => {
+    closed = true;
+  });
+  try {
+    const { messageCount } = await channel.checkQueue(manifestQueue);
+    const read = await readManifests(channel, manifestQueue, messageCount);
+    for (const { delivery } of read) channel.nack(delivery, false, true);
+    return newestManifest(read)?.bindings;
+  } finally {
+    if (!closed) await channel.close().catch(() => undefined);
+  }
+}
+
+function newestManifest(
+  read: ReadonlyArray<{ manifest: Manifest | undefined }>,
+): Manifest | undefined {
+  return read.reduce<Manifest | undefined>(
+    (best, { manifest }) =>
+      manifest !== undefined && (best === undefined || manifest.written > best.written)
+        ? manifest
+        : best,
+    undefined,
+  );
 }
 
 async function readManifests(

@@ -47,6 +47,42 @@ export class QueueArgumentsMismatchError extends TaskclusterPulseError {
   }
 }
 
+/**
+ * A queue an operation needs does not exist (the broker's 404 NOT_FOUND, or a copy it returned
+ * as unroutable): nothing was taken from any queue for it.
+ */
+export class QueueNotFoundError extends TaskclusterPulseError {
+  override name = 'QueueNotFoundError';
+  /** The full queue name. */
+  readonly queue: string;
+
+  constructor(queue: string, consequence: string, cause?: unknown) {
+    super('QueueNotFound', `queue "${queue}" does not exist: ${consequence}`, { cause });
+    this.queue = queue;
+  }
+}
+
+/**
+ * A queue cannot be deleted while it has consumers: they would declare it again at once (a
+ * consumer whose queue is deleted sets up again). Stop them first; nothing was deleted.
+ */
+export class QueueInUseError extends TaskclusterPulseError {
+  override name = 'QueueInUseError';
+  /** The full queue name. */
+  readonly queue: string;
+  /** Its consumers when it was checked. */
+  readonly consumers: number;
+
+  constructor(queue: string, consumers: number) {
+    super(
+      'QueueInUse',
+      `queue "${queue}" has ${consumers} consumer(s): stop them before deleting it (they would declare it again); nothing was deleted`,
+    );
+    this.queue = queue;
+    this.consumers = consumers;
+  }
+}
+
 /** A binding names an exchange that does not exist (yet); other bindings keep working. */
 export class MissingExchangeError extends TaskclusterPulseError {
   override name = 'MissingExchangeError';

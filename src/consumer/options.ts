@@ -70,6 +70,31 @@ export const DEFAULT_PUBLISH_WINDOW = 1_000;
  */
 export const MANIFEST_READ_TIMEOUT_MS = 2_000;
 
+/** Dead letters `DeadLetterQueue.list()` returns unless given a `limit` (it reads them all). */
+export const DEFAULT_DEAD_LETTER_LIST_LIMIT = 100;
+/** Characters of a dead letter's payload kept in its summary (`DeadLetter.preview`). */
+export const DEAD_LETTER_PREVIEW_CHARS = 200;
+/**
+ * How long reading a dead-letter queue waits for a message it counted but was not given, in
+ * milliseconds: another reader (a second listing) may hold it. Reading then ends without it.
+ */
+export const DEAD_LETTER_READ_TIMEOUT_MS = 2_000;
+/**
+ * After reading the messages it counted, a pass that hands messages back goes on reading the
+ * dead letters that arrive, until none came for this long (in milliseconds), so that it hands
+ * them back behind the others: a quorum queue puts a requeued message at its tail, and a
+ * newcomer left in the queue would otherwise end up ahead of older dead letters.
+ */
+export const DEAD_LETTER_SETTLE_MS = 100;
+/**
+ * Earlier deliveries (`x-delivery-count`) from which a listed dead letter is written anew (a
+ * confirmed copy at the queue's tail, where a requeue puts it too, then the original acked)
+ * rather than handed back: RabbitMQ before 4.3 counts each listing as a delivery, and 4.0 to
+ * 4.2 give quorum queues a delivery limit of 20 by default, past which `/dead` (which has no
+ * dead-letter target) would drop it.
+ */
+export const DEAD_LETTER_REFRESH_DELIVERIES = 10;
+
 /** Largest message body a consumer decodes; a larger one is poison (`too-large`). */
 export const DEFAULT_MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
 

@@ -11,11 +11,13 @@ import { AmqpTransport } from './amqp-transport.js';
 import { brokerNodes, firstNodeIndex, isTransport } from './broker-list.js';
 import { type BrokerNode, ConnectionManager } from './connection.js';
 import { consume } from './consume.js';
+import type { DeadLetterQueue } from './dead-letters.js';
+import { DurableQueue } from './durable-queue.js';
 import { type Handler, type HandlerRunner, handle } from './handler.js';
 import { createMemoryBroker, MEMORY_TRANSPORT_DESCRIPTION } from './memory/memory-broker.js';
 import type { MessageOf } from './message.js';
 import { PulseMetrics } from './metrics.js';
-import { checkNamespace } from './names.js';
+import { checkNamespace, ownQueueNames } from './names.js';
 import {
   type BrokerAddress,
   type ConnectionOptions,
@@ -157,6 +159,25 @@ export class PulseClient {
     const publisher = new Publisher(manager, options, this.metrics);
     this.#publishers.add(publisher);
     return publisher;
+  }
+
+  /**
+   * A durable queue of this client's namespace, to inspect or delete with its companions:
+   * `name` as given to `handle()` (`my-bot`), or in full (`queue/<namespace>/my-bot`).
+   * @throws {InputError} for a queue outside the namespace or a companion's name
+   * (`my-bot/dead`), before anything is sent.
+   */
+  durableQueue(name: string): DurableQueue {
+    return new DurableQueue(this.#manager, ownQueueNames(this.namespace, name));
+  }
+
+  /**
+   * The dead letters of a durable queue of this client's namespace (`queue/<ns>/<name>/dead`),
+   * to list, replay or purge; `name` as for {@link durableQueue}.
+   * @throws {InputError} as {@link durableQueue} does.
+   */
+  deadLetters(name: string): DeadLetterQueue {
+    return this.durableQueue(name).deadLetters;
   }
 
   /** Replaces the connection by a new one now, as the periodic recycling does. */

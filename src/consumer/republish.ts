@@ -73,6 +73,9 @@ export function copyOptions(
   headers[EXCHANGE_HEADER] = exchange;
   headers[ROUTING_KEY_HEADER] = routingKey;
   headers[ATTEMPTS_HEADER] = details.attempts;
+  // Only a dead letter says why it died: a replayed message comes back without its old reason.
+  delete headers[DEAD_REASON_HEADER];
+  delete headers[DEAD_ERROR_HEADER];
   if (details.reason !== undefined) headers[DEAD_REASON_HEADER] = details.reason;
   if (details.error !== undefined) {
     headers[DEAD_ERROR_HEADER] = details.error.slice(0, MAX_ERROR_HEADER_LENGTH);
@@ -102,23 +105,39 @@ export async function moveDelivery(
   queue: string,
   options: PublishOptions,
 ): Promise<boolean> {
-  // Mandatory, so that a copy to a queue deleted from outside comes back instead of vanishing.
+  let channel: TransportConfirmChannel;
+  try {
+    channel = await source.link.confirmChannel('republish');
+  } catch {
+    return false;
+  }
+  return sendCopy(channel, queue, delivery.content, options).catch(() => false);
+}
+
+/**
+ * Publishes `content` to `queue` on a confirm channel, `mandatory`, so that a copy to a queue
+ * that does not exist (deleted from outside) comes back instead of vanishing. Resolves true
+ * once the broker confirmed it, false when it was returned; rejects when the broker refused it
+ * or the channel closed. Only after true may the original be acked.
+ */
+export async function sendCopy(
+  channel: TransportConfirmChannel,
+  queue: string,
+  content: Buffer,
+  options: PublishOptions,
+): Promise<boolean> {
   const id = ++copies;
   const headers = { ...options.headers, [COPY_ID_HEADER]: id };
+  watchReturns(channel);
   try {
-    const channel = await source.link.confirmChannel('republish');
-    watchReturns(channel);
     await new Promise<void>((resolve, reject) => {
-      channel.sendToQueue(
-        queue,
-        delivery.content,
-        { ...options, headers, mandatory: true },
-        (error) => (error ? reject(error) : resolve()),
+      channel.sendToQueue(queue, content, { ...options, headers, mandatory: true }, (error) =>
+        error ? reject(error) : resolve(),
       );
     });
-  } catch {
+  } catch (error) {
     returnedCopies.delete(id);
-    return false;
+    throw error;
   }
   return !returnedCopies.delete(id);
 }
