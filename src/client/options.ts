@@ -102,7 +102,7 @@ export interface ClientOptions {
   /**
    * The `fetch` to send every request with (REST calls and artifact data), e.g. to intercept
    * them. Without it, REST calls go over `node:http`/`node:https` with a keep-alive agent per
-   * client (much cheaper per call), and artifact data over the global `fetch`.
+   * origin (much cheaper per call), and artifact data over the global `fetch`.
    */
   fetch?: typeof globalThis.fetch;
   /** Where debug lines go; `DEBUG_TASKCLUSTER_CLIENT` set in the environment logs to stderr. */
