@@ -9,11 +9,17 @@ import { flagOf } from './fields.js';
 import type { CommandIo } from './io.js';
 import { bindingOfFlags, eventsOf, SERVICE_NAMES } from './services.js';
 
+/**
+ * What the field notation of the listing means. Every filter is optional: a field left out
+ * matches any value (publish needs the fields the exchange requires, and says which are missing).
+ */
+export const FIELDS_LEGEND =
+  'fields: [--flag <word>] an optional filter on one word, [--flag <words>] on dot-separated words; name=value a constant word the binding always fills in';
+
 function describeField(field: RoutingKeyField): string {
   if (field.constant !== undefined) return `${field.name}=${field.constant}`;
   const flag = flagOf(field.name);
-  const word = field.multipleWords ? `${flag} <words>` : `${flag} <word>`;
-  return field.required ? word : `[${word}]`;
+  return field.multipleWords ? `[${flag} <words>]` : `[${flag} <word>]`;
 }
 
 /** Runs `exchanges`. */
@@ -40,6 +46,7 @@ export function listExchanges(
     io.out(JSON.stringify(service === undefined ? listing : listing[0]));
     return;
   }
+  io.out(FIELDS_LEGEND);
   for (const { service: name, exchangePrefix, exchanges } of listing) {
     io.out(`${name} (${exchangePrefix})`);
     for (const exchange of exchanges) {
@@ -50,13 +57,13 @@ export function listExchanges(
 }
 
 /** Runs `binding`. */
-export function printBinding(
+export async function printBinding(
   reference: string,
   fieldWords: readonly string[],
   options: { route?: string; exchangePrefix?: string; json?: boolean },
   io: CommandIo,
-): void {
-  const binding = bindingOfFlags(reference, fieldWords, options);
+): Promise<void> {
+  const binding = await bindingOfFlags(reference, fieldWords, options);
   if (options.json) {
     io.out(
       JSON.stringify({ exchange: binding.exchange, routingKeyPattern: binding.routingKeyPattern }),

@@ -37,7 +37,7 @@ export async function listen(
   options: ListenOptions,
   io: CommandIo,
 ): Promise<void> {
-  const binding = bindingOfFlags(reference, fieldWords, options);
+  const binding = await bindingOfFlags(reference, fieldWords, options);
   const lookup = options.withTask ? taskLookup(io.env) : undefined;
   const print = async (message: Message): Promise<void> => {
     let task: Task | undefined;

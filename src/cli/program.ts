@@ -60,6 +60,19 @@ function errorLines(message: string): string {
     .join('\n');
 }
 
+/**
+ * Commander's own errors (unknown commands and options, missing arguments, bad values) in the
+ * form of every other error: on one line (a "Did you mean" suggestion included), with the hint
+ * its help would have added.
+ */
+function commanderError(text: string): string {
+  const message = text
+    .trim()
+    .replace(/^error: /, '')
+    .replace(/\s*\n\s*/g, ' ');
+  return errorLines(`${message} (run with --help for usage)`);
+}
+
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
@@ -108,14 +121,7 @@ export function createProgram(io: CommandIo): Command {
     .configureOutput({
       writeOut: (text) => io.out(text.trimEnd()),
       writeErr: (text) => io.err(text.trimEnd()),
-      // Commander's own errors (unknown commands and options, missing arguments, bad values) in
-      // the form of every other error, on one line with the hint its help would have added.
-      outputError: (text) =>
-        io.err(
-          errorLines(
-            `${text.trim().replace(/^error: /, '').replace(/\s*\n\s*/g, ' ')} (run with --help for usage)`,
-          ),
-        ),
+      outputError: (text) => io.err(commanderError(text)),
     })
     .exitOverride();
 

@@ -2,7 +2,9 @@
  * `tc-pulse publish <service>.<exchange> --payload <file|json>`: publishes one test message with
  * the routing-key fields given as flags and task routes as `--route` (CC'd as `route.<route>`),
  * waiting for the broker's confirm. `--declare` declares the exchange first (on a local broker;
- * Pulse only lets a user declare exchanges under `exchange/<user>/`).
+ * Pulse only lets a user declare exchanges under `exchange/<user>/`). The payload and the fields
+ * are checked against the exchange's message schema before connecting; `--example` prints a
+ * payload the schema admits instead of publishing.
  */
 
 import { readFileSync } from 'node:fs';
@@ -12,6 +14,7 @@ import { chooseBroker } from './broker.js';
 import { CliUsageError } from './errors.js';
 import { parseFieldFlags } from './fields.js';
 import type { CommandIo } from './io.js';
+import { checkFieldValues, checkPayload, examplePayload, messageSchemaOf } from './messages.js';
 import { CLI_CONNECTION_NAME } from './program.js';
 import { resolveExchange } from './services.js';
 
@@ -20,9 +23,11 @@ export interface PublishCommandOptions {
   url?: string;
   namespace?: string;
   exchangePrefix?: string;
-  payload: string;
+  payload?: string;
   route?: string[];
   declare?: boolean;
+  /** Print a sample payload and publish nothing. */
+  example?: boolean;
 }
 
 /** The payload: inline JSON (starting with `{` or `[`), `-` for standard input, or a file. */
@@ -58,9 +63,32 @@ export async function publish(
 ): Promise<void> {
   const target = resolveExchange(reference, options.exchangePrefix);
   const routing = parseFieldFlags(fieldWords, target.entry.routingKey, reference);
+  if (options.example) {
+    // Anything else given would be silently ignored: refuse it instead.
+    if (
+      options.payload !== undefined ||
+      options.route !== undefined ||
+      options.declare ||
+      Object.keys(routing).length > 0
+    ) {
+      throw new CliUsageError(
+        '--example prints a sample payload and publishes nothing: leave out --payload, --route, --declare and routing-key fields',
+      );
+    }
+    io.out(JSON.stringify(examplePayload(await messageSchemaOf(target)), null, 2));
+    return;
+  }
+  if (options.payload === undefined) {
+    throw new CliUsageError(
+      `publish needs --payload <file|json> (run "tc-pulse publish ${reference} --example" for a valid one)`,
+    );
+  }
   const payload = await readPayload(options.payload);
   // Built here too, to refuse a bad key before connecting and to print it.
   const routingKey = buildRoutingKey(target.entry.routingKey, routing);
+  const schema = await messageSchemaOf(target);
+  checkFieldValues(schema, routing);
+  checkPayload(schema, payload);
   const pulse = await connectOrFail({
     ...chooseBroker(options, io.env),
     connectionName: CLI_CONNECTION_NAME,

@@ -2,7 +2,7 @@
  * `tc-pulse listen` and `publish` as child processes against the real RabbitMQ: a message
  * published by one is printed by the other (JSON lines and readable), task-route bindings,
  * durable queues keeping messages while nobody listens, the PULSE_HOST variables, and passwords
- * that never show in any output.
+ * that never show in any output. Payloads start from `publish --example`, as a user's would.
  */
 
 import { randomBytes } from 'node:crypto';
@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTaskclusterServer, type TaskclusterServer } from '../../src/testing/server.js';
+import { slugId } from '../../src/utils/slugid.js';
 import {
   BROKER_URL,
   deleteExchanges,
@@ -46,6 +47,18 @@ function fields(taskGroupId: string, taskId = 'T1'): string[] {
   ];
 }
 
+/** The sample `tc-pulse publish queue.taskCompleted --example` printed. */
+let example: { workerId: string; status: { taskId: string } };
+
+/** A valid task-completed payload; `workerId` tells messages apart. */
+function completed(workerId: string, taskId?: string): object {
+  return {
+    ...example,
+    workerId,
+    status: { ...example.status, ...(taskId === undefined ? {} : { taskId }) },
+  };
+}
+
 function publish(payload: object, extra: string[], environment = env): Promise<CliResult> {
   return runCli(
     [
@@ -75,8 +88,11 @@ function expectOk(result: CliResult): void {
 const durable = unique('cli-durable');
 
 beforeAll(async () => {
+  const sample = await runCli(['publish', 'queue.taskCompleted', '--example']);
+  expectOk(sample);
+  example = JSON.parse(sample.stdout);
   // The first publish declares the exchange; nothing is bound yet, so it is returned.
-  const first = await publish({ first: true }, ['--declare', ...fields('none')]);
+  const first = await publish(example, ['--declare', ...fields('none')]);
   expectOk(first);
   expect(first.stdout).toContain(
     `published to ${EXCHANGE} with routing key primary.T1.0.wg.w1.prov.ci.sched.none._`,
@@ -98,7 +114,7 @@ describe('tc-pulse listen and publish against RabbitMQ', () => {
     expect(listener.stderr()).toContain(
       `listening on ${EXCHANGE} with primary.*.*.*.*.*.*.*.${group}.#`,
     );
-    expectOk(await publish({ hello: 'world' }, [...fields(group), '--route', 'index.demo.one']));
+    expectOk(await publish(completed('hello'), [...fields(group), '--route', 'index.demo.one']));
     const result = await listener.done;
     expectOk(result);
     const lines = result.stdout.trim().split('\n');
@@ -120,7 +136,7 @@ describe('tc-pulse listen and publish against RabbitMQ', () => {
       },
       routes: ['index.demo.one'],
       redelivered: false,
-      payload: { hello: 'world' },
+      payload: completed('hello'),
     });
   });
 
@@ -128,11 +144,11 @@ describe('tc-pulse listen and publish against RabbitMQ', () => {
     const route = unique('route');
     const listener = listen(['--route', `${route}.#`, '--count', '2']);
     await listener.waitForStderr('listening on');
-    expectOk(await publish({ n: 1 }, [...fields('g', 'A1'), '--route', `${route}.x`]));
-    expectOk(await publish({ n: 2 }, [...fields('g', 'A2'), '--route', 'elsewhere']));
+    expectOk(await publish(completed('n1'), [...fields('g', 'A1'), '--route', `${route}.x`]));
+    expectOk(await publish(completed('n2'), [...fields('g', 'A2'), '--route', 'elsewhere']));
     // The payload from a file this time.
     const file = join(await mkdtemp(join(tmpdir(), 'tc-pulse-')), 'payload.json');
-    await writeFile(file, JSON.stringify({ n: 3 }));
+    await writeFile(file, JSON.stringify(completed('n3')));
     expectOk(
       await runCli(
         [
@@ -154,8 +170,8 @@ describe('tc-pulse listen and publish against RabbitMQ', () => {
     expectOk(result);
     expect(result.stdout).toMatch(/queue\.taskCompleted routingKeyKind=primary taskId=A1 runId=0/);
     expect(result.stdout).toContain(`  routes: ${route}.x`);
-    expect(result.stdout).toContain('    "n": 1');
-    expect(result.stdout).toContain('    "n": 3');
+    expect(result.stdout).toContain('    "workerId": "n1"');
+    expect(result.stdout).toContain('    "workerId": "n3"');
     expect(result.stdout).not.toContain('A2');
   });
 
@@ -165,11 +181,11 @@ describe('tc-pulse listen and publish against RabbitMQ', () => {
     await first.waitForStderr('listening on');
     first.child.kill('SIGINT');
     expectOk(await first.done);
-    expectOk(await publish({ whileAway: true }, fields(group)));
+    expectOk(await publish(completed('whileAway'), fields(group)));
     const second = listen(['--queue', durable, '--task-group-id', group, '--count', '1', '--json']);
     const result = await second.done;
     expectOk(result);
-    expect(JSON.parse(result.stdout)).toMatchObject({ payload: { whileAway: true } });
+    expect(JSON.parse(result.stdout)).toMatchObject({ payload: { workerId: 'whileAway' } });
   });
 
   it('connects with PULSE_HOST, PULSE_USERNAME and PULSE_PASSWORD', async () => {
@@ -182,8 +198,10 @@ describe('tc-pulse listen and publish against RabbitMQ', () => {
     const group = unique('g');
     const listener = listen(['--task-group-id', group, '--count', '1', '--json'], hostEnv);
     await listener.waitForStderr('listening on');
-    expectOk(await publish({ via: 'host' }, fields(group), hostEnv));
-    expect(JSON.parse((await listener.done).stdout)).toMatchObject({ payload: { via: 'host' } });
+    expectOk(await publish(completed('via-host'), fields(group), hostEnv));
+    expect(JSON.parse((await listener.done).stdout)).toMatchObject({
+      payload: { workerId: 'via-host' },
+    });
   });
 });
 
@@ -221,8 +239,9 @@ describe('tc-pulse listen --with-task', () => {
       withTaskEnv,
     );
     await listener.waitForStderr('listening on');
-    expectOk(await publish({ status: { taskId } }, fields(group, taskId)));
-    expectOk(await publish({ status: { taskId: 'NoSuchTaskAAAAAAAAAAAA' } }, fields(group, 'x')));
+    const unknownTaskId = slugId();
+    expectOk(await publish(completed('known', taskId), fields(group, taskId)));
+    expectOk(await publish(completed('unknown', unknownTaskId), fields(group, 'x')));
     const result = await listener.done;
     expectOk(result);
     const [known, unknown] = result.stdout
@@ -232,7 +251,7 @@ describe('tc-pulse listen --with-task', () => {
     expect(known.task.metadata.name).toBe('the task from the deployment');
     // A task the deployment does not know: a warning, and the message is still printed.
     expect(unknown.task).toBeUndefined();
-    expect(unknown.payload).toEqual({ status: { taskId: 'NoSuchTaskAAAAAAAAAAAA' } });
+    expect(unknown.payload).toEqual(completed('unknown', unknownTaskId));
     expect(result.stderr).toContain('warning: no task details');
     expect(result.stderr + result.stdout).not.toContain(accessToken);
     const calls = server.requests.filter((r) => r.path.startsWith('/api/queue/v1/task/'));
@@ -268,7 +287,7 @@ describe('tc-pulse never prints a Pulse password', () => {
     await listener.waitForStderr('listening on');
     expect(listener.stderr()).toContain(`(amqp://${user}@${host}/%2F)`);
     const published = await publish(
-      { secret: 'none' },
+      completed('secret'),
       fields(group),
       cleanEnv({
         PULSE_HOST: host,

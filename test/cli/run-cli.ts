@@ -1,9 +1,12 @@
 /**
- * Runs `tc-pulse` as a child process (through tsx, as in development) and collects its output.
+ * Runs `tc-pulse` as a child process (through tsx, as in development) and collects its output,
+ * or in this process for the many cases that need no process of their own.
  */
 
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { CommandIo } from '../../src/cli/io.js';
+import { runCli as runInProcess } from '../../src/cli/program.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
@@ -33,6 +36,23 @@ export function runCli(args: readonly string[], env = cleanEnv()): Promise<CliRe
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/**
+ * Runs the command line in this process, with its output captured: the same parsing and
+ * commands as the executable, without a process start for each of many cases.
+ */
+export async function runHere(args: readonly string[], env = cleanEnv()): Promise<CliResult> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CommandIo = {
+    out: (line) => out.push(line),
+    err: (line) => err.push(line),
+    env,
+    onStop() {},
+  };
+  const code = await runInProcess(args, io);
+  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
 }
 
 /** A command still running, with what it printed so far. */

@@ -1,26 +1,11 @@
 /**
  * `tc-pulse` without a broker: help on every command, the exchange listing and bindings, and a
- * clear error with exit status 1 for every kind of bad command line.
+ * clear error with exit status 1 for every kind of bad command line, each line in the one form
+ * `tc-pulse: error: ...`, commander's errors included.
  */
 
 import { describe, expect, it } from 'vitest';
-import type { CommandIo } from '../../src/cli/io.js';
-import { runCli as runInProcess } from '../../src/cli/program.js';
-import { type CliResult, cleanEnv, runCli } from './run-cli.js';
-
-/** Runs the command line in this process, with its output captured (for the many error cases). */
-async function runHere(args: readonly string[], env = cleanEnv()): Promise<CliResult> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CommandIo = {
-    out: (line) => out.push(line),
-    err: (line) => err.push(line),
-    env,
-    onStop() {},
-  };
-  const code = await runInProcess(args, io);
-  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-}
+import { cleanEnv, runCli, runHere } from './run-cli.js';
 
 const FULL_FIELDS = [
   '--task-id',
@@ -70,8 +55,12 @@ describe.concurrent('tc-pulse exchanges and binding', () => {
       expect(stdout).toMatch(new RegExp(`^${service} \\(exchange/taskcluster-`, 'm'));
     }
     expect(stdout).toContain('queue.taskCompleted: Task Completed Messages');
-    expect(stdout).toContain('routingKeyKind=primary --task-id <word>');
+    // Every filter is optional, whatever publish requires; constants are explained.
+    expect(stdout).toContain('routingKeyKind=primary [--task-id <word>] [--run-id <word>]');
     expect(stdout).toContain('[--reserved <words>]');
+    expect(stdout.split('\n')[0]).toBe(
+      'fields: [--flag <word>] an optional filter on one word, [--flag <words>] on dot-separated words; name=value a constant word the binding always fills in',
+    );
   });
 
   it('lists one service as JSON', async () => {
@@ -129,13 +118,59 @@ describe.concurrent('tc-pulse refuses bad command lines with a clear error and e
     expect(result.stdout).toBe('');
     const commander = await runCli(['listen', '--count', 'x', 'queue.taskCompleted']);
     expect(commander.code).toBe(1);
-    expect(commander.stderr).toContain('expected a positive integer');
+    expect(commander.stderr).toBe(
+      "tc-pulse: error: option '--count <n>' argument 'x' is invalid. expected a positive integer (run with --help for usage)\n",
+    );
   });
 
+  // An unreachable broker: an error about the command line proves nothing was sent.
   const url = ['--url', 'amqp://user:pw@127.0.0.1:1'];
+  const notANumber = ['--run-id', 'notanumber'];
   it.each([
-    [['frob'], /unknown command 'frob'/],
-    [['listen'], /missing required argument 'service.exchange'/],
+    [['frob'], /^tc-pulse: error: unknown command 'frob' \(run with --help for usage\)$/],
+    [['listen'], /^tc-pulse: error: missing required argument 'service.exchange'/],
+    [['exchanges', '--bogus'], /^tc-pulse: error: unknown option '--bogus'/],
+    [['exchanges', '--jsn'], /^tc-pulse: error: unknown option '--jsn' \(Did you mean --json\?\)/],
+    [['exchanges', 'queue', 'auth'], /^tc-pulse: error: too many arguments for 'exchanges'/],
+    [
+      ['listen', 'queue.taskCompleted', ...notANumber],
+      /--run-id must be an integer, not "notanumber": runId is one in queue.taskCompleted messages/,
+    ],
+    [['binding', 'queue.taskFailed', '--run-id=1.5'], /--run-id must be an integer, not "1.5"/],
+    [
+      [
+        'publish',
+        'queue.taskCompleted',
+        '--payload',
+        '{}',
+        ...FULL_FIELDS.map((word, i) => (FULL_FIELDS[i - 1] === '--run-id' ? 'notanumber' : word)),
+        ...url,
+      ],
+      /--run-id must be an integer, not "notanumber"/,
+    ],
+    [
+      ['publish', 'queue.taskCompleted', '--payload', '{"hello":"world"}', ...FULL_FIELDS, ...url],
+      /^tc-pulse: error: the payload is not a valid queue.taskCompleted message \(schema \/schemas\/queue\/v1\/task-completed-message.json#\):\ntc-pulse: error: {3}the payload must have required property 'version'\n(.|\n)*tc-pulse: error: {3}the payload must not have the property "hello"$/,
+    ],
+    [
+      [
+        'publish',
+        'queue.taskCompleted',
+        '--payload',
+        '{"version":1,"runId":-1,"workerGroup":"wg","workerId":"w","status":{"taskId":"abc","state":"done"}}',
+        ...FULL_FIELDS,
+        ...url,
+      ],
+      /runId must be >= 0\n(.|\n)*status must have required property 'provisionerId'(.|\n)*status.state must be one of "unscheduled", "pending", "running", "completed", "failed", "exception"\ntc-pulse: error: {3}status.taskId must match pattern/,
+    ],
+    [
+      ['publish', 'queue.taskCompleted', '--example', '--payload', '{}'],
+      /--example prints a sample payload and publishes nothing/,
+    ],
+    [
+      ['publish', 'queue.taskCompleted', '--example', '--task-id', 'x'],
+      /--example prints a sample payload and publishes nothing/,
+    ],
     [
       ['listen', 'queue.taskCompleted', '--task-grup-id', 'X'],
       /unknown option --task-grup-id.*--task-group-id/,
@@ -176,7 +211,7 @@ describe.concurrent('tc-pulse refuses bad command lines with a clear error and e
     [['exchanges', 'nosuch'], /unknown service "nosuch"/],
     [
       ['publish', 'queue.taskCompleted', ...url],
-      /required option '--payload <file\|json>' not specified/,
+      /publish needs --payload <file\|json> \(run "tc-pulse publish queue.taskCompleted --example" for a valid one\)/,
     ],
     [
       ['publish', 'queue.taskCompleted', '--payload', '{nope', ...url],
@@ -198,6 +233,7 @@ describe.concurrent('tc-pulse refuses bad command lines with a clear error and e
     const result = await runHere(args);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(message);
+    for (const line of result.stderr.split('\n')) expect(line).toMatch(/^tc-pulse: error: /);
     expect(result.stdout).toBe('');
   });
 
