@@ -185,6 +185,12 @@ export {
 } from './consumer/errors.js';
 export type { Handler, HandlerRunner } from './consumer/handler.js';
 export { HANDLER_FAILED_REASON, RETRY_DELAY_FAILED_REASON } from './consumer/handler.js';
+export type {
+  HealthServer,
+  HealthServerOptions,
+  MetricsRegistry,
+} from './consumer/health-server.js';
+export { HealthServerError } from './consumer/health-server.js';
 // Consumer: the in-memory broker (demos, users' tests).
 export type {
   MemoryBindingInfo,
@@ -229,6 +235,7 @@ export {
   DEFAULT_DEAD_LETTER_LIST_LIMIT,
   DEFAULT_GRACE_PERIOD_MS,
   DEFAULT_HANDLER_TIMEOUT_MS,
+  DEFAULT_HEALTH_PORT,
   DEFAULT_HEARTBEAT_S,
   DEFAULT_MAX_ATTEMPTS,
   DEFAULT_MAX_MESSAGE_BYTES,
@@ -242,6 +249,8 @@ export {
   DEFAULT_RETRY_MAX_DELAY_MS,
   MAX_RETRY_DELAY_MS,
   PULSE_URL_ENV,
+  SHUTDOWN_MARGIN_MS,
+  SHUTDOWN_SIGNALS,
 } from './consumer/options.js';
 export type {
   ExchangeDefinition,

@@ -60,8 +60,11 @@ export type ConfirmChannelPurpose = 'publish' | 'republish';
 
 /** Something that uses the connection: set up on every new link, released from old ones. */
 export interface LinkUser {
-  /** False when the user should be consuming but is not (see {@link ConnectionManager.healthy}). */
-  readonly healthy?: boolean;
+  /**
+   * Why the user should be consuming but is not, or undefined when it is (see
+   * {@link ConnectionManager.problem}).
+   */
+  readonly problem?: string | undefined;
   /** Sets up on a new link (declare, bind, consume...). Failures are the user's to report. */
   attach(link: Link): Promise<void>;
   /**
@@ -105,6 +108,8 @@ export class ConnectionManager {
   /** The index in the nodes of the next attempt's node. */
   #nextNode: number;
   #closing = false;
+  /** Why the last connection attempt failed or the connection was lost (redacted). */
+  #lastError: string | undefined;
   /** Recycles under way; see {@link ConnectionManager.recycle}. */
   readonly #recycles = new Set<Promise<void>>();
   #closed: Promise<void> | undefined;
@@ -127,10 +132,24 @@ export class ConnectionManager {
    * not (yet) set up again on it.
    */
   get healthy(): boolean {
-    if (this.#closing) return true;
-    if (!this.#current?.open) return false;
-    for (const user of this.#users) if (user.healthy === false) return false;
-    return true;
+    return this.problem === undefined;
+  }
+
+  /**
+   * Why the connection is not {@link healthy}, or undefined when it is: no connection (with
+   * the last connect error, redacted), or the first user's problem.
+   */
+  get problem(): string | undefined {
+    if (this.#closing) return undefined;
+    if (!this.#current?.open) {
+      const why = this.#lastError === undefined ? '' : `: ${this.#lastError}`;
+      return `no connection to the broker${why}`;
+    }
+    for (const user of this.#users) {
+      const problem = user.problem;
+      if (problem !== undefined) return problem;
+    }
+    return undefined;
   }
 
   /** The link in use, if a connection is up. */
@@ -229,6 +248,7 @@ export class ConnectionManager {
         return;
       } catch (error) {
         lastError = this.redact(error);
+        this.#lastError = lastError;
       }
     }
   }
@@ -260,6 +280,7 @@ export class ConnectionManager {
 
   #adopt(link: Link): void {
     this.#current = link;
+    this.#lastError = undefined;
     this.report({ type: 'connected', connection: link.id, host: link.host });
     for (const waiter of this.#waiters) waiter(link);
     this.#waiters.clear();
@@ -276,6 +297,7 @@ export class ConnectionManager {
     this.#current = undefined;
     clearTimeout(this.#recycleTimer);
     const reason = error === undefined ? undefined : this.redact(error);
+    this.#lastError = reason ?? 'connection closed';
     this.report({ type: 'disconnected', connection: link.id, error: reason });
     void this.#run(reason ?? 'connection closed');
   }

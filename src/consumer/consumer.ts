@@ -42,6 +42,8 @@ export class QueueConsumer implements LinkUser {
   #failed = false;
   #paused = false;
   #exclusiveBefore = false;
+  /** The last set-up error (redacted), until a set-up succeeds. */
+  #lastError: string | undefined;
   /** Failed set-ups in a row, for the backoff of the next try. */
   #setupFailures = 0;
   /** Links a set-up is running on, so that one link never gets two. */
@@ -81,10 +83,22 @@ export class QueueConsumer implements LinkUser {
 
   /** False when the consumer should be consuming (not stopped) but is not on the current link. */
   get healthy(): boolean {
-    if (this.#failed) return false;
-    if (this.#stopped || this.#paused) return true;
+    return this.problem === undefined;
+  }
+
+  /**
+   * Why the consumer should be consuming but is not, or undefined: stopped by a configuration
+   * error, or not (yet) set up on the current connection (with the last set-up error).
+   */
+  get problem(): string | undefined {
+    const queue = this.#names?.work ?? 'an exclusive queue';
+    if (this.#failed) return `${queue} cannot be consumed: ${this.#lastError ?? 'set-up failed'}`;
+    if (this.#stopped || this.#paused) return undefined;
     const link = this.#manager.current;
-    return link !== undefined && this.#channels.get(link)?.consuming === true;
+    if (link === undefined) return 'no connection to the broker';
+    if (this.#channels.get(link)?.consuming === true) return undefined;
+    const why = this.#lastError === undefined ? '' : ` (last set-up error: ${this.#lastError})`;
+    return `${queue} is not consumed on the current connection yet${why}`;
   }
 
   async attach(link: Link): Promise<void> {
@@ -150,6 +164,7 @@ export class QueueConsumer implements LinkUser {
       source.consumerTag = consumerTag;
       source.consuming = true;
       this.#setupFailures = 0;
+      this.#lastError = undefined;
       this.#markConsuming();
       this.#manager.report({ type: 'consuming', queue, connection: link.id });
     } catch (error) {
@@ -159,6 +174,7 @@ export class QueueConsumer implements LinkUser {
         await source.channel.close().catch(() => undefined);
       }
       const failure = error instanceof Error ? error : new Error(String(error));
+      this.#lastError = this.#manager.redact(failure);
       if (failure instanceof QueueArgumentsMismatchError) {
         // Setting up again cannot fix this: report it, and stay unhealthy until stopped.
         this.#failed = true;

@@ -95,6 +95,17 @@ export const DEAD_LETTER_SETTLE_MS = 100;
  */
 export const DEAD_LETTER_REFRESH_DELIVERIES = 10;
 
+/** The port `serveHealth()` listens on unless given one (0 picks a free port). */
+export const DEFAULT_HEALTH_PORT = 8080;
+/** The signals on which `serveHealth()` shuts the bot down gracefully. */
+export const SHUTDOWN_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
+/**
+ * Time a shutdown may take beyond the handlers' grace period, in milliseconds: acks, pending
+ * publisher confirms and closing the connection. Past it the process exits anyway (status 1),
+ * so that it is gone before Kubernetes' `terminationGracePeriodSeconds` ends in a SIGKILL.
+ */
+export const SHUTDOWN_MARGIN_MS = 5_000;
+
 /** Largest message body a consumer decodes; a larger one is poison (`too-large`). */
 export const DEFAULT_MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
 

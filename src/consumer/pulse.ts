@@ -14,6 +14,12 @@ import { consume } from './consume.js';
 import type { DeadLetterQueue } from './dead-letters.js';
 import { DurableQueue } from './durable-queue.js';
 import { type Handler, type HandlerRunner, handle } from './handler.js';
+import {
+  type HealthServer,
+  type HealthServerError,
+  type HealthServerOptions,
+  serveHealth,
+} from './health-server.js';
 import { createMemoryBroker, MEMORY_TRANSPORT_DESCRIPTION } from './memory/memory-broker.js';
 import type { MessageOf } from './message.js';
 import { PulseMetrics } from './metrics.js';
@@ -23,6 +29,7 @@ import {
   type ConnectionOptions,
   type ConsumerOptions,
   DEFAULT_CONNECTION_NAME,
+  type DEFAULT_GRACE_PERIOD_MS,
   type HandlerOptions,
   PUBLISHING_CONNECTION_SUFFIX,
   PULSE_URL_ENV,
@@ -117,6 +124,15 @@ export class PulseClient {
     return this.#manager.healthy;
   }
 
+  /**
+   * Why the client is not {@link healthy}, or undefined when it is: no connection to the
+   * broker (with the last error), or a consumer that is not consuming (and why). Never holds
+   * a password.
+   */
+  get healthProblem(): string | undefined {
+    return this.#manager.problem;
+  }
+
   /** {@link healthy} as it changes (checked at every status event). */
   get health$(): Observable<boolean> {
     return this.status$.pipe(
@@ -180,18 +196,31 @@ export class PulseClient {
     return this.durableQueue(name).deadLetters;
   }
 
+  /**
+   * Serves `/healthz` (200 while {@link healthy}, else 503 with {@link healthProblem}),
+   * `/livez` and `/metrics` (Prometheus text, with prom-client installed) over HTTP, and shuts
+   * the bot down gracefully on SIGTERM and SIGINT: this client is closed (running handlers get
+   * the grace period, which defaults to the connection's), then the process exits. A port
+   * already in use is a {@link HealthServerError} with code `PortInUse`.
+   */
+  serveHealth(options: HealthServerOptions = {}): Promise<HealthServer> {
+    const gracePeriod = options.gracePeriod ?? this.#options.gracePeriod;
+    return serveHealth(this, gracePeriod === undefined ? options : { ...options, gracePeriod });
+  }
+
   /** Replaces the connection by a new one now, as the periodic recycling does. */
   recycle(): Promise<void> {
     return this.#manager.recycle();
   }
 
   /**
-   * Closes handler runners (waiting for running handlers), publishers (waiting for confirms),
-   * then the connection. Idempotent.
+   * Closes handler runners (waiting up to `gracePeriod` ms for running handlers, and acking
+   * what finished), publishers (waiting for confirms), then the connection. Idempotent.
+   * `gracePeriod` defaults to the connection's, else {@link DEFAULT_GRACE_PERIOD_MS}.
    */
-  close(): Promise<void> {
+  close(gracePeriod: number | undefined = this.#options.gracePeriod): Promise<void> {
     this.#closed ??= (async () => {
-      await Promise.allSettled([...this.#runners].map((runner) => runner.close()));
+      await Promise.allSettled([...this.#runners].map((runner) => runner.close(gracePeriod)));
       await Promise.allSettled([...this.#publishers].map((publisher) => publisher.close()));
       await this.#publishing?.close();
       await this.#manager.close();
