@@ -17,6 +17,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanEnv } from '../cli/run-cli.js';
 
 const exec = promisify(execFile);
+/** One tsc run over the package's declarations: seconds, many more on a loaded machine. */
+const TYPECHECK_TIMEOUT_MS = 120_000;
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** The bot: both entries, a handler using the REST client, typed payloads. */
@@ -132,28 +134,36 @@ describe('the package installed from its tarball', () => {
   });
 
   describe.each(['repo', 'newest'] as const)('type-checked by the %s TypeScript', (which) => {
-    it.each([false, true])('without prom-client, exactOptionalPropertyTypes %s', async (exact) => {
-      expect(await typecheck(which, `tsconfig.${exact}.json`)).toBe('');
-    });
+    it.each([false, true])(
+      'without prom-client, exactOptionalPropertyTypes %s',
+      async (exact) => {
+        expect(await typecheck(which, `tsconfig.${exact}.json`)).toBe('');
+      },
+      TYPECHECK_TIMEOUT_MS,
+    );
   });
 
-  it('runs with plain node once compiled', async () => {
-    await exec(
-      process.execPath,
-      [join(app, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.true.json'],
-      {
+  it(
+    'runs with plain node once compiled',
+    async () => {
+      await exec(
+        process.execPath,
+        [join(app, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.true.json'],
+        {
+          cwd: app,
+        },
+      );
+      const { stdout } = await exec(process.execPath, ['out/bot.js'], {
         cwd: app,
-      },
-    );
-    const { stdout } = await exec(process.execPath, ['out/bot.js'], {
-      cwd: app,
-      env: cleanEnv(),
-      timeout: 120_000,
-    });
-    const outcome = JSON.parse(stdout) as { handled: number; artifacts: number };
-    expect(outcome.handled).toBeGreaterThan(0);
-    expect(outcome.artifacts).toBeGreaterThan(0);
-  });
+        env: cleanEnv(),
+        timeout: 120_000,
+      });
+      const outcome = JSON.parse(stdout) as { handled: number; artifacts: number };
+      expect(outcome.handled).toBeGreaterThan(0);
+      expect(outcome.artifacts).toBeGreaterThan(0);
+    },
+    TYPECHECK_TIMEOUT_MS,
+  );
 
   describe('with prom-client installed', () => {
     beforeAll(async () => {
@@ -174,6 +184,7 @@ describe('the package installed from its tarball', () => {
         expect(await typecheck(which, `tsconfig.${exact}.json`)).toBe('');
         expect(await typecheck(which, `tsconfig.prom.${exact}.json`)).toBe('');
       },
+      2 * TYPECHECK_TIMEOUT_MS,
     );
   });
 });
