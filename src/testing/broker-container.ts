@@ -38,6 +38,22 @@ export interface BrokerContainerOptions {
   readonly network?: string | undefined;
   /** More environment, e.g. `RABBITMQ_ERLANG_COOKIE` for a cluster. */
   readonly environment?: Readonly<Record<string, string>> | undefined;
+  /**
+   * Files written into the container before it starts, e.g. a `rabbitmq.conf` over the
+   * image's (`/etc/rabbitmq/rabbitmq.conf`) and the certificates of a TLS listener.
+   */
+  readonly files?: readonly BrokerContainerFile[] | undefined;
+  /** More container ports to publish on random host ports, e.g. 5671 for AMQPS. */
+  readonly extraPorts?: readonly number[] | undefined;
+}
+
+/** A file {@link startBrokerContainer} writes into the container. */
+export interface BrokerContainerFile {
+  /** The absolute path in the container. */
+  readonly target: string;
+  readonly content: string | Buffer;
+  /** Its mode, e.g. `0o644` (the broker runs as its own user, not as the files' owner). */
+  readonly mode?: number;
 }
 
 /** A started RabbitMQ container. */
@@ -48,6 +64,8 @@ export interface BrokerContainer {
   readonly url: string;
   /** The host port AMQP is published on. */
   readonly hostPort: number;
+  /** The host port a container port of {@link BrokerContainerOptions.extraPorts} is published on. */
+  mappedPort(containerPort: number): number;
   /** Runs a command inside the container; rejects with its output when it exits non-zero. */
   exec(command: readonly string[]): Promise<string>;
   /** Kills and removes the container with its volumes. Safe to call twice. */
@@ -173,10 +191,18 @@ export async function startBrokerContainer(
       options.hostPort === undefined
         ? CONTAINER_AMQP_PORT
         : { container: CONTAINER_AMQP_PORT, host: options.hostPort },
+      ...(options.extraPorts ?? []),
     )
     // Docker's view of the port is enough here: the AMQP login below is the real readiness.
     .withWaitStrategy(Wait.forListeningPorts())
     .withStartupTimeout(options.startupTimeoutMs);
+  if (options.files !== undefined && options.files.length > 0) {
+    container = container.withCopyContentToContainer(
+      options.files.map(({ target, content, mode }) =>
+        mode === undefined ? { target, content } : { target, content, mode },
+      ),
+    );
+  }
   if (options.hostname !== undefined) container = container.withHostname(options.hostname);
   if (options.network !== undefined) {
     container = container.withNetworkMode(options.network);
@@ -219,6 +245,7 @@ function containerHandle(
     id,
     url,
     hostPort,
+    mappedPort: (containerPort) => started.getMappedPort(containerPort),
     exec: (command) => execIn(started, command),
     stop() {
       stopping ??= started
