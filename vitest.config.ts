@@ -5,7 +5,7 @@ export default defineConfig({
   test: {
     reporters: ['default', new SummaryReporter()],
     include: ['test/**/*.test.ts', 'examples/**/*.test.ts'],
-    exclude: ['test/reliability/**', 'test/docker/**', 'node_modules/**'],
+    exclude: ['test/reliability/**', 'test/docker/**', 'test/cluster/**', 'node_modules/**'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // Broker tests share one RabbitMQ; files run in parallel but each uses its own queues.
