@@ -434,9 +434,6 @@ async function scan(
         else if (last) {
           settling = true;
           stopAfter(DEAD_LETTER_SETTLE_MS);
-        } else if (!settling) {
-          // A slow copy is no silence: the wait for the next message starts after it.
-          stopAfter(DEAD_LETTER_READ_TIMEOUT_MS);
         }
       });
     });
