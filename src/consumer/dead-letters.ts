@@ -30,7 +30,6 @@ import {
   DEAD_LETTER_PREVIEW_CHARS,
   DEAD_LETTER_READ_TIMEOUT_MS,
   DEAD_LETTER_REFRESH_DELIVERIES,
-  DEAD_LETTER_REPLAY_WINDOW,
   DEAD_LETTER_SETTLE_MS,
   DEFAULT_DEAD_LETTER_LIST_LIMIT,
 } from './options.js';
@@ -40,6 +39,9 @@ import type { Delivery, TransportConfirmChannel, TransportConnection } from './t
 
 /** The reason of a dead letter that says none (not put there by this package or the broker). */
 export const UNKNOWN_DEAD_REASON = 'unknown';
+
+/** The largest prefetch AMQP can express (a 16-bit count); 0 means no limit. */
+const MAX_PREFETCH = 65_535;
 
 /** One dead letter, as a listing describes it. */
 export interface DeadLetter {
@@ -121,13 +123,8 @@ interface DeadLetterFields {
 
 /** A pass over a dead-letter queue; see {@link scan}. */
 interface ScanPlan {
-  /**
-   * For a pass that hands nothing back (it moves every message it reads, in order), how many
-   * of a queue of `total` to read: it then reads no more (so none is handed back behind the
-   * rest), and holds at most {@link DEAD_LETTER_REPLAY_WINDOW} at once. Undefined: the pass
-   * reads and holds every message.
-   */
-  budget?(total: number): number;
+  /** The prefetch for a queue of `total` messages (0: no limit). */
+  prefetch(total: number): number;
   /** Whether to move this dead letter (called in queue order); the others are handed back. */
   select(fields: DeadLetterFields, delivery: Delivery): boolean;
   /** Publishes a selected one's copy, confirmed; false when the broker returned it. */
@@ -175,6 +172,7 @@ export class DeadLetterQueue {
     let matched = 0;
     let position = 0;
     const result = await this.#scan('nothing was listed', {
+      prefetch: () => 0,
       select: (fields, delivery) => {
         position++;
         if (reason !== undefined && fields.reason !== reason) return false;
@@ -196,10 +194,9 @@ export class DeadLetterQueue {
   }
 
   /**
-   * Sends dead letters (those with `reason`, at most `limit`, oldest first; never more than
-   * the queue held when it began, so that messages that fail again are not replayed in a loop)
-   * back to the work queue with their attempt count reset and their dead-letter reason and
-   * error removed: each copy is confirmed in the work queue before its dead letter is acked.
+   * Sends dead letters (those with `reason`, at most `limit`, oldest first) back to the work
+   * queue with their attempt count reset and their dead-letter reason and error removed: each
+   * copy is confirmed in the work queue before its dead letter is acked.
    * @throws {QueueNotFoundError} when the work queue (or the dead-letter queue) does not
    * exist, before anything is taken, or when the work queue went away during the replay (the
    * message it returned stays a dead letter); {@link BrokerOperationError} when the broker
@@ -211,11 +208,9 @@ export class DeadLetterQueue {
     await checkExists(link.connection, this.workQueue, 'nothing was replayed');
     let replayed = 0;
     const result = await this.#scan('nothing was replayed', {
-      // Without a filter nothing is handed back: the pass takes the oldest ones, no more
-      // (at most those there now, so that messages failing again are not replayed in a loop).
-      ...(reason === undefined
-        ? { budget: (total: number) => Math.min(total, limit ?? total) }
-        : {}),
+      // Without a filter nothing is handed back, so nothing needs holding: a window suffices.
+      prefetch: (total) =>
+        reason === undefined ? Math.min(total, limit ?? total, MAX_PREFETCH) : 0,
       select: (fields) =>
         (limit === undefined || replayed < limit) &&
         (reason === undefined || fields.reason === reason),
@@ -368,12 +363,7 @@ async function scan(
   }
   try {
     if (total === 0) return { scanned, refreshed, failure };
-    const budget = plan.budget?.(total);
-    // Holding every message needs an unlimited prefetch (0); a budget a window of it.
-    const window = budget === undefined ? 0 : Math.min(budget, DEAD_LETTER_REPLAY_WINDOW);
-    await channel.prefetch(window);
-    /** Moved ones whose ack waits until the consumer is cancelled; see `visit`. */
-    const deferred: Delivery[] = [];
+    await channel.prefetch(Math.min(plan.prefetch(total), MAX_PREFETCH));
     let received = 0;
     /** Reading the arrivals after the counted messages. */
     let settling = false;
@@ -390,13 +380,8 @@ async function scan(
         return;
       }
       try {
-        if (await plan.move(channel, delivery, fields)) {
-          // An ack lets the broker deliver the message `window` places further on: within the
-          // budget it may; past it, the ack waits, so that no message past the budget comes.
-          if (budget === undefined || scanned + window <= budget) channel.ack(delivery);
-          else deferred.push(keep(delivery));
-          if (budget !== undefined && scanned >= budget) stop();
-        } else {
+        if (await plan.move(channel, delivery, fields)) channel.ack(delivery);
+        else {
           failure = { returned: true };
           held.push(keep(delivery));
           stop();
@@ -440,7 +425,6 @@ async function scan(
     await finished;
     if (open) await channel.cancel(consumerTag).catch(() => undefined);
     await work;
-    for (const delivery of deferred) if (open) channel.ack(delivery);
     if (!open) failure ??= { error: channelError ?? new Error('the channel closed') };
     held.sort((a, b) => a.fields.deliveryTag - b.fields.deliveryTag);
     for (const delivery of held) {

@@ -106,13 +106,6 @@ export const SHUTDOWN_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT']
  */
 export const SHUTDOWN_MARGIN_MS = 5_000;
 
-/**
- * Dead letters a replay without a reason filter holds at once: copied to the work queue and
- * confirmed, their acks on the way. An interrupted replay leaves at most this many in both
- * queues.
- */
-export const DEAD_LETTER_REPLAY_WINDOW = 100;
-
 /** Largest message body a consumer decodes; a larger one is poison (`too-large`). */
 export const DEFAULT_MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
 

@@ -6,10 +6,7 @@ import {
   DEAD_REASON_HEADER,
   DELIVERY_COUNT_HEADER,
 } from '../../src/consumer/message.js';
-import {
-  DEAD_LETTER_REFRESH_DELIVERIES,
-  DEAD_LETTER_REPLAY_WINDOW,
-} from '../../src/consumer/options.js';
+import { DEAD_LETTER_REFRESH_DELIVERIES } from '../../src/consumer/options.js';
 import { InputError } from '../../src/errors.js';
 import {
   deleteQueues,
@@ -200,35 +197,6 @@ describe('dead letters', () => {
     const more = await withDeadLetters(f, 2);
     expect(await f.pulse.deadLetters(more.name).purge()).toBe(3);
     expect(await queueDepth(`${more.queue}/dead`)).toBe(0);
-  });
-
-  it(`replays the oldest \`limit\` of more than ${DEAD_LETTER_REPLAY_WINDOW}, in order, and reads none past it`, async () => {
-    const f = await setUp();
-    const name = unique('window');
-    const queue = `queue/${f.namespace}/${name}`;
-    queues.push(queue);
-    const runner = f.pulse.handle({ queueName: name, bindings: [f.taskBinding({})] }, () => {});
-    await runner.ready;
-    await runner.close();
-    const total = DEAD_LETTER_REPLAY_WINDOW + 50;
-    const limit = DEAD_LETTER_REPLAY_WINDOW + 20;
-    const raw = await rawConnection();
-    try {
-      const channel = await raw.createConfirmChannel();
-      for (let n = 0; n < total; n++) channel.sendToQueue(`${queue}/dead`, Buffer.from(`${n}`));
-      await channel.waitForConfirms();
-    } finally {
-      await raw.close();
-    }
-    const result = await f.pulse.deadLetters(name).replay({ limit });
-    expect([result.replayed, result.scanned]).toEqual([limit, limit]);
-    const numbers = (messages: Array<{ body: string }>) => messages.map((m) => Number(m.body));
-    expect(numbers(await drain(queue))).toEqual([...Array(limit).keys()]);
-    // Never delivered, so never handed back: the rest is as it was.
-    const rest = await drain(`${queue}/dead`);
-    expect(numbers(rest)).toEqual([...Array(total - limit).keys()].map((n) => n + limit));
-    const returned = rest.filter((m) => Number(m.headers[DELIVERY_COUNT_HEADER] ?? 0) > 0);
-    expect(returned).toEqual([]);
   });
 
   it('refuses to replay to a work queue that does not exist, taking nothing', async () => {
