@@ -13,9 +13,20 @@ import {
 } from './options.js';
 import { checkRetryDelay } from './retry-delay.js';
 
+/**
+ * A value as an error shows it. `String()` throws on objects whose `toString` is not a
+ * function (a property test found `{ toString: [] }`), and a check must say InputError, not
+ * crash with a TypeError.
+ */
+function shown(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value === null || typeof value !== 'object') return String(value);
+  return Array.isArray(value) ? 'an array' : 'an object';
+}
+
 function positiveInteger(name: string, value: unknown): void {
   if (value !== undefined && (!Number.isInteger(value) || (value as number) < 1)) {
-    throw new InputError(`${name} must be a positive integer, got ${String(value)}`);
+    throw new InputError(`${name} must be a positive integer, got ${shown(value)}`);
   }
 }
 
@@ -51,7 +62,7 @@ export function checkConsumerOptions(options: ConsumerOptions<Binding<unknown, u
     options.queueType !== 'classic'
   ) {
     throw new InputError(
-      `queueType must be "quorum" or "classic", got ${String(options.queueType)}`,
+      `queueType must be "quorum" or "classic", got ${shown(options.queueType)}`,
     );
   }
   checkQueueShape(options);
@@ -69,7 +80,7 @@ function checkQueueShape(options: ConsumerOptions<Binding<unknown, unknown>>): v
     options.queueName !== undefined && (options.queueType ?? DEFAULT_QUEUE_TYPE) === 'quorum';
   if (options.overflow !== undefined && !OVERFLOWS.includes(options.overflow)) {
     throw new InputError(
-      `overflow must be "drop-head", "reject-publish" or "reject-publish-dlx", got ${String(options.overflow)}`,
+      `overflow must be "drop-head", "reject-publish" or "reject-publish-dlx", got ${shown(options.overflow)}`,
     );
   }
   if (options.overflow === 'reject-publish-dlx' && quorum) {

@@ -103,6 +103,9 @@ describe('consumer options', () => {
     ],
     [{ bindings: [binding], retryDelay: -1 }, /retryDelay/],
     [{ bindings: [binding], queueType: 'stream' }, /queueType/],
+    // String() of this throws a TypeError; the check must still be an InputError.
+    [{ bindings: [binding], queueType: { toString: [] } }, /queueType .* got an object/],
+    [{ bindings: [binding], prefetch: { toString: [] } }, /prefetch .* got an object/],
     [{ bindings: [binding], overflow: 'drop-tail' }, /overflow must be "drop-head"/],
     [
       { bindings: [binding], queueName: 'q', overflow: 'reject-publish-dlx' },
