@@ -1,7 +1,8 @@
 /**
  * A cold start in a fresh process: import the package (its built entry, what users import), then
  * construct every client class it has (every service client and, for ours, every events class;
- * the official package's `clients`).
+ * the official package's `clients`), then make a first slugId and sign a first URL (ours loads
+ * slugid and hawk then, the official package with its import).
  */
 
 import { runAsWorker, workerTask } from './worker-ipc.js';
@@ -17,6 +18,8 @@ export interface StartupResult {
   importMs: number;
   /** Constructing every client. */
   constructMs: number;
+  /** Then making the first slugId and signing the first URL (a bewit of `queue.task`). */
+  firstUseMs: number;
   /** From the process's start until every client exists. */
   sinceProcessStartMs: number;
   clients: number;
@@ -32,11 +35,19 @@ const PACKAGE: string = 'taskcluster-pulse';
 const ROOT_URL = 'https://tc.example.com';
 const credentials = { clientId: 'bench/client', accessToken: 'not-a-secret' };
 
-async function constructOurs(): Promise<{ importMs: number; clients: object[] }> {
+/** What a worker built: the clients, and the first use of slugIds and Hawk. */
+interface Constructed {
+  importMs: number;
+  clients: object[];
+  firstUse: () => void;
+}
+
+async function constructOurs(): Promise<Constructed> {
   const started = performance.now();
   const tc = (await import(PACKAGE)) as typeof import('../src/index.js');
   const importMs = performance.now() - started;
   const options = { rootUrl: ROOT_URL, credentials };
+  const queue = new tc.Queue(options);
   const clients: object[] = [
     new tc.Auth(options),
     new tc.AwsProvisioner(options),
@@ -48,7 +59,7 @@ async function constructOurs(): Promise<{ importMs: number; clients: object[] }>
     new tc.Notify(options),
     new tc.ObjectService(options),
     new tc.PurgeCache(options),
-    new tc.Queue(options),
+    queue,
     new tc.Secrets(options),
     new tc.WebServer(options),
     new tc.WorkerManager(options),
@@ -60,27 +71,41 @@ async function constructOurs(): Promise<{ importMs: number; clients: object[] }>
     new tc.TreeherderEvents(),
     new tc.WorkerManagerEvents(),
   ];
-  return { importMs, clients };
+  const firstUse = () => {
+    tc.slugId();
+    queue.buildSignedUrl('task', 'first-task');
+  };
+  return { importMs, clients, firstUse };
 }
 
-async function constructBaseline(): Promise<{ importMs: number; clients: object[] }> {
+async function constructBaseline(): Promise<Constructed> {
   const started = performance.now();
   const tc = await import('taskcluster-client');
   const importMs = performance.now() - started;
   const clients = Object.values(tc.clients).map(
     (Client) => new Client({ rootUrl: ROOT_URL, credentials }),
   );
-  return { importMs, clients };
+  const queue = clients[Object.keys(tc.clients).indexOf('Queue')] as InstanceType<
+    typeof tc.default.Queue
+  >;
+  const firstUse = () => {
+    tc.slugid();
+    queue.buildSignedUrl(queue.task, 'first-task');
+  };
+  return { importMs, clients, firstUse };
 }
 
 void runAsWorker(async (): Promise<StartupResult> => {
   const { kind } = workerTask<StartupTask>();
   const started = performance.now();
-  const { importMs, clients } = kind === 'ours' ? await constructOurs() : await constructBaseline();
+  const { importMs, clients, firstUse } =
+    kind === 'ours' ? await constructOurs() : await constructBaseline();
   const done = performance.now();
+  firstUse();
   return {
     importMs,
     constructMs: done - started - importMs,
+    firstUseMs: performance.now() - done,
     sinceProcessStartMs: done,
     clients: clients.length,
   };

@@ -24,7 +24,13 @@ declare module 'taskcluster-client' {
 
   /** The package's default export: every client class, and more. */
   const taskcluster: {
-    Queue: new (options: BaselineClientOptions) => { task(taskId: string): Promise<unknown> };
+    Queue: new (
+      options: BaselineClientOptions,
+    ) => {
+      task(taskId: string): Promise<unknown>;
+      /** A bewit URL of a GET method (given as the method itself). */
+      buildSignedUrl(method: unknown, ...args: unknown[]): string;
+    };
     Hooks: new (
       options: BaselineClientOptions,
     ) => { triggerHook(hookGroupId: string, hookId: string, payload: unknown): Promise<unknown> };
@@ -35,4 +41,6 @@ declare module 'taskcluster-client' {
   export default taskcluster;
   /** Every client class, by name. */
   export const clients: Record<string, BaselineClientClass>;
+  /** A new nice slugid. */
+  export function slugid(): string;
 }
