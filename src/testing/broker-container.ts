@@ -135,11 +135,15 @@ async function ensureImage(image: string): Promise<void> {
   }
 }
 
-/** Logs in once with amqplib; the error when AMQP does not accept the login yet. */
-async function loginError(url: string): Promise<unknown> {
+/**
+ * Logs in once with amqplib, within `timeoutMs`: `undefined` when the broker took the login,
+ * else the error it failed with. How every test broker is checked: a container while it
+ * starts, a broker found, a cluster's node coming back.
+ */
+export async function loginError(url: string, timeoutMs: number): Promise<unknown> {
   const amqplib = await import('amqplib');
   try {
-    const connection = await amqplib.connect(url, { timeout: PROBE_TIMEOUT_MS });
+    const connection = await amqplib.connect(url, { timeout: timeoutMs });
     await connection.close().catch(() => undefined);
     return undefined;
   } catch (error) {
@@ -151,7 +155,7 @@ async function loginError(url: string): Promise<unknown> {
 async function waitForLogin(url: string, timeoutMs: number, what: string): Promise<void> {
   const end = Date.now() + timeoutMs;
   for (;;) {
-    const error = await loginError(url);
+    const error = await loginError(url, PROBE_TIMEOUT_MS);
     if (error === undefined) return;
     if (Date.now() > end) {
       throw new TestBrokerError(

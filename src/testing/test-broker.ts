@@ -14,11 +14,13 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
+import { redact } from '../consumer/errors.js';
 import {
   DEFAULT_CONTAINER_STARTUP_TIMEOUT_MS,
   describeError,
   dockerUnavailableReason,
   execInContainer,
+  loginError,
   startBrokerContainer,
 } from './broker-container.js';
 import { TestBrokerError } from './test-broker-error.js';
@@ -95,18 +97,6 @@ function shown(url: string): string {
   }
 }
 
-/** Logs in once; the error when the broker does not accept the login. */
-async function loginFails(url: string): Promise<unknown> {
-  const amqplib = await import('amqplib');
-  try {
-    const connection = await amqplib.connect(url, { timeout: TEST_BROKER_LOGIN_TIMEOUT_MS });
-    await connection.close().catch(() => undefined);
-    return undefined;
-  } catch (error) {
-    return error ?? new Error('login failed');
-  }
-}
-
 function choiceOf(value: string | undefined): TestBrokerChoice {
   if (value === undefined || value === '' || value === 'auto') return 'auto';
   if (value === 'container' || value === 'local') return value;
@@ -158,7 +148,7 @@ async function existing(
   source: 'url' | 'local',
   containerId: string | undefined,
 ): Promise<TestBroker> {
-  const error = await loginFails(url);
+  const error = await loginError(url, TEST_BROKER_LOGIN_TIMEOUT_MS);
   if (error !== undefined) {
     const fix =
       source === 'url'
@@ -168,9 +158,7 @@ async function existing(
       source === 'url'
         ? `${PULSE_TEST_URL_ENV} (${shown(url)})`
         : `the local RabbitMQ (${shown(url)})`;
-    const password = safePassword(url);
-    const reason =
-      password === '' ? describeError(error) : describeError(error).split(password).join('***');
+    const reason = redact(describeError(error), passwordOf(url));
     throw new TestBrokerError(
       source === 'url' ? 'url-unreachable' : 'local-unreachable',
       `${what} does not accept a login: ${reason}; ${fix}`,
@@ -180,11 +168,12 @@ async function existing(
   return brokerOf(url, source, containerId, nothingToStop);
 }
 
-function safePassword(url: string): string {
+/** The URL's password, as the secrets `redact` hides (none for a URL that does not parse). */
+function passwordOf(url: string): string[] {
   try {
-    return decodeURIComponent(new URL(url).password);
+    return [decodeURIComponent(new URL(url).password)];
   } catch {
-    return '';
+    return [];
   }
 }
 

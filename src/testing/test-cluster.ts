@@ -30,6 +30,7 @@ import {
   type BrokerContainer,
   DEFAULT_CONTAINER_STARTUP_TIMEOUT_MS,
   describeError,
+  loginError,
   startBrokerContainer,
   TEST_BROKER_LABEL,
 } from './broker-container.js';
@@ -243,18 +244,6 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
     );
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** Whether AMQP takes a login at `url` now. */
-async function loginWorks(url: string): Promise<boolean> {
-  const amqplib = await import('amqplib');
-  try {
-    const connection = await amqplib.connect(url, { timeout: LOGIN_TIMEOUT_MS });
-    await connection.close().catch(() => undefined);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The node part of an Erlang pid as `rabbitmqctl` prints it: `<rabbit@host.1.2.3>`. */
@@ -503,7 +492,11 @@ class Cluster implements TestCluster {
           ...(partitioned.length > 0 ? [`${who} records a partition`] : []),
         ];
       });
-      if (problems.length === 0 && (node === undefined || (await loginWorks(node.url)))) return;
+      if (
+        problems.length === 0 &&
+        (node === undefined || (await loginError(node.url, LOGIN_TIMEOUT_MS)) === undefined)
+      )
+        return;
       const partitioned = problems.some((problem) => problem.endsWith('records a partition'));
       partitionSince = partitioned ? (partitionSince ?? Date.now()) : undefined;
       const stuck = partitionSince !== undefined && Date.now() - partitionSince >= partitionMs;
