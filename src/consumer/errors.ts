@@ -169,6 +169,18 @@ export function replyCode(error: unknown): number | undefined {
   return typeof code === 'number' ? code : undefined;
 }
 
+/**
+ * A value as an error message about an option shows it: a string quoted, an array or object by
+ * its kind. Never `String()` of an object, which throws where its `toString` is not a function
+ * (a property test found `{ toString: [] }`): the check must end in its own error, not a
+ * TypeError.
+ */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value === null || typeof value !== 'object') return String(value);
+  return Array.isArray(value) ? 'an array' : 'an object';
+}
+
 /** The text of an error with every given secret replaced by `***`. */
 export function redact(error: unknown, secrets: readonly string[]): string {
   let text = error instanceof Error ? error.message : String(error);

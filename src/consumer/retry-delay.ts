@@ -7,7 +7,7 @@
 
 import { InputError } from '../errors.js';
 import { exponentialBackoff } from './backoff.js';
-import { RetryDelayError } from './errors.js';
+import { describeValue, RetryDelayError } from './errors.js';
 import { MAX_RETRY_DELAY_MS, type RetryDelayFunction } from './options.js';
 
 /** The option as a function (a number is the same delay for every attempt). */
@@ -32,7 +32,7 @@ export function delayFor(delay: RetryDelayFunction, attempt: number, error: unkn
     throw new RetryDelayError(attempt, `threw: ${text}`, thrown);
   }
   if (typeof value !== 'number' || Number.isNaN(value)) {
-    throw new RetryDelayError(attempt, `returned ${describe(value)}, not a number of ms`);
+    throw new RetryDelayError(attempt, `returned ${describeValue(value)}, not a number of ms`);
   }
   if (!(value >= 0 && value <= MAX_RETRY_DELAY_MS)) {
     throw new RetryDelayError(
@@ -61,7 +61,7 @@ export function checkRetryDelay(option: unknown, maxAttempts: number): void {
   }
   if (typeof option !== 'function') {
     throw new InputError(
-      `retryDelay must be a number of ms or a function of the attempt, got ${describe(option)}`,
+      `retryDelay must be a number of ms or a function of the attempt, got ${describeValue(option)}`,
     );
   }
   const probe = new Error('retryDelay probe at handle()');
@@ -72,10 +72,4 @@ export function checkRetryDelay(option: unknown, maxAttempts: number): void {
       throw new InputError(`invalid ${(error as Error).message}`, { cause: error });
     }
   }
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'object' && value !== null) return 'an object';
-  return String(value);
 }

@@ -5,6 +5,7 @@
 
 import { InputError } from '../errors.js';
 import type { Binding } from '../exchanges/types.js';
+import { describeValue } from './errors.js';
 import {
   type ConsumerOptions,
   DEFAULT_MAX_ATTEMPTS,
@@ -13,20 +14,9 @@ import {
 } from './options.js';
 import { checkRetryDelay } from './retry-delay.js';
 
-/**
- * A value as an error shows it. `String()` throws on objects whose `toString` is not a
- * function (a property test found `{ toString: [] }`), and a check must say InputError, not
- * crash with a TypeError.
- */
-function shown(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (value === null || typeof value !== 'object') return String(value);
-  return Array.isArray(value) ? 'an array' : 'an object';
-}
-
 function positiveInteger(name: string, value: unknown): void {
   if (value !== undefined && (!Number.isInteger(value) || (value as number) < 1)) {
-    throw new InputError(`${name} must be a positive integer, got ${shown(value)}`);
+    throw new InputError(`${name} must be a positive integer, got ${describeValue(value)}`);
   }
 }
 
@@ -62,7 +52,7 @@ export function checkConsumerOptions(options: ConsumerOptions<Binding<unknown, u
     options.queueType !== 'classic'
   ) {
     throw new InputError(
-      `queueType must be "quorum" or "classic", got ${shown(options.queueType)}`,
+      `queueType must be "quorum" or "classic", got ${describeValue(options.queueType)}`,
     );
   }
   checkQueueShape(options);
@@ -80,7 +70,7 @@ function checkQueueShape(options: ConsumerOptions<Binding<unknown, unknown>>): v
     options.queueName !== undefined && (options.queueType ?? DEFAULT_QUEUE_TYPE) === 'quorum';
   if (options.overflow !== undefined && !OVERFLOWS.includes(options.overflow)) {
     throw new InputError(
-      `overflow must be "drop-head", "reject-publish" or "reject-publish-dlx", got ${shown(options.overflow)}`,
+      `overflow must be "drop-head", "reject-publish" or "reject-publish-dlx", got ${describeValue(options.overflow)}`,
     );
   }
   if (options.overflow === 'reject-publish-dlx' && quorum) {
