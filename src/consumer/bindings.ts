@@ -14,7 +14,12 @@ import type { Binding } from '../exchanges/types.js';
 import { BrokerOperationError, MissingExchangeError, replyCode } from './errors.js';
 import { MANIFEST_READ_TIMEOUT_MS } from './options.js';
 import { brokerDetail, NOT_FOUND, withChannel } from './queues.js';
-import type { Delivery, TransportConfirmChannel, TransportConnection } from './transport.js';
+import type {
+  Delivery,
+  TransportChannel,
+  TransportConfirmChannel,
+  TransportConnection,
+} from './transport.js';
 
 /** An exchange and a routing-key pattern: what one AMQP binding is. */
 export interface BindingKey {
@@ -151,24 +156,17 @@ export async function reconcileBindings(
  * The bindings the newest manifest of a durable queue records, or undefined without one. The
  * manifests read are handed back, so the queue's reconciliation sees them as before.
  */
-export async function recordedBindings(
+export function recordedBindings(
   connection: TransportConnection,
   manifestQueue: string,
 ): Promise<BindingKey[] | undefined> {
-  const channel = await connection.createConfirmChannel();
-  channel.on('error', () => undefined);
-  let closed = false;
-  channel.on('close', () => {
-    closed = true;
-  });
-  try {
+  // Only read and handed back: a plain channel, closed afterwards, is enough.
+  return withChannel(connection, async (channel) => {
     const { messageCount } = await channel.checkQueue(manifestQueue);
     const read = await readManifests(channel, manifestQueue, messageCount);
     for (const { delivery } of read) channel.nack(delivery, false, true);
     return newestManifest(read)?.bindings;
-  } finally {
-    if (!closed) await channel.close().catch(() => undefined);
-  }
+  });
 }
 
 function newestManifest(
@@ -184,7 +182,7 @@ function newestManifest(
 }
 
 async function readManifests(
-  channel: TransportConfirmChannel,
+  channel: Pick<TransportChannel, 'consume' | 'cancel'>,
   queue: string,
   count: number,
 ): Promise<Array<{ delivery: Delivery; manifest: Manifest | undefined }>> {
