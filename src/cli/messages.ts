@@ -6,9 +6,9 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
 import type { Ajv, ErrorObject } from 'ajv';
 import type { JsonValue } from '../client/generated/json.js';
+import { createSchemaCompiler } from '../consumer/schema.js';
 import {
   type ExchangeMessage,
   type JsonSchema,
@@ -70,18 +70,9 @@ export function checkFieldValues(
   }
 }
 
-let ajvClass: typeof Ajv | undefined;
-let addFormats: ((ajv: Ajv) => Ajv) | undefined;
-
-/** A validator of every schema of a service; ajv is required on first use, as in the consumer. */
+/** A validator of every schema of a service, from the consumer's schema compiler. */
 function compilerOf(schemas: MessageSchemas['schemas']): Ajv {
-  if (ajvClass === undefined || addFormats === undefined) {
-    const require = createRequire(import.meta.url);
-    ajvClass = (require('ajv') as typeof import('ajv')).Ajv;
-    addFormats = (require('ajv-formats') as { default: (ajv: Ajv) => Ajv }).default;
-  }
-  const ajv = new ajvClass({ strict: false, allErrors: true });
-  addFormats(ajv);
+  const ajv = createSchemaCompiler();
   for (const schema of Object.values(schemas)) ajv.addSchema(schema);
   return ajv;
 }

@@ -11,22 +11,31 @@ import { InputError } from '../errors.js';
 export type PayloadSchema = AnySchemaObject | ValidateFunction;
 
 const compiled = new WeakMap<object, ValidateFunction>();
+let ajvClass: typeof Ajv | undefined;
+let addFormats: ((instance: Ajv) => Ajv) | undefined;
 let ajv: Ajv | undefined;
 
 /**
- * The schema compiler, loaded on first use: ajv is a large library that only consumers and
- * publishers given schemas need, and loading it would double the package's import time.
+ * A new schema compiler with the formats Taskcluster's schemas use. ajv is required on first
+ * use: it is a large library that only consumers and publishers given schemas (and the CLI's
+ * payload check) need, and loading it would double the package's import time.
  */
-function compiler(): Ajv {
-  if (ajv === undefined) {
+export function createSchemaCompiler(): Ajv {
+  if (ajvClass === undefined || addFormats === undefined) {
     const require = createRequire(import.meta.url);
-    const { Ajv: AjvClass } = require('ajv') as typeof import('ajv');
-    const addFormats = require('ajv-formats') as { default: (instance: Ajv) => Ajv };
-    // Taskcluster's schemas declare draft-06, which ajv 8 does not bundle; the keywords they
-    // use are the same, so the declaration is not checked.
-    ajv = new AjvClass({ strict: false, validateSchema: false, allErrors: true });
-    addFormats.default(ajv);
+    ajvClass = (require('ajv') as typeof import('ajv')).Ajv;
+    addFormats = (require('ajv-formats') as { default: (instance: Ajv) => Ajv }).default;
   }
+  // Taskcluster's schemas declare draft-06, which ajv 8 does not bundle; the keywords they
+  // use are the same, so the declaration is not checked.
+  const instance = new ajvClass({ strict: false, validateSchema: false, allErrors: true });
+  addFormats(instance);
+  return instance;
+}
+
+/** The compiler of the payload schemas given to consumers and publishers, made once. */
+function compiler(): Ajv {
+  ajv ??= createSchemaCompiler();
   return ajv;
 }
 
