@@ -10,30 +10,22 @@ import { DEAD_LETTER_REFRESH_DELIVERIES } from '../../src/consumer/options.js';
 import { InputError } from '../../src/errors.js';
 import {
   deleteQueues,
+  drainQueue,
   queueDepth,
   rawConnection,
   unique,
   waitFor,
-  withRawChannel,
 } from '../support/rabbitmq.js';
 import { type Fixture, fixturePerTest } from './fixtures.js';
 
 const { setUp, queues } = fixturePerTest();
 
-/** The bodies (and headers) of a queue's ready messages, read and acked. */
-function drain(queue: string) {
-  return withRawChannel(async (channel) => {
-    const messages = [];
-    for (;;) {
-      const message = await channel.get(queue);
-      if (message === false) return messages;
-      channel.ack(message);
-      messages.push({
-        body: message.content.toString(),
-        headers: message.properties.headers ?? {},
-      });
-    }
-  });
+/** The bodies and headers of a queue's ready messages, read and acked. */
+async function drain(queue: string) {
+  return (await drainQueue(queue)).map((message) => ({
+    body: message.content.toString(),
+    headers: message.properties.headers ?? {},
+  }));
 }
 
 /**

@@ -12,28 +12,15 @@ import type { PulseStatus } from '../../src/consumer/status.js';
 import {
   BROKER_URL,
   closeConnectionsNamed,
+  drainQueue,
   queueDepth,
   rawConnection,
   unique,
   waitFor,
-  withRawChannel,
 } from '../support/rabbitmq.js';
 import { type Fixture, fixturePerTest, nextStatus, TASK_FIELDS } from './fixtures.js';
 
 const { setUp, queues } = fixturePerTest();
-
-/** Reads (and acks) every message of a queue with a raw channel. */
-async function drain(queue: string) {
-  return withRawChannel(async (channel) => {
-    const messages = [];
-    for (;;) {
-      const message = await channel.get(queue);
-      if (message === false) return messages;
-      channel.ack(message);
-      messages.push(message);
-    }
-  });
-}
 
 /**
  * A runner on an exclusive queue whose handler always fails, with one message published and
@@ -207,7 +194,7 @@ describe('handle', () => {
         expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(retryDelay - 20);
       }
     }
-    const dead = await drain(`${queue}/dead`);
+    const dead = await drainQueue(`${queue}/dead`);
     expect(dead.length).toBe(expectedDead);
     const byReason = new Map<string, unknown[]>();
     for (const message of dead) {

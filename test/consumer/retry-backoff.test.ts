@@ -16,7 +16,7 @@ import {
 import type { PulseStatus } from '../../src/consumer/status.js';
 import { checkHandlerOptions } from '../../src/consumer/validate.js';
 import { InputError } from '../../src/errors.js';
-import { unique, waitFor, withRawChannel } from '../support/rabbitmq.js';
+import { drainQueue, unique, waitFor } from '../support/rabbitmq.js';
 import { type Fixture, fixturePerTest, nextStatus } from './fixtures.js';
 
 const { setUp, queues } = fixturePerTest();
@@ -107,19 +107,6 @@ describe('retryDelay at handle()', () => {
   });
 });
 
-/** The messages of a queue, read with a raw channel and acked. */
-function drain(queue: string) {
-  return withRawChannel(async (channel) => {
-    const messages = [];
-    for (;;) {
-      const message = await channel.get(queue);
-      if (message === false) return messages;
-      channel.ack(message);
-      messages.push(message);
-    }
-  });
-}
-
 /** A durable runner whose handler always fails, one message published to it. */
 async function failingRunner(f: Fixture, retryDelay: RetryDelayFunction, maxAttempts = 5) {
   const name = unique('backoff');
@@ -152,7 +139,7 @@ describe('retry delays on RabbitMQ', () => {
     await waitFor(() => attempts.length === 3, 'three attempts');
     await waitFor(() => f.pulse.metrics.counts.retried === 3, 'the third retry sent');
     await runner.close();
-    const waiting = await drain(`${queue}/retry`);
+    const waiting = await drainQueue(`${queue}/retry`);
     expect(
       waiting.map((m) => [m.properties.expiration, m.properties.headers?.[ATTEMPTS_HEADER]]),
     ).toEqual([['600000', 3]]);
@@ -174,7 +161,7 @@ describe('retry delays on RabbitMQ', () => {
     await waitFor(() => f.pulse.metrics.counts.deadLettered === 1, 'the message dead-lettered');
     await runner.close();
     expect(attempts).toEqual([1]);
-    const dead = await drain(`${queue}/dead`);
+    const dead = await drainQueue(`${queue}/dead`);
     expect(dead).toHaveLength(1);
     const headers = dead[0]!.properties.headers!;
     expect(headers[DEAD_REASON_HEADER]).toBe(RETRY_DELAY_FAILED_REASON);

@@ -5,7 +5,7 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { type ChannelModel, connect } from 'amqplib';
+import { type ChannelModel, connect, type GetMessage } from 'amqplib';
 import { startTestBroker } from '../../src/testing/test-broker.js';
 
 /** The run's test broker; a broker that does not accept a login fails here, loudly. */
@@ -46,6 +46,19 @@ export async function withRawChannel<T>(
   } finally {
     await connection.close().catch(() => undefined);
   }
+}
+
+/** Takes every ready message of a queue (acking each) with a raw channel, in queue order. */
+export function drainQueue(queue: string): Promise<GetMessage[]> {
+  return withRawChannel(async (channel) => {
+    const messages: GetMessage[] = [];
+    for (;;) {
+      const message = await channel.get(queue);
+      if (message === false) return messages;
+      channel.ack(message);
+      messages.push(message);
+    }
+  });
 }
 
 /** Ready messages in a queue. */
