@@ -7,6 +7,28 @@
  * @packageDocumentation
  */
 
+// Consumer: the in-memory broker (demos, users' tests).
+export type {
+  MemoryBindingInfo,
+  MemoryBroker,
+  MemoryExchangeInfo,
+  MemoryQueuedMessage,
+  MemoryQueueInfo,
+} from './broker/memory/memory-broker.js';
+export { createMemoryBroker } from './broker/memory/memory-broker.js';
+export type { DecodedProperties } from './broker/memory/message.js';
+// Consumer: the broker contract.
+export type {
+  Delivery,
+  DeliveryFields,
+  MessageProperties,
+  PublishOptions,
+  QueueType,
+  Transport,
+  TransportChannel,
+  TransportConfirmChannel,
+  TransportConnection,
+} from './broker/transport.js';
 // Artifacts: downloads of every storage type, object uploads, and their errors.
 export type { ArtifactLocation, IntegrityFailure } from './client/artifact-errors.js';
 export { ArtifactError, ArtifactIntegrityError } from './client/artifact-errors.js';
@@ -191,16 +213,6 @@ export type {
   MetricsRegistry,
 } from './consumer/health-server.js';
 export { HealthServerError } from './consumer/health-server.js';
-// Consumer: the in-memory broker (demos, users' tests).
-export type {
-  MemoryBindingInfo,
-  MemoryBroker,
-  MemoryExchangeInfo,
-  MemoryQueuedMessage,
-  MemoryQueueInfo,
-} from './consumer/memory/memory-broker.js';
-export { createMemoryBroker } from './consumer/memory/memory-broker.js';
-export type { DecodedProperties } from './consumer/memory/message.js';
 export type { Message, MessageOf } from './consumer/message.js';
 export {
   ATTEMPTS_HEADER,
@@ -222,7 +234,6 @@ export type {
   HandlerOptions,
   PulseCredentials,
   QueueOptions,
-  QueueType,
   RetryDelayFunction,
   TlsOptions,
 } from './consumer/options.js';
@@ -262,20 +273,8 @@ export type {
 } from './consumer/publisher.js';
 export { defineExchange, Publisher } from './consumer/publisher.js';
 export { connect, PulseClient } from './consumer/pulse.js';
-export { buildRoutingKey } from './consumer/routing-key-builder.js';
 export type { PayloadSchema } from './consumer/schema.js';
 export type { PulseStatus, PulseStatusType } from './consumer/status.js';
-// Consumer: the broker contract.
-export type {
-  Delivery,
-  DeliveryFields,
-  MessageProperties,
-  PublishOptions,
-  Transport,
-  TransportChannel,
-  TransportConfirmChannel,
-  TransportConnection,
-} from './consumer/transport.js';
 export type { ErrorOptions } from './errors.js';
 // Errors shared by every module.
 export { InputError, TaskclusterPulseError } from './errors.js';
@@ -346,6 +345,7 @@ export {
   routingKeyParser,
   taskRouteBinding,
 } from './exchanges/routing-key.js';
+export { buildRoutingKey } from './exchanges/routing-key-builder.js';
 export type {
   Binding,
   ExchangeEntry,

@@ -91,7 +91,7 @@ export function emitMessageSchemas(
     ),
   };
   const source = `${GENERATED_HEADER}
-import type { MessageSchemas } from './message-schemas.js';
+import type { MessageSchemas } from '../types.js';
 
 /**
  * The message schemas of the ${service.title} and the schemas they reference, keyed by \`$id\`
@@ -112,33 +112,7 @@ export function emitMessageSchemasIndex(services: readonly ExchangeService[]): s
         `  ${propertyKey(name)}: async () =>\n    (await import('./${messageSchemasFileName(name).replace(/\.ts$/, '.js')}')).messageSchemas,`,
     );
   return `${GENERATED_HEADER}
-import type { JsonValue } from '../../client/generated/json.js';
-
-/** A JSON schema as data. */
-export type JsonSchema = { readonly [keyword: string]: JsonValue };
-
-/** Where the value of a routing-key field is in the payload, and its JSON type there. */
-export interface PayloadField {
-  /** The property names from the payload's top level down. */
-  readonly path: readonly string[];
-  readonly type: string | readonly string[];
-}
-
-/** The message of one exchange. */
-export interface ExchangeMessage {
-  /** The \`$id\` of the message schema. */
-  readonly schema: string;
-  /** The routing-key fields the payload carries too, by field name. */
-  readonly fields: { readonly [field: string]: PayloadField };
-}
-
-/** The message schemas of one exchange service. */
-export interface MessageSchemas {
-  /** By exchange (method) name. */
-  readonly exchanges: { readonly [exchange: string]: ExchangeMessage };
-  /** Every schema the messages need, by \`$id\`. */
-  readonly schemas: { readonly [id: string]: JsonSchema };
-}
+import type { MessageSchemas } from '../types.js';
 
 /** Loads the message schemas of a service, by service name; each module loads on first use. */
 export const messageSchemaLoaders: { readonly [service: string]: () => Promise<MessageSchemas> } = {

@@ -2,6 +2,7 @@
 
 import { checkReferences } from './checks.js';
 import { GENERATED_HEADER } from './docs.js';
+import { CATALOG_FILE, emitClientCatalog, emitEventsCatalog } from './emit-catalog.js';
 import { emitClient } from './emit-client.js';
 import { emitEvents } from './emit-events.js';
 import {
@@ -39,6 +40,8 @@ export function generateFiles(references: ReferenceSet): GeneratedFiles {
     `${EVENTS_DIR}/${MESSAGE_SCHEMAS_INDEX}`,
     emitMessageSchemasIndex(references.exchanges),
   );
+  files.set(`${CLIENT_DIR}/${CATALOG_FILE}`, emitClientCatalog(references.apis));
+  files.set(`${EVENTS_DIR}/${CATALOG_FILE}`, emitEventsCatalog(references.exchanges));
   files.set(`${CLIENT_DIR}/json.ts`, JSON_MODULE);
   files.set(
     `${CLIENT_DIR}/README.md`,

@@ -8,6 +8,9 @@
 import type { BrokerAddress } from '../consumer/options.js';
 import { CliUsageError } from './errors.js';
 
+/** The connection name `tc-pulse` shows in the broker's connection list. */
+export const CLI_CONNECTION_NAME = 'tc-pulse';
+
 /** The environment variables `tc-pulse` reads for its connection. */
 export const PULSE_ENVIRONMENT = {
   url: 'PULSE_URL',

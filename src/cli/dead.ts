@@ -8,10 +8,9 @@ import { connectOrFail } from '../consumer/connect-or-fail.js';
 import type { DeadLetter, DeadLetterFilter, DeadLetterQueue } from '../consumer/dead-letters.js';
 import { ownQueueNames } from '../consumer/names.js';
 import type { PulseClient } from '../consumer/pulse.js';
-import { chooseBroker } from './broker.js';
+import { CLI_CONNECTION_NAME, chooseBroker } from './broker.js';
 import { CliUsageError } from './errors.js';
 import type { CommandIo } from './io.js';
-import { CLI_CONNECTION_NAME } from './program.js';
 
 /** Options of the `dead` commands. */
 export interface DeadCommandOptions {

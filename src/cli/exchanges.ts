@@ -4,10 +4,12 @@
  * the binding a filter makes. Neither connects to a broker.
  */
 
+import { EXCHANGE_SERVICE_NAMES } from '../exchanges/catalog.js';
 import type { RoutingKeyField } from '../exchanges/types.js';
+import { bindingOfFlags } from './binding-flags.js';
+import { eventsOf } from './exchange-reference.js';
 import { flagOf } from './fields.js';
 import type { CommandIo } from './io.js';
-import { bindingOfFlags, eventsOf, SERVICE_NAMES } from './services.js';
 
 /**
  * What the field notation of the listing means. Every filter is optional: a field left out
@@ -28,7 +30,7 @@ export function listExchanges(
   options: { json?: boolean },
   io: CommandIo,
 ): void {
-  const services = service === undefined ? SERVICE_NAMES : [service];
+  const services = service === undefined ? EXCHANGE_SERVICE_NAMES : [service];
   const listing = services.map((name) => {
     const events = eventsOf(name);
     return {

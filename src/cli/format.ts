@@ -2,8 +2,8 @@
  * How `tc-pulse listen` prints a message: a readable block, or one JSON object per line.
  */
 
-import type { Task } from '../client/generated/queue.js';
 import type { Message } from '../consumer/message.js';
+import type { TaskDefinition as Task } from '../index.js';
 
 /** A message as one JSON line (`--json`), with its task's definition when looked up. */
 export function messageAsJson(name: string, message: Message, task?: Task): string {

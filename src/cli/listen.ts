@@ -5,16 +5,15 @@
  * `--with-task` adds the definition of the task each message is about, from the REST API.
  */
 
-import { concatMap, filter, firstValueFrom, map } from 'rxjs';
-import type { Task } from '../client/generated/queue.js';
 import { connectOrFail } from '../consumer/connect-or-fail.js';
 import type { Message } from '../consumer/message.js';
-import { chooseBroker } from './broker.js';
+import { concatMap, filter, firstValueFrom, map } from '../consumer/rx.js';
+import type { TaskDefinition as Task } from '../index.js';
+import { bindingOfFlags } from './binding-flags.js';
+import { CLI_CONNECTION_NAME, chooseBroker } from './broker.js';
 import { CliUsageError } from './errors.js';
 import { messageAsJson, messageAsText } from './format.js';
 import type { CommandIo } from './io.js';
-import { CLI_CONNECTION_NAME } from './program.js';
-import { bindingOfFlags } from './services.js';
 import { taskLookup } from './task-details.js';
 
 /** Options of `listen`. */

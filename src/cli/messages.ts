@@ -7,18 +7,14 @@
 
 import { randomUUID } from 'node:crypto';
 import type { Ajv, ErrorObject } from 'ajv';
-import type { JsonValue } from '../client/generated/json.js';
 import { createSchemaCompiler } from '../consumer/schema.js';
-import {
-  type ExchangeMessage,
-  type JsonSchema,
-  type MessageSchemas,
-  messageSchemaLoaders,
-} from '../exchanges/generated/message-schemas.js';
+import { loadMessageSchemas } from '../exchanges/catalog.js';
+import type { ExchangeMessage, JsonSchema, MessageSchemas } from '../exchanges/types.js';
+import type { JsonValue } from '../index.js';
 import { slugId } from '../utils/slugid.js';
 import { CliUsageError } from './errors.js';
+import type { ResolvedExchange } from './exchange-reference.js';
 import { flagOf } from './fields.js';
-import type { ResolvedExchange } from './services.js';
 
 /** The message of one exchange, with every schema of its service its `$ref`s may reach. */
 export interface MessageSchema {
@@ -30,8 +26,7 @@ export interface MessageSchema {
 
 /** Loads the message schema of an exchange. */
 export async function messageSchemaOf(target: ResolvedExchange): Promise<MessageSchema> {
-  const load = messageSchemaLoaders[target.service];
-  const schemas = load === undefined ? undefined : await load();
+  const schemas = await loadMessageSchemas(target.service);
   const message = schemas?.exchanges[target.entry.name];
   if (schemas === undefined || message === undefined) {
     // The schema modules are generated from the same references as the exchanges.

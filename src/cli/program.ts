@@ -14,9 +14,6 @@ import { listen } from './listen.js';
 import { publish } from './publish.js';
 import { deleteQueue, showQueue } from './queues.js';
 
-/** The connection name `tc-pulse` shows in the broker's connection list. */
-export const CLI_CONNECTION_NAME = 'tc-pulse';
-
 /** The package version `--version` prints (package.json is two levels up in src/ and dist/). */
 export const CLI_VERSION: string = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {

@@ -9,14 +9,13 @@
 
 import { readFileSync } from 'node:fs';
 import { connectOrFail } from '../consumer/connect-or-fail.js';
-import { buildRoutingKey } from '../consumer/routing-key-builder.js';
-import { chooseBroker } from './broker.js';
+import { buildRoutingKey } from '../exchanges/routing-key-builder.js';
+import { CLI_CONNECTION_NAME, chooseBroker } from './broker.js';
 import { CliUsageError } from './errors.js';
+import { resolveExchange } from './exchange-reference.js';
 import { parseFieldFlags } from './fields.js';
 import type { CommandIo } from './io.js';
 import { checkFieldValues, checkPayload, examplePayload, messageSchemaOf } from './messages.js';
-import { CLI_CONNECTION_NAME } from './program.js';
-import { resolveExchange } from './services.js';
 
 /** Options of `publish`. */
 export interface PublishCommandOptions {

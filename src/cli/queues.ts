@@ -8,10 +8,9 @@ import { connectOrFail } from '../consumer/connect-or-fail.js';
 import type { DurableQueue, QueueReport } from '../consumer/durable-queue.js';
 import { ownQueueNames } from '../consumer/names.js';
 import type { PulseClient } from '../consumer/pulse.js';
-import { chooseBroker } from './broker.js';
+import { CLI_CONNECTION_NAME, chooseBroker } from './broker.js';
 import { CliUsageError } from './errors.js';
 import type { CommandIo } from './io.js';
-import { CLI_CONNECTION_NAME } from './program.js';
 
 /** Options of the `queues` commands. */
 export interface QueuesCommandOptions {

@@ -4,8 +4,9 @@
  * its name or payload).
  */
 
+import { createRestClient, type RestClient } from '../client/catalog.js';
 import { optionsFromEnvironment } from '../client/environment.js';
-import { Queue, type Task } from '../client/generated/queue.js';
+import type { TaskDefinition as Task } from '../index.js';
 import { CliUsageError } from './errors.js';
 
 /** Looks up the task of a message payload; undefined for a message about no task. */
@@ -24,9 +25,9 @@ function taskIdOf(payload: unknown): string | undefined {
  * @throws {CliUsageError} when `TASKCLUSTER_ROOT_URL` is not set, before anything connects.
  */
 export function taskLookup(env: NodeJS.ProcessEnv): TaskLookup {
-  let queue: Queue;
+  let queue: RestClient<'queue'>;
   try {
-    queue = new Queue(optionsFromEnvironment({}, env));
+    queue = createRestClient('queue', optionsFromEnvironment({}, env));
   } catch (error) {
     throw new CliUsageError(
       `--with-task needs the deployment: ${error instanceof Error ? error.message : String(error)}`,

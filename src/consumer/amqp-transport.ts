@@ -3,6 +3,7 @@
  * TLS certificates verified by default, and credentials fetched anew on every connect.
  */
 
+import type { Transport, TransportConnection } from '../broker/transport.js';
 import { InputError } from '../errors.js';
 import { explainConnectError } from './connect-errors.js';
 import { PulseConnectionError, redact } from './errors.js';
@@ -15,7 +16,6 @@ import {
   type PulseCredentials,
   type TlsOptions,
 } from './options.js';
-import type { Transport, TransportConnection } from './transport.js';
 
 /** Options of {@link AmqpTransport}. */
 export interface AmqpTransportOptions {

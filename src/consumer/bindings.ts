@@ -10,16 +10,17 @@
  * configurations (a rolling deploy) the last one to reconcile wins.
  */
 
-import type { Binding } from '../exchanges/types.js';
-import { BrokerOperationError, MissingExchangeError, replyCode } from './errors.js';
-import { MANIFEST_READ_TIMEOUT_MS } from './options.js';
-import { brokerDetail, NOT_FOUND, withChannel } from './queues.js';
+import { ReplyCode, replyCode } from '../broker/reply-codes.js';
 import type {
   Delivery,
   TransportChannel,
   TransportConfirmChannel,
   TransportConnection,
-} from './transport.js';
+} from '../broker/transport.js';
+import type { Binding } from '../exchanges/types.js';
+import { BrokerOperationError, MissingExchangeError } from './errors.js';
+import { MANIFEST_READ_TIMEOUT_MS } from './options.js';
+import { brokerDetail, withChannel } from './queues.js';
 
 /** An exchange and a routing-key pattern: what one AMQP binding is. */
 export interface BindingKey {
@@ -93,13 +94,14 @@ export async function unbindAll(
         channel.unbindQueue(queue, binding.exchange, binding.routingKeyPattern),
       );
     } catch (error) {
-      if (replyCode(error) !== NOT_FOUND) throw bindingError(queue, binding, error);
+      if (replyCode(error) !== ReplyCode.notFound) throw bindingError(queue, binding, error);
     }
   }
 }
 
 function bindingError(queue: string, binding: BindingKey, error: unknown): Error {
-  if (replyCode(error) === NOT_FOUND) return new MissingExchangeError(binding.exchange, error);
+  if (replyCode(error) === ReplyCode.notFound)
+    return new MissingExchangeError(binding.exchange, error);
   const text = error instanceof Error ? error.message : String(error);
   return new BrokerOperationError(
     `cannot bind queue "${queue}" to exchange "${binding.exchange}" with "${binding.routingKeyPattern}": ${brokerDetail(text)}`,

@@ -4,10 +4,10 @@
  * replicas of a bot spread over the cluster instead of all landing on its first node.
  */
 
+import type { Transport } from '../broker/transport.js';
 import { InputError } from '../errors.js';
 import { normalizeBrokerAddress } from './amqp-transport.js';
 import type { BrokerAddress, ConnectionOptions } from './options.js';
-import type { Transport } from './transport.js';
 
 /** True for an already built {@link Transport} (anything with a `connect` method). */
 export function isTransport(broker: unknown): broker is Transport {

@@ -23,7 +23,7 @@ export async function connectOrFail(options: ConnectionOptions): Promise<PulseCl
   const everyNodeFailed = firstValueFrom(
     pulse.status$.pipe(
       filter((status) => status.type === 'reconnecting'),
-      map((status) => status.error),
+      map((status) => status.error.message),
       filter((error) => failures.push(error) >= nodes),
     ),
     { defaultValue: undefined },

@@ -6,13 +6,17 @@
  */
 
 import type { Observable } from 'rxjs';
+import type {
+  Transport,
+  TransportConfirmChannel,
+  TransportConnection,
+} from '../broker/transport.js';
 import type { Logger } from '../client/options.js';
 import { type BackoffOptions, reconnectDelay } from './backoff.js';
-import { ClosedError, redact } from './errors.js';
+import { ClosedError, PulseConnectionError, redact } from './errors.js';
 import { DEFAULT_GRACE_PERIOD_MS, DEFAULT_RECYCLE_INTERVAL_MS } from './options.js';
 import { subject } from './rx.js';
 import type { PulseStatus } from './status.js';
-import type { Transport, TransportConfirmChannel, TransportConnection } from './transport.js';
 
 /** One broker connection of a {@link ConnectionManager}; users open their channels on it. */
 export class Link {
@@ -224,9 +228,9 @@ export class ConnectionManager {
   }
 
   /** Connects, retrying forever; after a lost connection, even the first attempt waits. */
-  async #run(lostError?: string): Promise<void> {
+  async #run(lostError?: PulseConnectionError): Promise<void> {
     let attempt = 0;
-    let lastError = lostError ?? '';
+    let lastError = lostError ?? new PulseConnectionError('not connected yet');
     while (!this.#closing) {
       attempt++;
       const node = this.#takeNode();
@@ -247,8 +251,8 @@ export class ConnectionManager {
         this.#adopt(link);
         return;
       } catch (error) {
-        lastError = this.redact(error);
-        this.#lastError = lastError;
+        lastError = new PulseConnectionError(this.redact(error));
+        this.#lastError = lastError.message;
       }
     }
   }
@@ -296,10 +300,11 @@ export class ConnectionManager {
     if (this.#current !== link || this.#closing) return;
     this.#current = undefined;
     clearTimeout(this.#recycleTimer);
-    const reason = error === undefined ? undefined : this.redact(error);
-    this.#lastError = reason ?? 'connection closed';
+    // A new error of the message alone: the original's cause and properties may hold secrets.
+    const reason = error === undefined ? undefined : new PulseConnectionError(this.redact(error));
+    this.#lastError = reason?.message ?? 'connection closed';
     this.report({ type: 'disconnected', connection: link.id, error: reason });
-    void this.#run(reason ?? 'connection closed');
+    void this.#run(reason ?? new PulseConnectionError('connection closed'));
   }
 
   #scheduleRecycle(link: Link): void {

@@ -5,6 +5,7 @@
  * cancels, or whose channel dies while the connection lives, is set up again.
  */
 
+import type { Delivery, PublishOptions } from '../broker/transport.js';
 import type { Binding } from '../exchanges/types.js';
 import { reconnectDelay } from './backoff.js';
 import { type BindingFailure, bindAll, distinctBindings, reconcileBindings } from './bindings.js';
@@ -17,7 +18,6 @@ import { exclusiveQueueName, type QueueNames, queueNames } from './names.js';
 import { type ConsumerOptions, DEFAULT_PREFETCH } from './options.js';
 import { declareDurableQueues, declareExclusiveQueue, type KeptQueue } from './queues.js';
 import { copyOptions, type DeliveryOrigin, moveDelivery } from './republish.js';
-import type { Delivery, PublishOptions } from './transport.js';
 
 /** Where a consumer's messages and fatal errors go. */
 export interface ConsumerSink {

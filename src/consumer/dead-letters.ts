@@ -14,9 +14,15 @@
  * is written anew (with no count) instead of handed back, see that constant.
  */
 
+import { ReplyCode, replyCode } from '../broker/reply-codes.js';
+import type {
+  Delivery,
+  TransportConfirmChannel,
+  TransportConnection,
+} from '../broker/transport.js';
 import { InputError } from '../errors.js';
 import type { ConnectionManager } from './connection.js';
-import { BrokerOperationError, QueueNotFoundError, replyCode } from './errors.js';
+import { BrokerOperationError, QueueNotFoundError } from './errors.js';
 import {
   ATTEMPTS_HEADER,
   DEAD_ERROR_HEADER,
@@ -33,9 +39,8 @@ import {
   DEAD_LETTER_SETTLE_MS,
   DEFAULT_DEAD_LETTER_LIST_LIMIT,
 } from './options.js';
-import { NOT_FOUND, withChannel } from './queues.js';
+import { withChannel } from './queues.js';
 import { copyOptions, sendCopy } from './republish.js';
-import type { Delivery, TransportConfirmChannel, TransportConnection } from './transport.js';
 
 /** The reason of a dead letter that says none (not put there by this package or the broker). */
 export const UNKNOWN_DEAD_REASON = 'unknown';
@@ -307,7 +312,8 @@ async function checkExists(
   try {
     return (await withChannel(connection, (channel) => channel.checkQueue(queue))).messageCount;
   } catch (error) {
-    if (replyCode(error) === NOT_FOUND) throw new QueueNotFoundError(queue, consequence, error);
+    if (replyCode(error) === ReplyCode.notFound)
+      throw new QueueNotFoundError(queue, consequence, error);
     throw error;
   }
 }
@@ -358,7 +364,8 @@ async function scan(
   try {
     total = (await channel.checkQueue(queue)).messageCount;
   } catch (error) {
-    if (replyCode(error) === NOT_FOUND) throw new QueueNotFoundError(queue, consequence, error);
+    if (replyCode(error) === ReplyCode.notFound)
+      throw new QueueNotFoundError(queue, consequence, error);
     throw error;
   }
   try {

@@ -5,6 +5,7 @@
  */
 
 import type { ValidateFunction } from 'ajv';
+import type { Delivery } from '../broker/transport.js';
 import { TaskclusterPulseError } from '../errors.js';
 import { compileRoutingKeyParser, type RoutingKeyParser } from '../exchanges/routing-key.js';
 import type { Binding } from '../exchanges/types.js';
@@ -17,7 +18,6 @@ import {
 } from './message.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './options.js';
 import { type PayloadSchema, schemaErrors, validatorOf } from './schema.js';
-import type { Delivery } from './transport.js';
 
 /** Why a message could not be decoded. */
 export type PoisonReason =

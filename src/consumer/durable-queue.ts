@@ -5,13 +5,14 @@
  * queue's ready messages and consumers, not its unacknowledged ones.
  */
 
+import { ReplyCode, replyCode } from '../broker/reply-codes.js';
+import type { TransportConnection } from '../broker/transport.js';
 import { type BindingKey, recordedBindings } from './bindings.js';
 import type { ConnectionManager } from './connection.js';
 import { DeadLetterQueue } from './dead-letters.js';
-import { QueueInUseError, QueueNotFoundError, replyCode } from './errors.js';
+import { QueueInUseError, QueueNotFoundError } from './errors.js';
 import type { QueueNames } from './names.js';
-import { NOT_FOUND, withChannel } from './queues.js';
-import type { TransportConnection } from './transport.js';
+import { withChannel } from './queues.js';
 
 /** What a durable queue holds; counts are of messages ready for delivery. */
 export interface QueueReport {
@@ -120,7 +121,7 @@ async function count(
   try {
     return await withChannel(connection, (channel) => channel.checkQueue(queue));
   } catch (error) {
-    if (replyCode(error) === NOT_FOUND) return undefined;
+    if (replyCode(error) === ReplyCode.notFound) return undefined;
     throw error;
   }
 }

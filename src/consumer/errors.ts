@@ -163,12 +163,6 @@ export class ClosedError extends TaskclusterPulseError {
   }
 }
 
-/** The AMQP reply code of a broker error (amqplib puts it on `code`), if any. */
-export function replyCode(error: unknown): number | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'number' ? code : undefined;
-}
-
 /**
  * A value as an error message about an option shows it: a string quoted, an array or object by
  * its kind. Never `String()` of an object, which throws where its `toString` is not a function

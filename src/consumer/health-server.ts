@@ -17,13 +17,13 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../client/options.js';
 import { InputError, TaskclusterPulseError } from '../errors.js';
+import type { PulseMetrics } from './metrics.js';
 import {
   DEFAULT_GRACE_PERIOD_MS,
   DEFAULT_HEALTH_PORT,
   SHUTDOWN_MARGIN_MS,
   SHUTDOWN_SIGNALS,
 } from './options.js';
-import type { PulseClient } from './pulse.js';
 
 /** What `/metrics` serves: a prom-client `Registry` fits. */
 export interface MetricsRegistry {
@@ -31,6 +31,16 @@ export interface MetricsRegistry {
   metrics(): Promise<string>;
   /** Its content type. */
   readonly contentType: string;
+}
+
+/** What the endpoint serves and shuts down: a `PulseClient` fits. */
+export interface HealthTarget {
+  /** Why the client is not healthy, or `undefined` while it consumes as configured. */
+  readonly healthProblem: string | undefined;
+  /** The client's counters, registered with the default registry. */
+  readonly metrics: PulseMetrics;
+  /** Closes the client within `gracePeriod` ms. */
+  close(gracePeriod?: number): Promise<void>;
 }
 
 /** Options of `PulseClient.serveHealth()`. */
@@ -101,7 +111,7 @@ const PROM_CLIENT_MISSING =
  * port is in use or cannot be listened on.
  */
 export async function serveHealth(
-  pulse: PulseClient,
+  pulse: HealthTarget,
   options: HealthServerOptions = {},
 ): Promise<HealthServer> {
   const port = options.port ?? DEFAULT_HEALTH_PORT;
@@ -238,7 +248,7 @@ function send(
  * A registry of the client's counters and Node's default metrics, or undefined when
  * prom-client (an optional peer dependency) is not installed.
  */
-async function defaultRegistry(pulse: PulseClient): Promise<MetricsRegistry | undefined> {
+async function defaultRegistry(pulse: HealthTarget): Promise<MetricsRegistry | undefined> {
   let promClient: typeof import('prom-client');
   try {
     promClient = await import('prom-client');

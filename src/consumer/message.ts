@@ -4,11 +4,11 @@
  * "unknown delivery tag"), and not at all once that channel is gone (the broker redelivers).
  */
 
+import type { Delivery, MessageProperties, TransportChannel } from '../broker/transport.js';
 import { parseRoutes } from '../exchanges/routing-key.js';
 import type { Binding } from '../exchanges/types.js';
 import type { Link } from './connection.js';
 import type { PulseMetrics } from './metrics.js';
-import type { Delivery, MessageProperties, TransportChannel } from './transport.js';
 
 /** Header of a copy (retry or dead-letter) that holds the exchange of the original delivery. */
 export const EXCHANGE_HEADER = 'x-tc-exchange';

@@ -3,12 +3,11 @@
  * they apply as a named constant, so a reader finds them in one place.
  */
 
+import type { QueueType, Transport } from '../broker/transport.js';
 import type { ClientOptions, Logger } from '../client/options.js';
 import type { Binding } from '../exchanges/types.js';
-import type { exponentialBackoff } from './backoff.js';
 import type { RetryDelayError } from './errors.js';
 import type { PayloadSchema } from './schema.js';
-import type { Transport } from './transport.js';
 
 /** Seconds between AMQP heartbeats; a half-open connection is detected after about two. */
 export const DEFAULT_HEARTBEAT_S = 30;
@@ -121,9 +120,6 @@ export const MANIFEST_QUEUE_SUFFIX = '/bindings';
  * is what the handler threw.
  */
 export type RetryDelayFunction = (attempt: number, error: unknown) => number;
-
-/** `quorum` (replicated, the default) or `classic`. */
-export type QueueType = 'quorum' | 'classic';
 
 /** Broker credentials; the password is never logged nor put in an error. */
 export interface PulseCredentials {
@@ -260,7 +256,7 @@ export interface HandlerOptions<B extends Binding<unknown, unknown>> extends Con
   /**
    * How long a failed message waits before its next attempt, in milliseconds: a number (the
    * same for every attempt) or a function of the failed attempt (from 1) and the handler's
-   * error, such as {@link exponentialBackoff}'s. Defaults to `exponentialBackoff()`: 10 s, 20 s,
+   * error, such as `exponentialBackoff()`'s. Defaults to `exponentialBackoff()`: 10 s, 20 s,
    * 40 s, 80 s (+/-20 %) for the default five attempts, capped at 10 minutes. On a durable queue
    * the message waits in the retry queue (a per-message TTL); on an exclusive one (no retry
    * queue) in the process, holding its prefetch slot.

@@ -5,9 +5,12 @@
  * applies flow control, and `mandatory` messages the broker returns reported.
  */
 
+import { ReplyCode, replyCode } from '../broker/reply-codes.js';
+import type { Delivery, PublishOptions, TransportConfirmChannel } from '../broker/transport.js';
 import { InputError } from '../errors.js';
 import type { ExchangeMethod, RoutingFilter } from '../exchanges/events.js';
 import { ROUTE_PREFIX } from '../exchanges/routing-key.js';
+import { buildRoutingKey } from '../exchanges/routing-key-builder.js';
 import type { RoutingKeyField } from '../exchanges/types.js';
 import type { ConnectionManager } from './connection.js';
 import {
@@ -15,7 +18,6 @@ import {
   MissingExchangeError,
   PayloadValidationError,
   PublishError,
-  replyCode,
 } from './errors.js';
 import type { PulseMetrics } from './metrics.js';
 import { exchangeName } from './names.js';
@@ -24,17 +26,15 @@ import {
   DEFAULT_PUBLISH_WINDOW,
   RECONNECT_BASE_DELAY_MS,
 } from './options.js';
-import { brokerDetail, NOT_FOUND, PRECONDITION_FAILED, withChannel } from './queues.js';
-import { buildRoutingKey } from './routing-key-builder.js';
+import { brokerDetail, withChannel } from './queues.js';
 import { subject } from './rx.js';
 import { type PayloadSchema, schemaErrors, validatorOf } from './schema.js';
-import type { Delivery, PublishOptions, TransportConfirmChannel } from './transport.js';
 
 /**
  * Reply codes of a publish the broker refuses for good: 403 ACCESS_REFUSED (no write
  * permission) and 406 PRECONDITION_FAILED (a message above its size limit, a bad expiration).
  */
-const REFUSED_FOR_GOOD = new Set([403, PRECONDITION_FAILED]);
+const REFUSED_FOR_GOOD = new Set<number>([ReplyCode.accessRefused, ReplyCode.preconditionFailed]);
 
 /** An exchange messages are published to, with its routing-key fields and message schema. */
 export interface ExchangeDefinition {
@@ -206,7 +206,7 @@ export class Publisher {
         } catch (error) {
           if (error instanceof ClosedError) throw error;
           const code = replyCode(error);
-          if (code === NOT_FOUND) {
+          if (code === ReplyCode.notFound) {
             throw new PublishError(`cannot publish: exchange "${exchange}" does not exist`, {
               cause: new MissingExchangeError(exchange, error),
             });

@@ -4,6 +4,11 @@
  */
 
 import type { Observable } from 'rxjs';
+import {
+  createMemoryBroker,
+  MEMORY_TRANSPORT_DESCRIPTION,
+} from '../broker/memory/memory-broker.js';
+import type { Transport } from '../broker/transport.js';
 import type { Logger } from '../client/options.js';
 import { InputError } from '../errors.js';
 import type { Binding } from '../exchanges/types.js';
@@ -20,7 +25,6 @@ import {
   type HealthServerOptions,
   serveHealth,
 } from './health-server.js';
-import { createMemoryBroker, MEMORY_TRANSPORT_DESCRIPTION } from './memory/memory-broker.js';
 import type { MessageOf } from './message.js';
 import { PulseMetrics } from './metrics.js';
 import { checkNamespace, ownQueueNames } from './names.js';
@@ -37,7 +41,6 @@ import {
 import { Publisher, type PublisherOptions } from './publisher.js';
 import { distinctUntilChanged, map, startWith, subject } from './rx.js';
 import type { PulseStatus } from './status.js';
-import type { Transport } from './transport.js';
 
 /** A connection to Pulse and everything that uses it. */
 export class PulseClient {

@@ -3,15 +3,11 @@
  * exclusive queue; a redeclare with other arguments becomes a {@link QueueArgumentsMismatchError}.
  */
 
-import { BrokerOperationError, QueueArgumentsMismatchError, replyCode } from './errors.js';
+import { ReplyCode, replyCode } from '../broker/reply-codes.js';
+import type { QueueType, TransportChannel, TransportConnection } from '../broker/transport.js';
+import { BrokerOperationError, QueueArgumentsMismatchError } from './errors.js';
 import type { QueueNames } from './names.js';
-import { DEFAULT_QUEUE_TYPE, type QueueOptions, type QueueType } from './options.js';
-import type { TransportChannel, TransportConnection } from './transport.js';
-
-/** AMQP reply code of a redeclare with other arguments, or a bind to a missing exchange... */
-export const PRECONDITION_FAILED = 406;
-/** ...and of an operation on a queue or exchange that does not exist. */
-export const NOT_FOUND = 404;
+import { DEFAULT_QUEUE_TYPE, type QueueOptions } from './options.js';
 
 /**
  * Runs `work` on a channel of its own, closed afterwards: a broker error closes only that
@@ -187,7 +183,7 @@ async function declare(
 /** The typed error of a failed queue declaration. */
 export function queueError(queue: string, error: unknown): Error {
   const text = error instanceof Error ? error.message : String(error);
-  if (replyCode(error) === PRECONDITION_FAILED) {
+  if (replyCode(error) === ReplyCode.preconditionFailed) {
     const argument = /inequivalent arg '([^']+)'/.exec(text)?.[1];
     return new QueueArgumentsMismatchError(queue, argument, brokerDetail(text), error);
   }

@@ -4,6 +4,7 @@
  * If the copy cannot be published, the original stays unacked and the broker redelivers it.
  */
 
+import type { Delivery, PublishOptions, TransportConfirmChannel } from '../broker/transport.js';
 import {
   ATTEMPTS_HEADER,
   CC_HEADER,
@@ -13,7 +14,6 @@ import {
   EXCHANGE_HEADER,
   ROUTING_KEY_HEADER,
 } from './message.js';
-import type { Delivery, PublishOptions, TransportConfirmChannel } from './transport.js';
 
 /** Longest error text kept in a dead-lettered message's header. */
 export const MAX_ERROR_HEADER_LENGTH = 2_000;

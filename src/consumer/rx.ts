@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import type {
   MonoTypeOperatorFunction,
   Observable,
+  ObservableInput,
   OperatorFunction,
   Subject,
   Subscriber,
@@ -24,6 +25,7 @@ interface Pieces {
   firstValueFrom: typeof import('rxjs/internal/firstValueFrom').firstValueFrom;
   Observable: typeof import('rxjs/internal/Observable').Observable;
   interval: typeof import('rxjs/internal/observable/interval').interval;
+  concatMap: typeof import('rxjs/internal/operators/concatMap').concatMap;
   distinctUntilChanged: typeof import('rxjs/internal/operators/distinctUntilChanged').distinctUntilChanged;
   filter: typeof import('rxjs/internal/operators/filter').filter;
   map: typeof import('rxjs/internal/operators/map').map;
@@ -40,6 +42,7 @@ function pieces(): Pieces {
       firstValueFrom: require('rxjs/internal/firstValueFrom').firstValueFrom,
       Observable: require('rxjs/internal/Observable').Observable,
       interval: require('rxjs/internal/observable/interval').interval,
+      concatMap: require('rxjs/internal/operators/concatMap').concatMap,
       distinctUntilChanged: require('rxjs/internal/operators/distinctUntilChanged')
         .distinctUntilChanged,
       filter: require('rxjs/internal/operators/filter').filter,
@@ -80,6 +83,13 @@ export function firstValueFrom<T, D>(
 /** RxJS's `interval`. */
 export function interval(period: number): Observable<number> {
   return pieces().interval(period);
+}
+
+/** RxJS's `concatMap`: one inner Observable (or promise) at a time, in order. */
+export function concatMap<T, R>(
+  project: (value: T, index: number) => ObservableInput<R>,
+): OperatorFunction<T, R> {
+  return pieces().concatMap(project);
 }
 
 /** RxJS's `distinctUntilChanged` (by `===`). */

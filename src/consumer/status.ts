@@ -1,6 +1,7 @@
 /**
  * What a Pulse connection reports about itself and its consumers, as a union of `{ type }`.
- * Error texts are redacted: they never contain the broker password. A `host` names the broker
+ * Every `error` is an `Error` whose message is redacted: it never contains the broker password
+ * (a lost connection's is a `PulseConnectionError` of the redacted message alone). A `host` names the broker
  * node: `hostname:port` for a URL or address (never with credentials), else the transport's
  * description; with a list of nodes it says which one an attempt or a connection went to.
  */
@@ -11,13 +12,16 @@ export type PulseStatus =
   | { type: 'connecting'; attempt: number; host: string }
   /** A connection to `host` is up; `connection` numbers the connections of this client from 1. */
   | { type: 'connected'; connection: number; host: string }
-  /** The connection was lost; consumers are set up again on the next one. */
-  | { type: 'disconnected'; connection: number; error: string | undefined }
+  /**
+   * The connection was lost (`error`, when the broker or the socket said why); consumers are
+   * set up again on the next one.
+   */
+  | { type: 'disconnected'; connection: number; error: Error | undefined }
   /**
    * Waiting `delay` ms before connect attempt `attempt`, which goes to `host`; `error` is why
    * the previous attempt failed or the connection was lost.
    */
-  | { type: 'reconnecting'; attempt: number; delay: number; error: string; host: string }
+  | { type: 'reconnecting'; attempt: number; delay: number; error: Error; host: string }
   /** Replacing connection `connection` by a new one (periodic recycling). */
   | { type: 'recycling'; connection: number }
   /** The broker applies flow control: publishing waits. */

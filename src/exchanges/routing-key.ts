@@ -51,13 +51,7 @@ export function buildRoutingKeyPattern(
       `a routing-key filter must be an object of field values or a pattern string, got ${describe(filter)}`,
     );
   }
-  for (const name of Object.keys(filter)) {
-    if (!fields.some((field) => field.name === name)) {
-      throw new RoutingKeyError(
-        `unknown routing-key field "${name}"; the fields are: ${fields.map((f) => f.name).join(', ')}`,
-      );
-    }
-  }
+  checkFieldNames(fields, filter);
   const words: string[] = [];
   for (const field of fields) {
     const value = filter[field.name];
@@ -74,19 +68,48 @@ export function buildRoutingKeyPattern(
 /** The value of a filter field that means "any value", as leaving the field out does. */
 export const ANY_VALUE = '*';
 
-function wordFor(field: RoutingKeyField, value: string | undefined): string {
-  if (field.constant !== undefined) {
-    if (value !== undefined && value !== ANY_VALUE && value !== field.constant) {
+/**
+ * Throws for a name that is not one of the fields: a misspelt field would otherwise widen a
+ * binding to everything, or publish a key without the value.
+ */
+export function checkFieldNames(fields: readonly RoutingKeyField[], values: object): void {
+  for (const name of Object.keys(values)) {
+    if (!fields.some((field) => field.name === name)) {
       throw new RoutingKeyError(
-        `routing-key field "${field.name}" is the constant "${field.constant}", got "${value}"`,
+        `unknown routing-key field "${name}"; the fields are: ${fields.map((f) => f.name).join(', ')}`,
       );
     }
-    return field.constant;
   }
-  if (value === undefined || value === ANY_VALUE) return field.multipleWords ? '#' : '*';
+}
+
+/** Throws for a value of a constant field other than its constant. */
+export function checkConstant(field: RoutingKeyField, constant: string, value: string): void {
+  if (value !== constant) {
+    throw new RoutingKeyError(
+      `routing-key field "${field.name}" is the constant "${constant}", got "${value}"`,
+    );
+  }
+}
+
+/** Throws for an empty value, or a `.` in a single-word field. */
+export function checkWord(field: RoutingKeyField, value: string): void {
   if (value === '') {
     throw new RoutingKeyError(`routing-key field "${field.name}" must not be empty`);
   }
+  if (!field.multipleWords && value.includes('.')) {
+    throw new RoutingKeyError(
+      `routing-key field "${field.name}" is a single word and must not contain ".", got "${value}"`,
+    );
+  }
+}
+
+function wordFor(field: RoutingKeyField, value: string | undefined): string {
+  if (field.constant !== undefined) {
+    if (value !== undefined && value !== ANY_VALUE) checkConstant(field, field.constant, value);
+    return field.constant;
+  }
+  if (value === undefined || value === ANY_VALUE) return field.multipleWords ? '#' : '*';
+  checkWord(field, value);
   if (field.multipleWords) {
     // A pattern of words: `*` and `#` are the topic wildcards, and an empty word (`a..b`, a
     // leading or trailing dot) matches nothing Taskcluster publishes.
@@ -96,11 +119,6 @@ function wordFor(field: RoutingKeyField, value: string | undefined): string {
       );
     }
     return value;
-  }
-  if (value.includes('.')) {
-    throw new RoutingKeyError(
-      `routing-key field "${field.name}" is a single word and must not contain ".", got "${value}"`,
-    );
   }
   // `#` matches any number of words: in a single-word field it would quietly widen the binding
   // over the fields after it.

@@ -1,7 +1,11 @@
 /**
  * The data that describes an exchange service, and the binding a filter makes.
  * The generator writes one {@link ExchangeTable} per service; one runtime turns it into methods.
+ * The message schemas (what `tc-pulse publish` checks a payload against) are data of this shape
+ * too, generated per service.
  */
+
+import type { JsonValue } from '../client/generated/json.js';
 
 /** One word (or, when `multipleWords`, any number of words) of a routing key. */
 export interface RoutingKeyField {
@@ -70,3 +74,29 @@ export interface Binding<
 export type PayloadOf<B> = B extends Binding<infer P, infer _R> ? P : never;
 /** The parsed routing-key fields a binding delivers. */
 export type RoutingOf<B> = B extends Binding<infer _P, infer R> ? R : never;
+
+/** A JSON schema as data. */
+export type JsonSchema = { readonly [keyword: string]: JsonValue };
+
+/** Where the value of a routing-key field is in the payload, and its JSON type there. */
+export interface PayloadField {
+  /** The property names from the payload's top level down. */
+  readonly path: readonly string[];
+  readonly type: string | readonly string[];
+}
+
+/** The message of one exchange. */
+export interface ExchangeMessage {
+  /** The `$id` of the message schema. */
+  readonly schema: string;
+  /** The routing-key fields the payload carries too, by field name. */
+  readonly fields: { readonly [field: string]: PayloadField };
+}
+
+/** The message schemas of one exchange service. */
+export interface MessageSchemas {
+  /** By exchange (method) name. */
+  readonly exchanges: { readonly [exchange: string]: ExchangeMessage };
+  /** Every schema the messages need, by `$id`. */
+  readonly schemas: { readonly [id: string]: JsonSchema };
+}

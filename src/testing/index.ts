@@ -7,35 +7,35 @@
  * @packageDocumentation
  */
 
+// Testing: the simulated Taskcluster deployment (a Hawk-verifying loopback server).
+export type { ApiErrorBody, RequestInfo } from './api-error.js';
+export { SimulatedApiError } from './api-error.js';
+export type { ApiServer, ApiServerOptions } from './api-server.js';
+export type { SimulatedClient } from './clients.js';
 // Demo: simulated task groups published to a broker, for the demo and users' handler tests.
-export type { ForwardOptions, QueueMessageForwarder } from '../demo/forward.js';
-export { forwardQueueMessages } from '../demo/forward.js';
+export type { ForwardOptions, QueueMessageForwarder } from './demo/forward.js';
+export { forwardQueueMessages } from './demo/forward.js';
 export type {
   PlannedTask,
   PlayedTaskGroup,
   PlayOptions,
   TaskGroupPlan,
-} from '../demo/lifecycle.js';
+} from './demo/lifecycle.js';
 export {
   checkPlan,
   DEFAULT_STEP_DELAY_MS,
   defineTaskGroup,
   playTaskGroup,
   SIMULATED_WORKER_COUNT,
-} from '../demo/lifecycle.js';
-export { DEMO_TASK_GROUP } from '../demo/plans.js';
-export type { Simulation, SimulationOptions } from '../demo/simulation.js';
+} from './demo/lifecycle.js';
+export { DEMO_TASK_GROUP } from './demo/plans.js';
+export type { Simulation, SimulationOptions } from './demo/simulation.js';
 export {
   SIMULATION_CLIENT_ID,
   SIMULATION_CLIENT_SCOPES,
   SIMULATION_NAMESPACE,
   startSimulation,
-} from '../demo/simulation.js';
-// Testing: the simulated Taskcluster deployment (a Hawk-verifying loopback server).
-export type { ApiErrorBody, RequestInfo } from './api-error.js';
-export { SimulatedApiError } from './api-error.js';
-export type { ApiServer, ApiServerOptions } from './api-server.js';
-export type { SimulatedClient } from './clients.js';
+} from './demo/simulation.js';
 export type { Fault } from './faults.js';
 export type {
   AddObjectOptions,

@@ -4,7 +4,7 @@
  * stricter than the generated response types (fields the simulation always fills are
  * required) and assignable to them; the tests check that.
  */
-import type { JsonValue } from '../client/generated/json.js';
+import type { JsonValue } from '../index.js';
 
 /** A JSON object (a parsed request body or a task's payload). */
 export type JsonObject = { [key: string]: JsonValue };

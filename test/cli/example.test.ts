@@ -11,14 +11,15 @@ import addFormats from 'ajv-formats';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { entrySchemaId } from '../../scripts/generator/model.js';
 import { loadReferenceFolder } from '../../scripts/generator/sources.js';
+import { eventsOf } from '../../src/cli/exchange-reference.js';
 import { flagOf } from '../../src/cli/fields.js';
-import { eventsOf, SERVICE_NAMES } from '../../src/cli/services.js';
+import { EXCHANGE_SERVICE_NAMES } from '../../src/exchanges/catalog.js';
 import { runHere } from './run-cli.js';
 
 const REFERENCES = fileURLToPath(new URL('../../../shared/references', import.meta.url));
 
 /** Every exchange as `[<service>.<exchange>, message schema id, required field flags]`. */
-const EXCHANGES = SERVICE_NAMES.flatMap((service) => {
+const EXCHANGES = EXCHANGE_SERVICE_NAMES.flatMap((service) => {
   const { table } = eventsOf(service);
   return table.entries.map((entry) => {
     const fields = entry.routingKey
@@ -46,7 +47,7 @@ beforeAll(async () => {
 describe.concurrent('tc-pulse publish --example', () => {
   it('covers every exchange of every service', () => {
     expect(new Set(EXCHANGES.map(([reference]) => reference.split('.')[0]))).toEqual(
-      new Set(SERVICE_NAMES),
+      new Set(EXCHANGE_SERVICE_NAMES),
     );
     expect(EXCHANGES.map(([reference]) => reference)).toContain('notify.ircRequest');
   });

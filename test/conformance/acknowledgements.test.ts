@@ -5,7 +5,7 @@
  */
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Delivery, TransportChannel } from '../../src/consumer/transport.js';
+import type { Delivery, TransportChannel } from '../../src/broker/transport.js';
 import { brokersUnderTest } from './brokers.js';
 import { Session, uniqueName, waitFor } from './session.js';
 

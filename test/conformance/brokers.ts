@@ -6,8 +6,8 @@
  */
 
 import { connect } from 'amqplib';
-import { createMemoryBroker } from '../../src/consumer/memory/memory-broker.js';
-import type { Transport, TransportConnection } from '../../src/consumer/transport.js';
+import { createMemoryBroker } from '../../src/broker/memory/memory-broker.js';
+import type { Transport, TransportConnection } from '../../src/broker/transport.js';
 import { BROKER_URL, closeConnectionsNamed } from '../support/rabbitmq.js';
 import { uniqueName } from './session.js';
 

@@ -7,6 +7,7 @@
 
 import { filter, firstValueFrom } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Delivery, Transport } from '../../src/broker/transport.js';
 import {
   ATTEMPTS_HEADER,
   DEAD_ERROR_HEADER,
@@ -14,7 +15,6 @@ import {
 } from '../../src/consumer/message.js';
 import { defineExchange, type ExchangeDefinition } from '../../src/consumer/publisher.js';
 import { connect, type PulseClient } from '../../src/consumer/pulse.js';
-import type { Delivery, Transport } from '../../src/consumer/transport.js';
 import { buildRoutingKeyPattern } from '../../src/exchanges/routing-key.js';
 import type { Binding, RoutingKeyField } from '../../src/exchanges/types.js';
 import { brokersUnderTest } from './brokers.js';

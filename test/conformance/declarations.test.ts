@@ -6,7 +6,7 @@
  */
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AssertQueueOptions, Transport } from '../../src/consumer/transport.js';
+import type { AssertQueueOptions, Transport } from '../../src/broker/transport.js';
 import { brokersUnderTest } from './brokers.js';
 import { Session, uniqueName, waitFor } from './session.js';
 

@@ -5,11 +5,11 @@
  */
 
 import { describe, expect, it } from 'vitest';
-import { createMemoryBroker } from '../../src/consumer/memory/memory-broker.js';
+import { createMemoryBroker } from '../../src/broker/memory/memory-broker.js';
+import type { Delivery } from '../../src/broker/transport.js';
 import { defineExchange } from '../../src/consumer/publisher.js';
 import { connect } from '../../src/consumer/pulse.js';
 import type { PulseStatus } from '../../src/consumer/status.js';
-import type { Delivery } from '../../src/consumer/transport.js';
 import { waitFor } from './session.js';
 
 describe('in-memory broker', () => {

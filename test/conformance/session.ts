@@ -11,7 +11,7 @@ import type {
   TransportChannel,
   TransportConfirmChannel,
   TransportConnection,
-} from '../../src/consumer/transport.js';
+} from '../../src/broker/transport.js';
 
 const WAIT_TIMEOUT_MS = 15_000;
 const WAIT_POLL_MS = 5;

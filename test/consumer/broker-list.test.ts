@@ -5,11 +5,11 @@
 
 import { createServer } from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
+import { createMemoryBroker } from '../../src/broker/memory/memory-broker.js';
 import { AmqpTransport } from '../../src/consumer/amqp-transport.js';
 import { brokerNodes, firstNodeIndex } from '../../src/consumer/broker-list.js';
 import { connectOrFail } from '../../src/consumer/connect-or-fail.js';
 import { ConnectFailedError } from '../../src/consumer/errors.js';
-import { createMemoryBroker } from '../../src/consumer/memory/memory-broker.js';
 import { connect } from '../../src/consumer/pulse.js';
 import type { PulseStatus } from '../../src/consumer/status.js';
 import { InputError } from '../../src/errors.js';
@@ -255,7 +255,7 @@ describe('broker lists: against RabbitMQ', () => {
       expect(status.attempt).toBe(reconnecting[0]!.attempt + k);
       expect(status.host).toBe(hosts[(first + k) % hosts.length]);
       // The error is the previous attempt's, on the node before this one.
-      if (k > 0) expect(status.error).toContain(reconnecting[k - 1]!.host);
+      if (k > 0) expect(status.error.message).toContain(reconnecting[k - 1]!.host);
     });
     // Each announced attempt was made, to the node announced (the last one may have been
     // cut short by close(); the first attempt came before the subscription).

@@ -4,10 +4,10 @@ import { reconnectDelay } from '../../src/consumer/backoff.js';
 import { redact } from '../../src/consumer/errors.js';
 import { queueNames } from '../../src/consumer/names.js';
 import { RECONNECT_MAX_DELAY_MS, RECONNECT_MIN_DELAY_MS } from '../../src/consumer/options.js';
-import { buildRoutingKey } from '../../src/consumer/routing-key-builder.js';
 import { checkHandlerOptions } from '../../src/consumer/validate.js';
 import { InputError } from '../../src/errors.js';
 import { RoutingKeyError } from '../../src/exchanges/routing-key.js';
+import { buildRoutingKey } from '../../src/exchanges/routing-key-builder.js';
 import { TASK_FIELDS } from './fixtures.js';
 
 describe('broker URLs', () => {

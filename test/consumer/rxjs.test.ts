@@ -5,7 +5,7 @@
 
 import { firstValueFrom, Observable, take, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { createMemoryBroker } from '../../src/consumer/memory/memory-broker.js';
+import { createMemoryBroker } from '../../src/broker/memory/memory-broker.js';
 import { connect } from '../../src/consumer/pulse.js';
 import { QueueEvents } from '../../src/exchanges/generated/queue-events.js';
 

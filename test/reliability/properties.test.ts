@@ -8,16 +8,15 @@
 
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMemoryBroker } from '../../src/broker/memory/memory-broker.js';
+import { compileTopicPattern, splitWords } from '../../src/broker/memory/topic.js';
 import { TaskclusterHttpError } from '../../src/client/errors.js';
 import {
   createTemporaryCredentials,
   MAX_TEMPORARY_CREDENTIALS_SPAN_MS,
 } from '../../src/client/temporary-credentials.js';
 import { parseBrokerUrl } from '../../src/consumer/amqp-transport.js';
-import { createMemoryBroker } from '../../src/consumer/memory/memory-broker.js';
-import { compileTopicPattern, splitWords } from '../../src/consumer/memory/topic.js';
 import { connect } from '../../src/consumer/pulse.js';
-import { buildRoutingKey, MAX_ROUTING_KEY_BYTES } from '../../src/consumer/routing-key-builder.js';
 import { InputError } from '../../src/errors.js';
 import {
   buildRoutingKeyPattern,
@@ -25,6 +24,7 @@ import {
   MISSING_WORD,
   RoutingKeyError,
 } from '../../src/exchanges/routing-key.js';
+import { buildRoutingKey, MAX_ROUTING_KEY_BYTES } from '../../src/exchanges/routing-key-builder.js';
 import type { RoutingKeyField } from '../../src/exchanges/types.js';
 import type { ApiServer } from '../../src/testing/api-server.js';
 import { fromNow, fromNowJSON } from '../../src/utils/from-now.js';

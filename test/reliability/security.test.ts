@@ -221,7 +221,7 @@ describe('Pulse password', () => {
       'refused reconnects',
     );
     const refused = statuses.find(
-      (s) => s.type === 'reconnecting' && /refused|403|ACCESS/i.test(s.error),
+      (s) => s.type === 'reconnecting' && /refused|403|ACCESS/i.test(s.error.message),
     );
     expect(refused, 'the refused login is reported').toBeDefined();
     await rabbitmqctl('change_password', user, password);

@@ -5,7 +5,7 @@
  * artifact for a file the worker could not find).
  */
 
-import type { ArtifactInput } from '../testing/queue-artifacts.js';
+import type { ArtifactInput } from '../queue-artifacts.js';
 import type { TaskGroupPlan } from './lifecycle.js';
 
 /** A log of `lines` lines whose last line is `last`. */

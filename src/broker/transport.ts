@@ -35,6 +35,9 @@ export interface Delivery {
   properties: MessageProperties;
 }
 
+/** `quorum` (replicated, the default) or `classic`. */
+export type QueueType = 'quorum' | 'classic';
+
 /** Options of a published message. */
 export interface PublishOptions {
   contentType?: string;

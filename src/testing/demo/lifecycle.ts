@@ -8,9 +8,9 @@
  */
 
 import { setTimeout as sleep } from 'node:timers/promises';
-import { InputError } from '../errors.js';
-import type { SimulatedQueue, TaskRunPlan } from '../testing/queue.js';
-import { slugId } from '../utils/slugid.js';
+import { InputError } from '../../errors.js';
+import { slugId } from '../../utils/slugid.js';
+import type { SimulatedQueue, TaskRunPlan } from '../queue.js';
 
 /** Pause between two steps of a played task group, in milliseconds. */
 export const DEFAULT_STEP_DELAY_MS = 60;

@@ -5,11 +5,11 @@
  * confirms in a window); a failed publish is kept and reported by `flush()`, never dropped.
  */
 
-import type { Publisher } from '../consumer/publisher.js';
-import { QueueEvents } from '../exchanges/generated/queue-events.js';
-import { ROUTE_PREFIX } from '../exchanges/routing-key.js';
-import type { QueueMessage } from '../testing/pulse-messages.js';
-import type { SimulatedQueue } from '../testing/queue.js';
+import type { Publisher } from '../../consumer/publisher.js';
+import { ROUTE_PREFIX } from '../../exchanges/routing-key.js';
+import { QueueEvents } from '../../index.js';
+import type { QueueMessage } from '../pulse-messages.js';
+import type { SimulatedQueue } from '../queue.js';
 
 /** Options of {@link forwardQueueMessages}. */
 export interface ForwardOptions {

@@ -6,12 +6,12 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import type { ClientOptions, Logger } from '../client/options.js';
-import { connectOrFail } from '../consumer/connect-or-fail.js';
-import { createMemoryBroker, type MemoryBroker } from '../consumer/memory/memory-broker.js';
-import type { PulseClient } from '../consumer/pulse.js';
-import type { Transport } from '../consumer/transport.js';
-import { startTaskclusterServer, type TaskclusterServer } from '../testing/server.js';
+import { createMemoryBroker, type MemoryBroker } from '../../broker/memory/memory-broker.js';
+import type { Transport } from '../../broker/transport.js';
+import type { ClientOptions, Logger } from '../../client/options.js';
+import { connectOrFail } from '../../consumer/connect-or-fail.js';
+import type { PulseClient } from '../../consumer/pulse.js';
+import { startTaskclusterServer, type TaskclusterServer } from '../server.js';
 import { forwardQueueMessages, type QueueMessageForwarder } from './forward.js';
 import {
   type PlayedTaskGroup,

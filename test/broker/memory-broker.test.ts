@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryBroker } from '../../src/consumer/memory/memory-broker.js';
+import { createMemoryBroker } from '../../src/broker/memory/memory-broker.js';
 import { defineExchange } from '../../src/consumer/publisher.js';
 import { connect } from '../../src/consumer/pulse.js';
 import { buildRoutingKeyPattern } from '../../src/exchanges/routing-key.js';
+import {
+  nextStatus,
+  TASK_FIELDS,
+  type TaskPayload,
+  type TaskRouting,
+} from '../consumer/fixtures.js';
 import { waitFor } from '../support/rabbitmq.js';
-import { nextStatus, TASK_FIELDS, type TaskPayload, type TaskRouting } from './fixtures.js';
 
 describe('the consumer on the in-memory broker', () => {
   it('handles, retries and dead-letters through the same Transport contract', async () => {

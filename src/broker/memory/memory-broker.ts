@@ -8,9 +8,9 @@
  * across restarts.
  */
 
-import type { QueueType } from '../options.js';
-import type { Transport, TransportConnection } from '../transport.js';
-import { Method, ReplyCode, refusal } from './amqp-errors.js';
+import { ReplyCode } from '../reply-codes.js';
+import type { QueueType, Transport, TransportConnection } from '../transport.js';
+import { Method, refusal } from './amqp-errors.js';
 import { BrokerState } from './broker-state.js';
 import { MemoryConnection } from './connection.js';
 import type { ExchangeType } from './exchange.js';

@@ -6,6 +6,7 @@
  */
 
 import { EventEmitter } from 'node:events';
+import { ReplyCode } from '../reply-codes.js';
 import type {
   AssertQueueOptions,
   ConsumeOptions,
@@ -20,7 +21,6 @@ import {
   channelEnded,
   illegalOperation,
   Method,
-  ReplyCode,
   refusal,
 } from './amqp-errors.js';
 import { type BrokerState, generatedName } from './broker-state.js';
@@ -50,7 +50,7 @@ interface Unacked {
 
 type ConfirmCallback = (error: Error | null) => void;
 
-const NO_ROUTE = { replyCode: 312, replyText: 'NO_ROUTE' } as const;
+const NO_ROUTE = { replyCode: ReplyCode.noRoute, replyText: 'NO_ROUTE' } as const;
 
 /** The operations common to plain and confirm channels. */
 export abstract class ChannelCore extends EventEmitter implements DeliveryTarget {

@@ -4,9 +4,9 @@
  * argument differs, naming it and both values as RabbitMQ does).
  */
 
-import type { QueueType } from '../options.js';
-import type { AssertQueueOptions } from '../transport.js';
-import { type BrokerRefusal, Method, ReplyCode, refusal } from './amqp-errors.js';
+import { ReplyCode } from '../reply-codes.js';
+import type { AssertQueueOptions, QueueType } from '../transport.js';
+import { type BrokerRefusal, Method, refusal } from './amqp-errors.js';
 import { type FieldTable, fieldTypeName, sameFieldValue, wireTable } from './wire.js';
 
 /** How a full queue treats a new message. */

@@ -5,25 +5,7 @@
  */
 
 import { createRequire } from 'node:module';
-
-/** AMQP reply codes the in-memory broker answers with. */
-export const ReplyCode = {
-  connectionForced: 320,
-  accessRefused: 403,
-  notFound: 404,
-  resourceLocked: 405,
-  preconditionFailed: 406,
-  notAllowed: 530,
-} as const;
-
-const REPLY_NAMES: Record<number, string> = {
-  320: 'CONNECTION-FORCED',
-  403: 'ACCESS-REFUSED',
-  404: 'NOT-FOUND',
-  405: 'RESOURCE-LOCKED',
-  406: 'PRECONDITION-FAILED',
-  530: 'NOT-ALLOWED',
-};
+import { ReplyCode, replyName } from '../reply-codes.js';
 
 /** An AMQP method, named as amqplib names it, with its class and method ids. */
 export interface AmqpMethod {
@@ -72,7 +54,7 @@ export class BrokerRefusal {
 
   /** `404 (NOT-FOUND) with message "NOT_FOUND - ..."`, amqplib's rendering of a close frame. */
   describe(): string {
-    return `${this.code} (${REPLY_NAMES[this.code] ?? 'UNKNOWN'}) with message "${this.text}"`;
+    return `${this.code} (${replyName(this.code)}) with message "${this.text}"`;
   }
 
   /** The rejection of the operation that caused the close (amqplib's wording). */
@@ -105,7 +87,7 @@ export class BrokerRefusal {
 
 /** Builds RabbitMQ's refusal texts, e.g. `NOT_FOUND - no queue 'q' in vhost '/'`. */
 export function refusal(code: number, detail: string, method: AmqpMethod): BrokerRefusal {
-  const prefix = (REPLY_NAMES[code] ?? 'UNKNOWN').replaceAll('-', '_');
+  const prefix = replyName(code).replaceAll('-', '_');
   return new BrokerRefusal(code, `${prefix} - ${detail}`, method, code === ReplyCode.notAllowed);
 }
 

@@ -5,7 +5,8 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { type AmqpMethod, type BrokerRefusal, Method, ReplyCode, refusal } from './amqp-errors.js';
+import { ReplyCode } from '../reply-codes.js';
+import { type AmqpMethod, type BrokerRefusal, Method, refusal } from './amqp-errors.js';
 import { type DeathReason, deadLetteredMessage, isAutomaticCycle } from './dead-letter.js';
 import { type ExchangeDeclaration, type ExchangeType, MemoryExchange } from './exchange.js';
 import { type BrokerMessage, expirationProblem } from './message.js';

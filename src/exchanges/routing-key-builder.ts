@@ -4,8 +4,14 @@
  * dots. (Binding patterns, with `*` and `#`, are built by the exchanges module.)
  */
 
-import { MISSING_WORD, RoutingKeyError } from '../exchanges/routing-key.js';
-import type { RoutingKeyField } from '../exchanges/types.js';
+import {
+  checkConstant,
+  checkFieldNames,
+  checkWord,
+  MISSING_WORD,
+  RoutingKeyError,
+} from './routing-key.js';
+import type { RoutingKeyField } from './types.js';
 
 /** AMQP limits a routing key to 255 bytes. */
 export const MAX_ROUTING_KEY_BYTES = 255;
@@ -19,34 +25,21 @@ export function buildRoutingKey(
   fields: readonly RoutingKeyField[],
   values: Readonly<Record<string, string | number | undefined>>,
 ): string {
-  for (const name of Object.keys(values)) {
-    if (!fields.some((field) => field.name === name)) {
-      throw new RoutingKeyError(`unknown routing-key field "${name}"`);
-    }
-  }
+  checkFieldNames(fields, values);
   const words: string[] = [];
   for (const field of fields) {
     const raw = values[field.name];
     const value = raw === undefined ? undefined : String(raw);
     if (field.constant !== undefined) {
-      if (value !== undefined && value !== field.constant) {
-        throw new RoutingKeyError(
-          `routing-key field "${field.name}" is the constant "${field.constant}", got "${value}"`,
-        );
-      }
+      if (value !== undefined) checkConstant(field, field.constant, value);
       words.push(field.constant);
     } else if (value === undefined) {
       if (field.required) {
         throw new RoutingKeyError(`routing-key field "${field.name}" is required`);
       }
       words.push(MISSING_WORD);
-    } else if (value === '') {
-      throw new RoutingKeyError(`routing-key field "${field.name}" must not be empty`);
-    } else if (!field.multipleWords && value.includes('.')) {
-      throw new RoutingKeyError(
-        `routing-key field "${field.name}" is a single word and must not contain ".", got "${value}"`,
-      );
     } else {
+      checkWord(field, value);
       words.push(value);
     }
   }

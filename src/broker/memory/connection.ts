@@ -7,8 +7,9 @@
  */
 
 import { EventEmitter } from 'node:events';
+import { ReplyCode } from '../reply-codes.js';
 import type { TransportConnection } from '../transport.js';
-import { type BrokerRefusal, illegalOperation, ReplyCode } from './amqp-errors.js';
+import { type BrokerRefusal, illegalOperation } from './amqp-errors.js';
 import type { BrokerState } from './broker-state.js';
 import {
   type ChannelCore,
