@@ -15,7 +15,7 @@ import { flagOf } from '../../src/cli/fields.js';
 import { eventsOf, SERVICE_NAMES } from '../../src/cli/services.js';
 import { runHere } from './run-cli.js';
 
-const REFERENCES = fileURLToPath(new URL('../../../shared/references', import.meta.url));
+const REFERENCES = fileURLToPath(new URL('../../references', import.meta.url));
 
 /** Every exchange as `[<service>.<exchange>, message schema id, required field flags]`. */
 const EXCHANGES = SERVICE_NAMES.flatMap((service) => {
