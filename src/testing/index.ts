@@ -34,7 +34,7 @@ export {
 // Testing: the simulated Taskcluster deployment (a Hawk-verifying loopback server).
 export type { ApiErrorBody, RequestInfo } from './api-error.js';
 export { SimulatedApiError } from './api-error.js';
-export type { ApiServer, ApiServerOptions } from './api-server.js';
+export type { ApiRoute, ApiServer, ApiServerOptions } from './api-server.js';
 export type { SimulatedClient } from './clients.js';
 export type { Fault } from './faults.js';
 export type {

@@ -15,6 +15,7 @@ import { registerPing } from './ping.js';
 import { SimulatedQueue } from './queue.js';
 import { QueueArtifacts } from './queue-artifacts.js';
 import { registerQueueService } from './queue-service.js';
+import { registerReferencesService } from './references-service.js';
 import { SimulatedStorage } from './storage.js';
 
 /** The services the simulated deployment answers for. */
@@ -82,5 +83,6 @@ export async function startTaskclusterServer(
   for (const service of SIMULATED_SERVICES) {
     registerPing(api, service);
   }
+  registerReferencesService(api);
   return Object.assign(api, { queue, objects, storage });
 }
