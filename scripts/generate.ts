@@ -14,16 +14,8 @@ import {
   type GeneratedFiles,
   generateFiles,
 } from './generator/generate-files.js';
-import type { ReferenceSet } from './generator/model.js';
-import {
-  addSeedEra,
-  CURRENT_REFERENCES,
-  deploymentRoot,
-  fetchDeployment,
-  loadReferenceFolder,
-  parseReferenceDocuments,
-} from './generator/sources.js';
-import { writeReferenceSet } from './generator/write-references.js';
+import { refreshReferences } from './generator/refresh.js';
+import { CURRENT_REFERENCES, loadReferenceFolder } from './generator/sources.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** The references folder of the repository. */
@@ -80,25 +72,10 @@ async function main(): Promise<void> {
   process.stdout.write(`wrote ${files.size} files\n`);
 }
 
-/**
- * Fetches a deployment's documents and generates from them (with the folder's seed-era and
- * legacy sets) before anything is written, so that references the generator refuses replace
- * nothing; then replaces the current set.
- */
-async function refresh(rootUrl: string, folder: string): Promise<GeneratedFiles> {
-  const root = deploymentRoot(rootUrl);
-  const documents = await fetchDeployment(root);
-  const references: ReferenceSet = await addSeedEra(
-    parseReferenceDocuments(documents, root),
-    folder,
-  );
-  const files = generateFiles(references);
-  const current = join(folder, CURRENT_REFERENCES);
-  await writeReferenceSet(current, documents, {
-    origin: root,
-    taken: new Date().toISOString().slice(0, 10),
-  });
-  process.stdout.write(`wrote ${documents.size} documents of ${root} to ${current}\n`);
+/** Replaces the current references by the deployment's; the files generated from them. */
+async function refresh(rootUrl: string, references: string): Promise<GeneratedFiles> {
+  const { root, folder, documents, files } = await refreshReferences(rootUrl, references);
+  process.stdout.write(`wrote ${documents.size} documents of ${root} to ${folder}\n`);
   return files;
 }
 

@@ -112,16 +112,7 @@ export async function addSeedEra(current: ReferenceSet, folder: string): Promise
 export async function readReferenceSet(folder: string): Promise<ReferenceDocuments> {
   const paths: string[] = [];
   for (const top of DOCUMENT_FOLDERS) {
-    const names = await readdir(join(folder, top), { recursive: true }).catch((error: unknown) => {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw new ReferenceInputError(
-        `cannot read ${join(folder, top)}: ${(error as Error).message}`,
-        {
-          cause: error,
-        },
-      );
-    });
-    for (const name of names) {
+    for (const name of await filesBelow(join(folder, top))) {
       const path = `${top}/${name.split(sep).join('/')}`;
       if (path.endsWith('.json')) paths.push(path);
     }
@@ -138,10 +129,23 @@ export async function readReferenceSet(folder: string): Promise<ReferenceDocumen
   return documents;
 }
 
+/** The paths below a folder, relative to it; none when it does not exist. */
+async function filesBelow(folder: string): Promise<string[]> {
+  try {
+    return await readdir(folder, { recursive: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new ReferenceInputError(`cannot read ${folder}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
 /**
  * Fetches a deployment's documents: its manifest, every reference the manifest lists, and every
  * schema that the API and exchange references reach (their entries' schemas and those schemas'
- * `$ref`s). Nothing is parsed into services here; only what is needed to follow the schemas.
+ * `$ref`s). The references are parsed only to follow their schemas; the documents come back as
+ * served, by path.
  */
 export async function fetchDeployment(rootUrl: string): Promise<ReferenceDocuments> {
   const root = deploymentRoot(rootUrl);
@@ -180,9 +184,8 @@ export async function fetchDeployment(rootUrl: string): Promise<ReferenceDocumen
   ];
   // Level by level: the schemas the last level reaches that no level has fetched yet.
   while (pending.length > 0) {
-    const next = [...new Set(pending.map((id) => documentPath(id, 'schemas', root)))].filter(
-      (path) => !documents.has(path),
-    );
+    const reached = pending.map((id) => documentPath(id, 'schemas', `${root}: a schema reached`));
+    const next = [...new Set(reached)].filter((path) => !documents.has(path));
     await fetchInto(documents, root, next);
     pending = next.flatMap((path) =>
       schemaRefs(documents.get(path)!, `/${path}`)
