@@ -24,9 +24,11 @@ import {
 import { compare } from './names.js';
 import { schemaRefs } from './schema-refs.js';
 
-/** The sets of a references folder, one folder each: the one `--from` refreshes is the first. */
+/** The set of a references folder that holds the current API: the one `--from` refreshes. */
 export const CURRENT_REFERENCES = 'current';
+/** The set that holds Taskcluster 16.0.0: what has been removed since, kept deprecated. */
 export const SEED_REFERENCES = 'taskcluster-16';
+/** The set that holds the API references of the two legacy services, without schemas. */
 export const LEGACY_SERVICES = 'legacy';
 /** The file of a set that says where and when its documents were taken; not a document. */
 export const ORIGIN_FILE = 'origin.json';

@@ -74,7 +74,10 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-describe('npm run generate -- --from, against the simulated deployment', () => {
+// Each case starts the generator (tsx) once or twice: slow on a loaded machine.
+describe('npm run generate -- --from, against the simulated deployment', {
+  timeout: 120_000,
+}, () => {
   let server: TaskclusterServer;
   beforeAll(async () => {
     server = await startTaskclusterServer();
