@@ -1,28 +1,30 @@
 /**
  * `npm run generate`: writes the typed service clients and exchange definitions from the
- * Taskcluster references. `--check` writes nothing and fails when the committed files differ.
+ * Taskcluster references in `references/`. `--check` writes nothing and fails when the committed
+ * files differ; `--from <rootUrl>` first replaces the current references by a deployment's.
  */
 
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import {
   CLIENT_DIR,
   EVENTS_DIR,
   type GeneratedFiles,
   generateFiles,
 } from './generator/generate-files.js';
-import type { ReferenceSet } from './generator/model.js';
-import { addSeedEra, loadDeployment, loadReferenceFolder } from './generator/sources.js';
+import { refreshReferences } from './generator/refresh.js';
+import { CURRENT_REFERENCES, loadReferenceFolder } from './generator/sources.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-/** The references beside the checkout. */
-const DEFAULT_REFERENCES = resolve(REPO_ROOT, '../shared/references');
+/** The references folder of the repository. */
+const DEFAULT_REFERENCES = resolve(REPO_ROOT, 'references');
 
 interface Options {
   references: string;
-  rootUrl?: string;
+  out: string;
+  from?: string;
   check?: boolean;
 }
 
@@ -30,25 +32,30 @@ async function main(): Promise<void> {
   const options = new Command()
     .name('generate')
     .description('Generate the typed service clients and exchange definitions')
-    .option('--references <dir>', 'folder of reference files', DEFAULT_REFERENCES)
     .option(
-      '--root-url <url>',
-      "read the current API from a deployment's references (the seed-era ones from the folder)",
+      '--references <dir>',
+      'the references folder (current/, taskcluster-16/, legacy/)',
+      DEFAULT_REFERENCES,
     )
+    .addOption(
+      new Option(
+        '--from <rootUrl>',
+        `first replace the references folder's ${CURRENT_REFERENCES}/ by a deployment's <rootUrl>/references/`,
+      ).conflicts('check'),
+    )
+    .option('--out <dir>', 'the folder the generated folders are written below', REPO_ROOT)
     .option('--check', 'write nothing; fail when the generated files differ')
     .parse()
     .opts<Options>();
+  const out = resolve(options.out);
 
-  // A deployment's references replace the current API; the seed-era and legacy services still
-  // come from the folder, so that the package keeps every class it exports.
-  const references: ReferenceSet =
-    options.rootUrl === undefined
-      ? await loadReferenceFolder(options.references)
-      : await addSeedEra(await loadDeployment(options.rootUrl), options.references);
-  const files = generateFiles(references);
+  const files =
+    options.from === undefined
+      ? generateFiles(await loadReferenceFolder(options.references))
+      : await refresh(options.from, options.references);
 
   if (options.check === true) {
-    const differing = await differences(files);
+    const differing = await differences(files, out);
     if (differing.length > 0) {
       process.stderr.write(
         `generated files differ from the references; run \`npm run generate\`:\n${differing
@@ -61,37 +68,44 @@ async function main(): Promise<void> {
     process.stdout.write(`${files.size} generated files are up to date\n`);
     return;
   }
-  await write(files);
+  await write(files, out);
   process.stdout.write(`wrote ${files.size} files\n`);
 }
 
+/** Replaces the current references by the deployment's; the files generated from them. */
+async function refresh(rootUrl: string, references: string): Promise<GeneratedFiles> {
+  const { root, folder, documents, files } = await refreshReferences(rootUrl, references);
+  process.stdout.write(`wrote ${documents.size} documents of ${root} to ${folder}\n`);
+  return files;
+}
+
 /** The paths whose content differs, including files that should not exist. */
-async function differences(files: GeneratedFiles): Promise<string[]> {
+async function differences(files: GeneratedFiles, out: string): Promise<string[]> {
   const differing: string[] = [];
   for (const [path, content] of files) {
-    const current = await readFile(join(REPO_ROOT, path), 'utf8').catch(() => undefined);
+    const current = await readFile(join(out, path), 'utf8').catch(() => undefined);
     if (current !== content) differing.push(path);
   }
-  for (const path of await existing()) if (!files.has(path)) differing.push(path);
+  for (const path of await existing(out)) if (!files.has(path)) differing.push(path);
   return differing.sort();
 }
 
-async function existing(): Promise<string[]> {
+async function existing(out: string): Promise<string[]> {
   const paths: string[] = [];
   for (const dir of [CLIENT_DIR, EVENTS_DIR]) {
-    const names = await readdir(join(REPO_ROOT, dir)).catch(() => []);
+    const names = await readdir(join(out, dir)).catch(() => []);
     paths.push(...names.map((name) => `${dir}/${name}`));
   }
   return paths;
 }
 
-async function write(files: GeneratedFiles): Promise<void> {
-  for (const path of await existing()) {
-    if (!files.has(path)) await rm(join(REPO_ROOT, path));
+async function write(files: GeneratedFiles, out: string): Promise<void> {
+  for (const path of await existing(out)) {
+    if (!files.has(path)) await rm(join(out, path));
   }
   for (const [path, content] of files) {
-    await mkdir(dirname(join(REPO_ROOT, path)), { recursive: true });
-    await writeFile(join(REPO_ROOT, path), content);
+    await mkdir(dirname(join(out, path)), { recursive: true });
+    await writeFile(join(out, path), content);
   }
 }
 

@@ -71,6 +71,18 @@ export interface RecordedRequest {
   receivedAt: number;
 }
 
+/** An API route of the server, as its service registered it. */
+export interface ApiRoute {
+  /** The service, e.g. `queue`. */
+  readonly service: string;
+  /** The HTTP method, lower-case as the API references write it. */
+  readonly method: string;
+  /** The route below `/api/<service>/v1`, with `<param>` placeholders, e.g. `/task/<taskId>`. */
+  readonly route: string;
+  /** The API method's name (`createTask`), when the route was registered with one. */
+  readonly name: string | undefined;
+}
+
 /** A running simulated API server. */
 export interface ApiServer {
   /**
@@ -93,6 +105,8 @@ export interface ApiServer {
   ): string;
   /** Registers a plain (non-API, no Hawk) handler for a full path pattern. Returns the route key. */
   plainRoute(method: string, pattern: string, handler: RouteHandler): string;
+  /** The API routes registered with `route` so far, in the order they were first registered. */
+  apiRoutes(): readonly ApiRoute[];
   /** The key of the API route `<METHOD> /api/<service>/v1<route>`, for faults and attempts. */
   routeKey(service: string, method: string, route: string): string;
   /** Adds or replaces a permanent client. */
@@ -117,9 +131,14 @@ function toMethod(method: string): RouteMethod {
   return upper;
 }
 
+/** A route as the references write it: with its leading `/`. */
+function withLeadingSlash(route: string): string {
+  return route.startsWith('/') ? route : `/${route}`;
+}
+
 /** The full path pattern of an API route. */
 function apiPattern(service: string, route: string): string {
-  return `/api/${service}/${SIMULATED_API_VERSION}${route.startsWith('/') ? route : `/${route}`}`;
+  return `/api/${service}/${SIMULATED_API_VERSION}${withLeadingSlash(route)}`;
 }
 
 /** Parses a JSON body; a body that is not JSON is kept as text. */
@@ -174,6 +193,8 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   const now = options.now ?? Date.now;
   const anonymousScopes = options.anonymousScopes ?? [];
   const routes = new RouteTable();
+  // By route key, so that a route registered again replaces its entry as it replaces its handler.
+  const apiRoutes = new Map<string, ApiRoute>();
   const faults = new FaultQueues();
   const attempts = new Map<string, number>();
   const requests: RecordedRequest[] = [];
@@ -312,11 +333,21 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
         name: routeOptions.name ?? `${service}${route}`,
         ...routeOptions,
       });
-      return routeKey(toMethod(method), pattern);
+      const key = routeKey(toMethod(method), pattern);
+      apiRoutes.set(key, {
+        service,
+        method: method.toLowerCase(),
+        route: withLeadingSlash(route),
+        name: routeOptions.name,
+      });
+      return key;
     },
     plainRoute(method, pattern, handler) {
       routes.add(toMethod(method), pattern, handler, { plain: true, name: pattern });
       return routeKey(toMethod(method), pattern);
+    },
+    apiRoutes() {
+      return [...apiRoutes.values()];
     },
     routeKey(service, method, route) {
       return routeKey(toMethod(method), apiPattern(service, route));

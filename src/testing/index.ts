@@ -7,11 +7,6 @@
  * @packageDocumentation
  */
 
-// Testing: the simulated Taskcluster deployment (a Hawk-verifying loopback server).
-export type { ApiErrorBody, RequestInfo } from './api-error.js';
-export { SimulatedApiError } from './api-error.js';
-export type { ApiServer, ApiServerOptions } from './api-server.js';
-export type { SimulatedClient } from './clients.js';
 // Demo: simulated task groups published to a broker, for the demo and users' handler tests.
 export type { ForwardOptions, QueueMessageForwarder } from './demo/forward.js';
 export { forwardQueueMessages } from './demo/forward.js';
@@ -36,6 +31,11 @@ export {
   SIMULATION_NAMESPACE,
   startSimulation,
 } from './demo/simulation.js';
+// Testing: the simulated Taskcluster deployment (a Hawk-verifying loopback server).
+export type { ApiErrorBody, RequestInfo } from './api-error.js';
+export { SimulatedApiError } from './api-error.js';
+export type { ApiRoute, ApiServer, ApiServerOptions } from './api-server.js';
+export type { SimulatedClient } from './clients.js';
 export type { Fault } from './faults.js';
 export type {
   AddObjectOptions,

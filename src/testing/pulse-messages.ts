@@ -108,8 +108,8 @@ export type QueueMessage = MessageEnvelope &
     | { type: 'taskGroupResolved'; payload: TaskGroupChangedPayload }
   );
 
-/** The exchange of each message type. */
-const EXCHANGES: Record<QueueMessage['type'], string> = {
+/** The exchange of each message type: every exchange the simulated queue publishes on. */
+export const QUEUE_EXCHANGES: Readonly<Record<QueueMessage['type'], string>> = {
   taskDefined: 'task-defined',
   taskPending: 'task-pending',
   taskRunning: 'task-running',
@@ -145,7 +145,7 @@ function taskRoutingKey(status: TaskStatus, run: RunRef): string {
 
 function envelope(type: QueueMessage['type'], routingKey: string, routes: string[]) {
   return {
-    exchange: `${QUEUE_EXCHANGE_PREFIX}${EXCHANGES[type]}`,
+    exchange: `${QUEUE_EXCHANGE_PREFIX}${QUEUE_EXCHANGES[type]}`,
     routingKey,
     cc: routes.map((route) => `route.${route}`),
   };

@@ -98,6 +98,13 @@ function compile(pattern: string): (string | { param: string })[] {
     });
 }
 
+/** The `<param>` placeholders of a pattern, in order: the arguments of its API method. */
+export function routeParams(pattern: string): string[] {
+  return compile(pattern).flatMap((segment) =>
+    typeof segment === 'string' ? [] : [segment.param],
+  );
+}
+
 /** Routes requests to handlers; the first registered match wins. */
 export class RouteTable {
   readonly #routes: Route[] = [];

@@ -1,6 +1,6 @@
 /**
  * The simulated Taskcluster deployment: the Hawk-verifying API server with the auth service's
- * reporting routes, the queue, the object service and plain storage.
+ * reporting routes, the queue, the object service, plain storage, and references of all that.
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -15,6 +15,7 @@ import { registerPing } from './ping.js';
 import { SimulatedQueue } from './queue.js';
 import { QueueArtifacts } from './queue-artifacts.js';
 import { registerQueueService } from './queue-service.js';
+import { registerReferencesService } from './references-service.js';
 import { SimulatedStorage } from './storage.js';
 
 /** The services the simulated deployment answers for. */
@@ -41,8 +42,9 @@ export interface TaskclusterServer extends ApiServer {
 /**
  * Starts a simulated Taskcluster deployment on 127.0.0.1 and a random port: the auth service's
  * reporting routes, the queue, the object service and plain storage, all behind Hawk
- * verification as a real deployment does it. Unknown routes answer 404 `ResourceNotFound`;
- * tests add their own with `route`, and faults with `injectFaults`.
+ * verification as a real deployment does it, and `/references/` of what it simulates (see
+ * `loadReferences`). Unknown routes answer 404 `ResourceNotFound`; tests add their own with
+ * `route` (named ones join the references), and faults with `injectFaults`.
  *
  * @example
  * ```ts
@@ -82,5 +84,6 @@ export async function startTaskclusterServer(
   for (const service of SIMULATED_SERVICES) {
     registerPing(api, service);
   }
+  registerReferencesService(api);
   return Object.assign(api, { queue, objects, storage });
 }

@@ -16,7 +16,7 @@ import { flagOf } from '../../src/cli/fields.js';
 import { EXCHANGE_SERVICE_NAMES } from '../../src/exchanges/catalog.js';
 import { runHere } from './run-cli.js';
 
-const REFERENCES = fileURLToPath(new URL('../../../shared/references', import.meta.url));
+const REFERENCES = fileURLToPath(new URL('../../references', import.meta.url));
 
 /** Every exchange as `[<service>.<exchange>, message schema id, required field flags]`. */
 const EXCHANGES = EXCHANGE_SERVICE_NAMES.flatMap((service) => {

@@ -1,6 +1,6 @@
 /**
- * Runs `tc-pulse` as a child process (through tsx, as in development) and collects its output,
- * or in this process for the many cases that need no process of their own.
+ * Runs `tc-pulse` (or another script) as a child process (through tsx, as in development) and
+ * collects its output, or in this process for the many cases that need no process of their own.
  */
 
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
@@ -30,11 +30,25 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
 
 /** Runs `tc-pulse args...` to completion. */
 export function runCli(args: readonly string[], env = cleanEnv()): Promise<CliResult> {
+  return runScript(MAIN, args, env);
+}
+
+/** Runs a script of the repository (`scripts/generate.ts`) through tsx, to completion. */
+export function runScript(
+  script: string,
+  args: readonly string[],
+  env = cleanEnv(),
+): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(TSX, [MAIN, ...args], { cwd: ROOT, env, timeout: 60_000 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      TSX,
+      [script, ...args],
+      { cwd: ROOT, env, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,10 +8,14 @@ import { GeneratorCheckError } from '../../scripts/generator/checks.js';
 import { generateFiles } from '../../scripts/generator/generate-files.js';
 import type { Json, ReferenceSet } from '../../scripts/generator/model.js';
 import {
-  loadDeployment,
+  CURRENT_REFERENCES,
+  fetchDeployment,
+  LEGACY_SERVICES,
   loadReferenceFolder,
-  parseReferenceFiles,
+  parseReferenceDocuments,
+  SEED_REFERENCES,
 } from '../../scripts/generator/sources.js';
+import { writeReferenceSet } from '../../scripts/generator/write-references.js';
 
 /** A small deployment: one service with an API and exchanges, schemas with `$ref`s. */
 function demoFiles(): { filename: string; content: Json }[] {
@@ -147,8 +151,13 @@ function demoFiles(): { filename: string; content: Json }[] {
   ];
 }
 
+/** The files as documents by path, as a deployment serves them and a set's folder holds them. */
+function documents(files: { filename: string; content: Json }[]): Map<string, Json> {
+  return new Map(files.map((file) => [file.filename, file.content]));
+}
+
 function referenceSet(files = demoFiles()): ReferenceSet {
-  return parseReferenceFiles(files, 'demo');
+  return parseReferenceDocuments(documents(files), 'demo');
 }
 
 describe('the generator', () => {
@@ -382,7 +391,7 @@ describe('the generator input', () => {
       },
     ].filter((f, i, all) => all.findLastIndex((g) => g.filename === f.filename) === i);
     const legacy = {
-      Legacy: {
+      'references/legacy-thing/v1/api.json': {
         serviceName: 'legacy-thing',
         baseUrl: 'https://legacy-thing.example.com/v1',
         title: 'Legacy',
@@ -401,9 +410,10 @@ describe('the generator input', () => {
         ],
       },
     };
-    await writeFile(join(folder, 'taskcluster-v106.json'), JSON.stringify(demoFiles()));
-    await writeFile(join(folder, 'taskcluster-v16.json'), JSON.stringify(seed));
-    await writeFile(join(folder, 'legacy-services.json'), JSON.stringify(legacy));
+    const origin = { origin: 'a test', taken: '2026-01-01' };
+    await writeReferenceSet(join(folder, CURRENT_REFERENCES), documents(demoFiles()), origin);
+    await writeReferenceSet(join(folder, SEED_REFERENCES), documents(seed), origin);
+    await writeReferenceSet(join(folder, LEGACY_SERVICES), new Map(Object.entries(legacy)), origin);
   });
   afterAll(async () => {
     await rm(folder, { recursive: true, force: true });
@@ -424,8 +434,9 @@ describe('the generator input', () => {
     expect(legacyModule).toMatch(/input: JsonValue;/);
   });
 
-  it('reads a deployment over HTTP, following $refs to every schema', async () => {
+  it('reads a deployment over HTTP: every listed reference, and $refs to every schema', async () => {
     const files = new Map(demoFiles().map((f) => [`/${f.filename}`, f.content]));
+    files.set('/references/demo/v1/logs.json', { serviceName: 'demo', types: [] });
     files.set('/references/manifest.json', {
       references: [
         '/references/demo/v1/api.json',
@@ -443,8 +454,13 @@ describe('the generator input', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const { port } = server.address() as AddressInfo;
-      const refs = await loadDeployment(`http://127.0.0.1:${port}/`);
-      expect(requested).not.toContain('/references/demo/v1/logs.json');
+      const fetched = await fetchDeployment(`http://127.0.0.1:${port}/`);
+      expect([...fetched.keys()]).toEqual([...requested.map((url) => url.slice(1))].sort());
+      expect(fetched.get('references/demo/v1/logs.json')).toEqual({
+        serviceName: 'demo',
+        types: [],
+      });
+      const refs = parseReferenceDocuments(fetched, 'the deployment');
       expect([...refs.schemas.keys()].sort()).toEqual([
         '/schemas/demo/v1/create-thing.json',
         '/schemas/demo/v1/thing-list.json',
