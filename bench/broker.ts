@@ -7,10 +7,11 @@
 import { randomBytes } from 'node:crypto';
 import { type Channel, type ChannelModel, connect } from 'amqplib';
 import type { Binding } from '../src/index.js';
+import { LOCAL_TEST_BROKER_URL, PULSE_TEST_URL_ENV } from '../src/testing/test-broker.js';
 import { type BenchMessage, benchEvents, benchExchangePrefix } from './messages.js';
 
-/** The broker URL. */
-export const BROKER_URL = process.env.PULSE_TEST_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+/** The broker URL: the test brokers' variable, else their local broker. */
+export const BROKER_URL = process.env[PULSE_TEST_URL_ENV] ?? LOCAL_TEST_BROKER_URL;
 
 /** The Pulse user (namespace) the benchmark's queues belong to. */
 export const BENCH_NAMESPACE = 'bench';
