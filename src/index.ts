@@ -51,6 +51,7 @@ export type {
   NamedParams,
   ParamValue,
   QueryOf,
+  RequestOptions,
   ShapeOf,
 } from './client/calling.js';
 export type { ContentHashAlgorithm, ContentHashes } from './client/content-digest.js';
@@ -72,6 +73,7 @@ export { createClient, loadReferences } from './client/dynamic.js';
 export { optionsFromEnvironment } from './client/environment.js';
 export type { ConnectionFailure, HttpErrorDetails } from './client/errors.js';
 export {
+  TaskclusterAbortError,
   TaskclusterAuthenticationError,
   TaskclusterConnectionError,
   TaskclusterHttpError,

@@ -3,6 +3,7 @@
  * payload and query, or throws an {@link InputError} that says what was expected.
  */
 import { InputError } from '../errors.js';
+import { checkSignal } from './abort.js';
 import type { ParamValue } from './calling.js';
 import type { ApiEntry } from './reference.js';
 import { compileRoute, type RouteBuilder } from './url.js';
@@ -28,17 +29,20 @@ export interface ParsedCall {
   readonly query: Readonly<Record<string, unknown>> | undefined;
   /** The seed's per-page callback; its presence makes the call follow continuation tokens. */
   readonly paginationHandler: ((page: unknown) => unknown) | undefined;
+  /** Aborts the call. */
+  readonly signal: AbortSignal | undefined;
 }
 
-/** Keys of the named form of a call, `{ params, payload, query, paginationHandler }`. */
+/** Keys of the named form of a call, `{ params, payload, query, paginationHandler, signal }`. */
 export const NAMED_KEYS: ReadonlySet<string> = new Set([
   'params',
   'payload',
   'query',
   'paginationHandler',
+  'signal',
 ]);
 /** Keys of the options object that may follow the arguments of a call. */
-const OPTION_KEYS: ReadonlySet<string> = new Set(['query', 'paginationHandler']);
+const OPTION_KEYS: ReadonlySet<string> = new Set(['query', 'paginationHandler', 'signal']);
 /** Keys of the options object that may follow the parameters of `buildUrl`. */
 const URL_OPTION_KEYS: ReadonlySet<string> = new Set(['query']);
 /** Keys of the options object that may follow the parameters of `buildSignedUrl`. */
@@ -243,22 +247,31 @@ function fromOptions(
   options: unknown,
 ): ParsedCall {
   if (options === undefined) {
-    return { params, payload, query: undefined, paginationHandler: undefined };
+    return { params, payload, query: undefined, paginationHandler: undefined, signal: undefined };
   }
   if (!isPlainObject(options)) {
     return fail(
       compiled,
-      'the argument after the parameters must be an object: the query, or options { query }',
+      compiled.queryKeys.size === 0
+        ? 'the argument after the parameters must be options { signal }'
+        : 'the argument after the parameters must be an object: the query, or options { query, signal }',
     );
   }
   if (formOf(compiled, options, OPTION_KEYS) === 'query') {
-    return { params, payload, query: checkQuery(compiled, options), paginationHandler: undefined };
+    return {
+      params,
+      payload,
+      query: checkQuery(compiled, options),
+      paginationHandler: undefined,
+      signal: undefined,
+    };
   }
   return {
     params,
     payload,
     query: checkQuery(compiled, options.query),
     paginationHandler: checkHandler(compiled, options.paginationHandler),
+    signal: checkSignal(`${compiled.signature}: signal`, options.signal),
   };
 }
 
@@ -283,12 +296,10 @@ export function parseCall(compiled: CompiledEntry, args: readonly unknown[]): Pa
       args[2],
     );
   }
-  const maxArgs = fixed + (compiled.queryKeys.size > 0 ? 1 : 0);
+  // Every method takes options (at least { signal }) after its arguments.
+  const maxArgs = fixed + 1;
   if (args.length < fixed || args.length > maxArgs) {
-    fail(
-      compiled,
-      `expected ${fixed === maxArgs ? fixed : `${fixed} or ${maxArgs}`} arguments, got ${args.length}`,
-    );
+    fail(compiled, `expected ${fixed} or ${maxArgs} arguments, got ${args.length}`);
   }
   const params = positionalParams(compiled, args);
   const payload = compiled.takesPayload ? checkPayload(compiled, args[argCount]) : undefined;
@@ -301,6 +312,7 @@ function fromNamed(compiled: CompiledEntry, named: Record<string, unknown>): Par
     payload: checkPayload(compiled, named.payload),
     query: checkQuery(compiled, named.query),
     paginationHandler: checkHandler(compiled, named.paginationHandler),
+    signal: checkSignal(`${compiled.signature}: signal`, named.signal),
   };
 }
 

@@ -7,6 +7,7 @@
  * service, and finishes the artifact.
  */
 import { InputError, TaskclusterPulseError } from '../errors.js';
+import { checkSignal } from './abort.js';
 import { ArtifactError, type ArtifactLocation } from './artifact-errors.js';
 import { ObjectService } from './generated/object.js';
 import type { ArtifactContentResponse, Queue } from './generated/queue.js';
@@ -40,6 +41,12 @@ export interface DownloadArtifactOptions<T extends DownloadTarget> {
   name: string;
   /** Where the data goes: `'buffer'`, `'stream'`, `'web-stream'` or `{ file: path }`. */
   to: T;
+  /**
+   * Aborts the download (with the queue client's `signal`): its REST calls, the storage request
+   * and the reading of its body, a stream's too; the download (or the stream) then fails with a
+   * `TaskclusterAbortError`, and no partial file is left.
+   */
+  signal?: AbortSignal | undefined;
 }
 
 /** A downloaded artifact. */
@@ -60,6 +67,11 @@ export interface UploadArtifactOptions {
   contentType?: string;
   /** When the artifact expires (no later than the task). */
   expires: Date | string;
+  /**
+   * Aborts the upload (with the queue client's `signal`): its REST calls and the PUT of the data,
+   * which then fail with a `TaskclusterAbortError`.
+   */
+  signal?: AbortSignal | undefined;
 }
 
 /** An uploaded artifact. */
@@ -104,10 +116,14 @@ function objectServiceFor(options: ResolvedClientOptions, credentials: Credentia
   return new ObjectService({ ...inherited, credentials });
 }
 
-function artifactContent(queue: Queue, location: ArtifactLocation) {
+function artifactContent(
+  queue: Queue,
+  location: ArtifactLocation,
+  signal: AbortSignal | undefined,
+) {
   return location.runId === undefined
-    ? queue.latestArtifact(location.taskId, location.name)
-    : queue.artifact(location.taskId, location.runId, location.name);
+    ? queue.latestArtifact(location.taskId, location.name, { signal })
+    : queue.artifact(location.taskId, location.runId, location.name, { signal });
 }
 
 /**
@@ -132,17 +148,18 @@ export async function downloadArtifact<T extends DownloadTarget>(
 ): Promise<ArtifactDownload<DownloadBody<T>>> {
   checkLocation(options);
   checkTarget(options.to);
+  const signal = checkSignal('signal', options.signal);
   const location: ArtifactLocation = {
     taskId: options.taskId,
     runId: options.runId,
     name: options.name,
   };
-  const content: ArtifactContentResponse = await artifactContent(queue, location);
+  const content: ArtifactContentResponse = await artifactContent(queue, location, signal);
   switch (content.storageType) {
     case 's3':
     case 'reference': {
       const download = await downloadFromStorage(
-        storageContext(queue.options),
+        storageContext(queue.options, signal),
         content.url,
         options.to,
         { what: `artifact ${location.name}`, hashes: undefined },
@@ -151,7 +168,11 @@ export async function downloadArtifact<T extends DownloadTarget>(
     }
     case 'object': {
       const objects = objectServiceFor(queue.options, content.credentials);
-      const download = await downloadObject(objects, { name: content.name, to: options.to });
+      const download = await downloadObject(objects, {
+        name: content.name,
+        to: options.to,
+        signal,
+      });
       return { storageType: 'object', ...download };
     }
     case 'error':
@@ -184,15 +205,22 @@ export async function uploadArtifact(
 ): Promise<UploadedArtifact> {
   checkLocation(options);
   checkUploadData(options.data);
+  const signal = checkSignal('signal', options.signal);
   const { taskId, runId, name } = options;
   const contentType = options.contentType ?? DEFAULT_UPLOAD_CONTENT_TYPE;
   const source = await uploadSource(options.data);
-  const created = await queue.createArtifact(taskId, runId, name, {
-    storageType: 'object',
-    contentType,
-    contentLength: source.size,
-    expires: isoDate(options.expires),
-  });
+  const created = await queue.createArtifact(
+    taskId,
+    runId,
+    name,
+    {
+      storageType: 'object',
+      contentType,
+      contentLength: source.size,
+      expires: isoDate(options.expires),
+    },
+    { signal },
+  );
   if (created.storageType !== 'object') {
     throw new TaskclusterPulseError(
       'UnexpectedResponse',
@@ -208,9 +236,10 @@ export async function uploadArtifact(
       uploadId: created.uploadId,
       expires: created.expires,
       contentType,
+      signal,
     },
     source,
   );
-  await queue.finishArtifact(taskId, runId, name, { uploadId: created.uploadId });
+  await queue.finishArtifact(taskId, runId, name, { uploadId: created.uploadId }, { signal });
   return { name, object };
 }

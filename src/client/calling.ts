@@ -8,11 +8,13 @@
  *   or the query on its own as the official client takes it:
  *   `queue.listTaskGroup(taskGroupId, { continuationToken, limit })`
  *
+ * Every method takes options last, `{ signal }` at least: `queue.task(taskId, { signal })`.
+ *
  * A single object argument is the named form when its keys are among `params`, `payload`,
- * `query` and `paginationHandler`; the generator proves that no input schema has such a
- * top-level key, and that no query option has the name of an option (`query`,
- * `paginationHandler`, `expiration`, `params`, `payload`), so that a bare query and options
- * never look alike.
+ * `query`, `paginationHandler` and `signal`; the generator proves that no input schema has such
+ * a top-level key, and that no query option has the name of an option (`query`,
+ * `paginationHandler`, `signal`, `expiration`, `params`, `payload`), so that a bare query and
+ * options never look alike.
  */
 
 /** A route parameter value: strings and numbers only, escaped in full when sent. */
@@ -50,8 +52,19 @@ export type QueryOrOptions<Keys extends string, Output = unknown> =
   | Without<CallOptions<QueryOf<Keys>, Output>, Keys>
   | BareQuery<Keys, keyof CallOptions<unknown> & string>;
 
+/** Options every call takes after its arguments (or in its named form). */
+export interface RequestOptions {
+  /**
+   * Aborts the call: nothing is sent once it has aborted, an attempt in flight is cut off (its
+   * connection closed), a wait for a retry ends without a further attempt, and the call rejects
+   * with a `TaskclusterAbortError` whose `cause` is the signal's reason. Combined with the
+   * client's `signal` option and each attempt's timeout.
+   */
+  signal?: AbortSignal | undefined;
+}
+
 /** Options that may follow the arguments of a call of a method with query options. */
-export interface CallOptions<Query, Output = unknown> {
+export interface CallOptions<Query, Output = unknown> extends RequestOptions {
   query?: Query;
   /**
    * The seed's automatic pagination: called with every page; the call then follows
@@ -72,16 +85,17 @@ export interface MethodShape {
   readonly query: string;
 }
 
-type Named<S extends MethodShape> = ([S['args'][number]] extends [never]
-  ? { params?: Record<string, never> }
-  : { params: NamedParams<S['args']> }) &
+type Named<S extends MethodShape> = RequestOptions &
+  ([S['args'][number]] extends [never]
+    ? { params?: Record<string, never> }
+    : { params: NamedParams<S['args']> }) &
   ([S['input']] extends [undefined] ? { payload?: undefined } : { payload: S['input'] }) &
   ([S['query']] extends [never]
     ? { query?: undefined }
     : { query?: QueryOf<S['query']>; paginationHandler?: (page: S['output']) => unknown });
 
 type Tail<S extends MethodShape> = [S['query']] extends [never]
-  ? []
+  ? [options?: RequestOptions]
   : [options?: QueryOrOptions<S['query'], S['output']>];
 
 type Positional<S extends MethodShape> = [S['input']] extends [undefined]

@@ -118,7 +118,7 @@ export const REFERENCES_MANIFEST_PATH = 'references/manifest.json';
 /**
  * Load every API reference a deployment serves: `<rootUrl>/references/manifest.json` lists the
  * references; exchanges, logs and metrics references are skipped. Uses the options' `fetch`,
- * timeout and retry settings; credentials are not needed (references are public).
+ * timeout, retry settings and `signal`; credentials are not needed (references are public).
  */
 export async function loadReferences(
   options: Pick<
@@ -131,6 +131,7 @@ export async function loadReferences(
     | 'delayFactor'
     | 'randomizationFactor'
     | 'maxDelay'
+    | 'signal'
   >,
 ): Promise<ApiReference[]> {
   const resolved = resolveClientOptions(options);
@@ -144,18 +145,22 @@ export async function loadReferences(
     log: undefined,
     traceId: undefined,
   };
+  const { signal } = resolved;
   const manifest = await sendRequest(
     ctx,
     'GET',
     base.basePath + REFERENCES_MANIFEST_PATH,
     undefined,
+    signal,
   );
   const urls = (manifest as { references?: unknown } | undefined)?.references;
   if (!isStringArray(urls)) {
     throw new InputError(`${REFERENCES_MANIFEST_PATH} has no list of references`);
   }
   const documents = await Promise.all(
-    urls.map((url) => sendRequest(ctx, 'GET', base.basePath + url.replace(/^\/+/, ''), undefined)),
+    urls.map((url) =>
+      sendRequest(ctx, 'GET', base.basePath + url.replace(/^\/+/, ''), undefined, signal),
+    ),
   );
   return documents.filter(isApiReference);
 }

@@ -111,6 +111,34 @@ export class TaskclusterConnectionError extends TaskclusterPulseError {
   }
 }
 
+/**
+ * The request's `signal` aborted it: before it was sent (nothing was sent), while an attempt was
+ * in flight or its body was being read (the connection was closed), or while it waited to retry
+ * (no further attempt was made). Final: it is never retried. `cause` is the signal's reason,
+ * e.g. the `HandlerTimeoutError` of a handler context's signal.
+ */
+export class TaskclusterAbortError extends TaskclusterPulseError {
+  override name = 'TaskclusterAbortError';
+  /** The HTTP method, upper case. */
+  readonly method: string;
+  /** The request URL (for storage, without its query). */
+  readonly url: string;
+  /** How many attempts were sent before the abort; 0 when the signal had aborted already. */
+  readonly attempts: number;
+
+  constructor(request: { method: string; url: string; attempts: number }, reason: unknown) {
+    const when = request.attempts === 0 ? 'before it was sent' : `(attempt ${request.attempts})`;
+    // The reason is the aborting code's own value (a timeout, a shutdown), never a credential.
+    const why = reason instanceof Error ? `: ${reason.message}` : '';
+    super('RequestAborted', `${request.method} ${request.url} was aborted ${when}${why}`, {
+      cause: reason,
+    });
+    this.method = request.method;
+    this.url = request.url;
+    this.attempts = request.attempts;
+  }
+}
+
 /** Build the error for an HTTP error status, picking the 401 class when it applies. */
 export function httpError(details: HttpErrorDetails): TaskclusterHttpError {
   return details.statusCode === 401

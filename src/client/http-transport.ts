@@ -67,14 +67,19 @@ export function httpTransport(base: ServiceBase): Transport {
   // Host header on every request.
   const servername = isIP(hostname) === 0 ? hostname : '';
 
-  return ({ method, resource, headers, body, timeout }) =>
+  return ({ method, resource, headers, body, timeout, signal }) =>
     new Promise<TransportResult>((resolve) => {
+      if (signal?.aborted) {
+        resolve({ ok: false, reason: 'aborted', cause: signal.reason });
+        return;
+      }
       let settled = false;
       let timer: NodeJS.Timeout | undefined;
       const settle = (result: TransportResult): void => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
         resolve(result);
       };
       const fail = (cause: unknown): void => settle({ ok: false, reason: 'network', cause });
@@ -91,6 +96,13 @@ export function httpTransport(base: ServiceBase): Transport {
         settle({ ok: false, reason: 'timeout', cause });
         outgoing.destroy(cause);
       }, timeout);
+      // Hoisted: `settle` removes it, and may run before this line.
+      function onAbort(): void {
+        settle({ ok: false, reason: 'aborted', cause: signal?.reason });
+        // Closes the connection: the server sees the request go away at once.
+        outgoing.destroy();
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
       outgoing.setHeader('accept-encoding', ACCEPT_ENCODING);
       outgoing.on('error', fail);
       outgoing.on('response', (response: IncomingMessage) => {

@@ -4,6 +4,7 @@
  * are logged: no header, no body, no credential.
  */
 import type { Logger } from './options.js';
+import type { AttemptFailure } from './transport.js';
 
 /** Set (to anything non-empty) to print one debug line per request attempt on stderr. */
 export const DEBUG_ENV = 'DEBUG_TASKCLUSTER_CLIENT';
@@ -18,7 +19,7 @@ export interface AttemptRecord {
   readonly durationMs: number;
   readonly outcome:
     | { readonly type: 'response'; readonly status: number }
-    | { readonly type: 'failure'; readonly reason: 'network' | 'timeout' };
+    | { readonly type: 'failure'; readonly reason: AttemptFailure };
 }
 
 /** Receives one record per attempt. */

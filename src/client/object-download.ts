@@ -4,6 +4,7 @@
  * against the announced sha256/sha512 hashes and length.
  */
 import { TaskclusterPulseError } from '../errors.js';
+import { checkSignal } from './abort.js';
 import type { ContentHashAlgorithm } from './content-digest.js';
 import { CONTENT_HASH_ALGORITHMS } from './content-digest.js';
 import type {
@@ -25,6 +26,11 @@ export interface DownloadObjectOptions<T extends DownloadTarget> {
   name: string;
   /** Where the data goes. */
   to: T;
+  /**
+   * Aborts the download (with the client's `signal`): its REST calls, the storage request and
+   * the reading of its body; it then fails with a `TaskclusterAbortError`.
+   */
+  signal?: AbortSignal | undefined;
 }
 
 function announcedHashes(hashes: HashesDownload): Partial<Record<ContentHashAlgorithm, string>> {
@@ -49,17 +55,18 @@ export async function downloadObject<T extends DownloadTarget>(
   options: DownloadObjectOptions<T>,
 ): Promise<Download<DownloadBody<T>>> {
   const { name, to } = options;
-  let started = await startGetUrlDownload(objects, name);
+  const signal = checkSignal('signal', options.signal);
+  let started = await startGetUrlDownload(objects, name, signal);
   const urlForRetry = async (): Promise<string> => {
     // Only a retry asks again, never the first attempt: a clock ahead of the service's costs at
     // most one startDownload per retry.
     if (Date.now() >= Date.parse(started.expires)) {
-      started = await startGetUrlDownload(objects, name);
+      started = await startGetUrlDownload(objects, name, signal);
     }
     return started.url;
   };
   return downloadFromStorage(
-    storageContext(objects.options),
+    storageContext(objects.options, signal),
     started.url,
     to,
     { what: `object ${name}`, hashes: announcedHashes(started.hashes) },
@@ -70,8 +77,13 @@ export async function downloadObject<T extends DownloadTarget>(
 async function startGetUrlDownload(
   objects: ObjectService,
   name: string,
+  signal: AbortSignal | undefined,
 ): Promise<DownloadMethodGeturlResponse> {
-  const started = await objects.startDownload(name, { acceptDownloadMethods: { getUrl: true } });
+  const started = await objects.startDownload(
+    name,
+    { acceptDownloadMethods: { getUrl: true } },
+    { signal },
+  );
   if (started.method !== 'getUrl') {
     throw new TaskclusterPulseError(
       'UnexpectedDownloadMethod',

@@ -6,6 +6,7 @@
 
 import { TaskclusterPulseError } from '../errors.js';
 import { slugId } from '../utils/slugid.js';
+import { checkSignal } from './abort.js';
 import type { ContentHashes } from './content-digest.js';
 import type { ObjectService } from './generated/object.js';
 import { storageContext, storageRequest } from './storage-request.js';
@@ -33,6 +34,11 @@ export interface UploadObjectOptions {
   contentType?: string;
   /** The upload's secret id; a fresh slugid by default. */
   uploadId?: string;
+  /**
+   * Aborts the upload (with the client's `signal`): its REST calls and the PUT of the data,
+   * which then fail with a `TaskclusterAbortError`.
+   */
+  signal?: AbortSignal | undefined;
 }
 
 /** An uploaded, finished object. */
@@ -60,6 +66,7 @@ export async function uploadObject(
   options: UploadObjectOptions,
 ): Promise<UploadedObject> {
   checkUploadData(options.data);
+  checkSignal('signal', options.signal);
   return sendObject(objects, options, await uploadSource(options.data));
 }
 
@@ -69,17 +76,21 @@ export async function sendObject(
   options: Omit<UploadObjectOptions, 'data'>,
   source: UploadSource,
 ): Promise<UploadedObject> {
-  const { name, projectId } = options;
+  const { name, projectId, signal } = options;
   const contentType = options.contentType ?? DEFAULT_UPLOAD_CONTENT_TYPE;
   const uploadId = options.uploadId ?? slugId();
   const { hashes, size } = source;
-  const created = await objects.createUpload(name, {
-    projectId,
-    uploadId,
-    expires: isoDate(options.expires),
-    hashes,
-    proposedUploadMethods: { putUrl: { contentType, contentLength: size } },
-  });
+  const created = await objects.createUpload(
+    name,
+    {
+      projectId,
+      uploadId,
+      expires: isoDate(options.expires),
+      hashes,
+      proposedUploadMethods: { putUrl: { contentType, contentLength: size } },
+    },
+    { signal },
+  );
   const put = created.uploadMethod.putUrl;
   if (put === undefined) {
     throw new TaskclusterPulseError(
@@ -88,12 +99,12 @@ export async function sendObject(
     );
   }
   await storageRequest(
-    storageContext(objects.options),
+    storageContext(objects.options, signal),
     { method: 'PUT', url: put.url, headers: put.headers, body: source.body },
     async ({ response }) => {
       await response.arrayBuffer();
     },
   );
-  await objects.finishUpload(name, { projectId, uploadId, hashes });
+  await objects.finishUpload(name, { projectId, uploadId, hashes }, { signal });
   return { name, projectId, uploadId, size, hashes };
 }

@@ -113,4 +113,10 @@ export interface ClientOptions {
    * per incoming request with `client.use({ traceId })`.
    */
   traceId?: string;
+  /**
+   * Aborts every request of this client (and of the clients made from it with `use()`), as a
+   * call's own `signal` does, combined with it; artifact and object transfers made with the
+   * client honour it too. The handler context's clients have the handler call's signal here.
+   */
+  signal?: AbortSignal;
 }

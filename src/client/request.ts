@@ -1,11 +1,13 @@
 /**
  * Sending one REST request: signing each attempt, the per-attempt timeout, retries with
- * exponential backoff (retry.ts) on 5xx, network errors and timeouts (never on 4xx), and the
- * response body.
+ * exponential backoff (retry.ts) on 5xx, network errors and timeouts (never on 4xx), the
+ * request's signal, and the response body.
  */
+import { throwIfAborted } from './abort.js';
 import {
   type ConnectionFailure,
   httpError,
+  TaskclusterAbortError,
   TaskclusterConnectionError,
   TaskclusterHttpError,
 } from './errors.js';
@@ -45,13 +47,16 @@ function parseBody(text: string): { ok: true; value: unknown } | { ok: false } {
 
 /**
  * Send `method` to `resource` (the exact path and query under the service's origin) with an
- * optional JSON body, and resolve to the parsed response body.
+ * optional JSON body, and resolve to the parsed response body. Once `signal` aborts, nothing
+ * more is sent: an attempt in flight is cut off, a wait for a retry ends, and the request
+ * rejects with a {@link TaskclusterAbortError}.
  */
 export async function sendRequest(
   ctx: RequestContext,
   method: string,
   resource: string,
   body: string | undefined,
+  signal: AbortSignal | undefined,
 ): Promise<unknown> {
   const url = ctx.base.origin + resource;
   const payloadHash =
@@ -60,7 +65,8 @@ export async function sendRequest(
   let lastServerError: { statusCode: number; body: unknown } | undefined;
   const attempts = ctx.retry.retries + 1;
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    if (attempt > 1) await waitBeforeRetry(ctx.retry, attempt - 1);
+    if (attempt > 1) await waitBeforeRetry(ctx.retry, attempt - 1, signal);
+    throwIfAborted(signal, { method, url, attempts: attempt - 1 });
     const headers: Record<string, string> = {};
     if (body !== undefined) headers['content-type'] = JSON_CONTENT_TYPE;
     if (ctx.traceId !== undefined) headers[TRACE_ID_HEADER] = ctx.traceId;
@@ -69,15 +75,16 @@ export async function sendRequest(
       headers.authorization = ctx.signer.authorization(method, resource, payloadHash);
     }
     const started = ctx.log === undefined ? 0 : performance.now();
-    const result = await ctx.transport({ method, resource, headers, body, timeout: ctx.timeout });
+    const result = await ctx.transport({
+      method,
+      resource,
+      headers,
+      body,
+      timeout: ctx.timeout,
+      signal,
+    });
     if (!result.ok) {
       const { reason, cause } = result;
-      lastFailure = {
-        failure:
-          reason === 'timeout' ? { type: 'timeout', timeoutMs: ctx.timeout } : { type: 'network' },
-        cause,
-      };
-      lastServerError = undefined;
       ctx.log?.({
         method,
         url,
@@ -85,6 +92,15 @@ export async function sendRequest(
         durationMs: Math.round(performance.now() - started),
         outcome: { type: 'failure', reason },
       });
+      if (reason === 'aborted') {
+        throw new TaskclusterAbortError({ method, url, attempts: attempt }, cause);
+      }
+      lastFailure = {
+        failure:
+          reason === 'timeout' ? { type: 'timeout', timeoutMs: ctx.timeout } : { type: 'network' },
+        cause,
+      };
+      lastServerError = undefined;
       continue;
     }
     const { status, text } = result;

@@ -1,5 +1,6 @@
 /** Client options checked once, with every default applied. */
 import { InputError } from '../errors.js';
+import { checkSignal } from './abort.js';
 import {
   type ClientOptions,
   type Credentials,
@@ -30,6 +31,7 @@ export interface ResolvedClientOptions extends RetryPolicy {
   readonly fetch?: typeof globalThis.fetch;
   readonly logger?: Logger;
   readonly traceId?: string;
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -51,6 +53,7 @@ const OPTION_NAMES: ReadonlySet<string> = new Set(
     fetch: true,
     logger: true,
     traceId: true,
+    signal: true,
   } satisfies Record<keyof ClientOptions, true>),
 );
 
@@ -182,6 +185,8 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
   if (options.logger !== undefined) resolved.logger = options.logger;
   if (options.fetch !== undefined) resolved.fetch = options.fetch;
   if (options.traceId !== undefined) resolved.traceId = options.traceId;
+  const signal = checkSignal('option signal', options.signal);
+  if (signal !== undefined) resolved.signal = signal;
   return resolved;
 }
 

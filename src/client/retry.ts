@@ -32,7 +32,26 @@ export function retryDelay(
   return Math.min(nominal * factor, policy.maxDelay);
 }
 
-/** Waits the {@link retryDelay} before retry number `retry` (1 for the first). */
-export function waitBeforeRetry(policy: RetryPolicy, retry: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, retryDelay(policy, retry)));
+/**
+ * Waits the {@link retryDelay} before retry number `retry` (1 for the first), or less: the wait
+ * ends as soon as `signal` aborts (the caller then makes no further attempt).
+ */
+export function waitBeforeRetry(
+  policy: RetryPolicy,
+  retry: number,
+  signal?: AbortSignal,
+): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) {
+      resolve();
+      return;
+    }
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, retryDelay(policy, retry));
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }

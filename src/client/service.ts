@@ -3,6 +3,7 @@
  * function bound to its precompiled entry; no per-method code is written or generated.
  */
 import { InputError } from '../errors.js';
+import { eitherSignal } from './abort.js';
 import {
   CONTINUATION_TOKEN,
   type CompiledEntry,
@@ -144,6 +145,8 @@ const state = Symbol('taskcluster-pulse.client-state');
 interface ClientState {
   readonly ctx: RequestContext;
   readonly entries: ReadonlyMap<string, CompiledEntry>;
+  /** The `signal` option: aborts every call, combined with the call's own. */
+  readonly signal: AbortSignal | undefined;
 }
 
 /** Which compiled entry a method function of some service class stands for. */
@@ -175,12 +178,13 @@ function send(
   call: ParsedCall,
   body: string | undefined,
   query: Readonly<Record<string, unknown>> | undefined,
+  signal: AbortSignal | undefined,
 ): Promise<unknown> {
   const resource =
     client.ctx.base.basePath +
     compiled.route(call.params) +
     buildQuery(compiled.entry.query, query);
-  return sendRequest(client.ctx, compiled.httpMethod, resource, body);
+  return sendRequest(client.ctx, compiled.httpMethod, resource, body, signal);
 }
 
 function pageFetcher(
@@ -189,6 +193,8 @@ function pageFetcher(
   call: ParsedCall,
   body: string | undefined,
 ) {
+  // One signal for every page of the call.
+  const signal = eitherSignal(client.signal, call.signal);
   return (token: string | undefined) =>
     send(
       client,
@@ -196,6 +202,7 @@ function pageFetcher(
       call,
       body,
       token === undefined ? call.query : { ...call.query, [CONTINUATION_TOKEN]: token },
+      signal,
     );
 }
 
@@ -209,7 +216,7 @@ async function invoke(
   if (call.paginationHandler !== undefined) {
     return followPages(pageFetcher(client, compiled, call, body), call.paginationHandler);
   }
-  return send(client, compiled, call, body, call.query);
+  return send(client, compiled, call, body, call.query, eitherSignal(client.signal, call.signal));
 }
 
 function lookup(client: ClientState, method: unknown): CompiledEntry {
@@ -240,6 +247,7 @@ class ServiceClientRuntime {
     const credentials = resolved.credentials;
     const client: ClientState = {
       entries,
+      signal: resolved.signal,
       ctx: {
         base,
         signer:

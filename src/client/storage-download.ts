@@ -71,7 +71,14 @@ async function* chunks(attempt: StorageAttempt, check: DownloadCheck): AsyncGene
     let done = false;
     try {
       while (true) {
-        const next = await reader.read();
+        let next: ReadableStreamReadResult<Uint8Array>;
+        try {
+          next = await reader.read();
+        } catch (error) {
+          // A stream handed on is read after storageRequest returned: name the abort here.
+          attempt.throwIfAborted();
+          throw error;
+        }
         if (next.done) break;
         attempt.progress();
         digest?.update(next.value);

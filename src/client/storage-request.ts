@@ -1,9 +1,16 @@
 /**
  * Requests to plain storage URLs (S3 and the like, where artifact and object data live): never
- * signed, retried on 5xx and network errors with the REST client's backoff, final on 4xx.
- * Storage URLs are often pre-signed, so only their origin and path appear in logs and errors.
+ * signed, retried on 5xx and network errors with the REST client's backoff, final on 4xx,
+ * aborted by the transfer's signal. Storage URLs are often pre-signed, so only their origin and
+ * path appear in logs and errors.
  */
-import { type ConnectionFailure, httpError, TaskclusterConnectionError } from './errors.js';
+import { eitherSignal, throwIfAborted } from './abort.js';
+import {
+  type ConnectionFailure,
+  httpError,
+  TaskclusterAbortError,
+  TaskclusterConnectionError,
+} from './errors.js';
 import { type AttemptLog, type AttemptRecord, attemptLog } from './log.js';
 import type { ResolvedClientOptions } from './resolved-options.js';
 import { type RetryPolicy, waitBeforeRetry } from './retry.js';
@@ -16,6 +23,8 @@ export interface StorageContext {
   /** Milliseconds allowed to wait for the response, and between two chunks of its body. */
   readonly timeout: number;
   readonly log: AttemptLog | undefined;
+  /** Aborts the transfer: the attempt in flight, the body being read, the wait for a retry. */
+  readonly signal: AbortSignal | undefined;
 }
 
 /** One storage request; `body` is called once per attempt, so that each gets a fresh body. */
@@ -41,15 +50,27 @@ export interface StorageAttempt {
    * stops when `consume` returns: a body handed on is read at its reader's pace.
    */
   progress(): void;
+  /**
+   * Throws the request's `TaskclusterAbortError` once its signal aborted: reading the body then
+   * fails with the signal's reason, which this names.
+   */
+  throwIfAborted(): void;
 }
 
-/** The storage context of the clients made with these options. */
-export function storageContext(options: ResolvedClientOptions): StorageContext {
+/**
+ * The storage context of the clients made with these options, for a transfer whose own signal
+ * (combined with the options' `signal`) is `signal`.
+ */
+export function storageContext(
+  options: ResolvedClientOptions,
+  signal?: AbortSignal,
+): StorageContext {
   return {
     fetch: options.fetch ?? globalThis.fetch,
     retry: options,
     timeout: options.timeout,
     log: attemptLog(options.logger),
+    signal: eitherSignal(options.signal, signal),
   };
 }
 
@@ -97,7 +118,8 @@ function parsedBody(text: string): unknown {
  * Send `request` until a 2xx response is consumed by `consume`, a 4xx arrives (thrown as a
  * `TaskclusterHttpError`) or the attempts run out (the last 5xx as a `TaskclusterHttpError`, or
  * a `TaskclusterConnectionError`). Errors `consume` throws end the request unless they are
- * network errors or timeouts (a body that breaks off is one).
+ * network errors or timeouts (a body that breaks off is one). Once the context's signal aborts,
+ * nothing more is sent and the request rejects with a `TaskclusterAbortError`.
  */
 export async function storageRequest<T>(
   ctx: StorageContext,
@@ -110,14 +132,16 @@ export async function storageRequest<T>(
   const attempts = ctx.retry.retries + 1;
   let lastFailure: { failure: ConnectionFailure; cause: unknown } | undefined;
   let lastServerError: { statusCode: number; body: unknown } | undefined;
+  const { signal } = ctx;
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    if (attempt > 1) {
-      await waitBeforeRetry(ctx.retry, attempt - 1);
-      if (request.urlForRetry !== undefined) {
-        url = await request.urlForRetry();
-        safeUrl = safeStorageUrl(url);
-      }
+    if (attempt > 1) await waitBeforeRetry(ctx.retry, attempt - 1, signal);
+    throwIfAborted(signal, { method, url: safeUrl, attempts: attempt - 1 });
+    if (attempt > 1 && request.urlForRetry !== undefined) {
+      url = await request.urlForRetry();
+      safeUrl = safeStorageUrl(url);
     }
+    /** This attempt, as an abort names it. */
+    const sent = { method, url: safeUrl, attempts: attempt };
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -140,7 +164,8 @@ export async function storageRequest<T>(
         method,
         headers: { ...request.headers },
         body,
-        signal: controller.signal,
+        signal:
+          signal === undefined ? controller.signal : AbortSignal.any([controller.signal, signal]),
       };
       if (body instanceof ReadableStream) init.duplex = 'half';
       const response = await ctx.fetch(url, init);
@@ -166,8 +191,13 @@ export async function storageRequest<T>(
         response,
         safeUrl,
         progress: () => timer.refresh(),
+        throwIfAborted: () => throwIfAborted(signal, sent),
       });
     } catch (cause) {
+      if (signal?.aborted) {
+        log({ type: 'failure', reason: 'aborted' });
+        throw new TaskclusterAbortError(sent, signal.reason);
+      }
       if (!isRetryable(cause, timedOut)) throw cause;
       log({ type: 'failure', reason: timedOut ? 'timeout' : 'network' });
       lastFailure = {

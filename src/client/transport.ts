@@ -17,15 +17,21 @@ export interface TransportRequest {
   readonly body: string | undefined;
   /** Milliseconds allowed for the whole attempt, until the last byte of the response body. */
   readonly timeout: number;
+  /** Aborts the attempt at once: the connection is closed and the result is `aborted`. */
+  readonly signal?: AbortSignal | undefined;
 }
+
+/** Why an attempt got no complete response. */
+export type AttemptFailure = 'network' | 'timeout' | 'aborted';
 
 /**
  * What one attempt got: a complete response of any status (redirects are not followed), or no
- * complete response, because of the network or the timeout; `cause` is the underlying error.
+ * complete response, because of the network, the timeout or the request's signal; `cause` is
+ * the underlying error (the signal's reason when it aborted).
  */
 export type TransportResult =
   | { readonly ok: true; readonly status: number; readonly text: string }
-  | { readonly ok: false; readonly reason: 'network' | 'timeout'; readonly cause: unknown };
+  | { readonly ok: false; readonly reason: AttemptFailure; readonly cause: unknown };
 
 /** Sends attempts to one service's origin; it never throws nor rejects. */
 export type Transport = (request: TransportRequest) => Promise<TransportResult>;
@@ -37,6 +43,7 @@ export function fetchTransport(fetch: typeof globalThis.fetch, origin: string): 
     // pending timer behind per request.
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), request.timeout);
+    const { signal } = request;
     try {
       // Without a body, fetch sends `Content-Length: 0` on POST and PUT.
       const response = await fetch(origin + request.resource, {
@@ -44,10 +51,12 @@ export function fetchTransport(fetch: typeof globalThis.fetch, origin: string): 
         headers: request.headers,
         body: request.body ?? null,
         redirect: 'manual',
-        signal: controller.signal,
+        signal:
+          signal === undefined ? controller.signal : AbortSignal.any([controller.signal, signal]),
       });
       return { ok: true, status: response.status, text: await response.text() };
     } catch (cause) {
+      if (signal?.aborted) return { ok: false, reason: 'aborted', cause: signal.reason };
       return { ok: false, reason: controller.signal.aborted ? 'timeout' : 'network', cause };
     } finally {
       clearTimeout(timer);

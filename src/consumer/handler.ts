@@ -52,8 +52,9 @@ export interface HandlerRunner {
   readonly healthy: boolean;
   /**
    * Stops consuming, waits (up to the grace period) for running handlers and acks what
-   * finished; unstarted messages stay in the queue. Idempotent; after it resolves no handler
-   * starts.
+   * finished, then aborts the `context.signal` of those still running (their context's REST
+   * calls with it) and hands their messages back; unstarted messages stay in the queue.
+   * Idempotent; after it resolves no handler starts.
    */
   close(gracePeriod?: number): Promise<void>;
   /** Rejects with the configuration error that stopped the runner, if one does. */
@@ -97,7 +98,7 @@ class Runner implements HandlerRunner {
   readonly #handler: Handler<Binding<unknown, unknown>>;
   readonly #metrics: PulseMetrics;
   readonly #queue: PQueue;
-  /** The signals of the calls running now, aborted on shutdown. */
+  /** The signals of the calls running now, aborted when a shutdown's grace period ends. */
   readonly #calls = new Set<LazyHandlerContext>();
   /** Messages of an exclusive queue waiting for their next attempt, by their timer. */
   readonly #waiting = new Map<ReturnType<typeof setTimeout>, DeliveredMessage>();
@@ -303,8 +304,6 @@ class Runner implements HandlerRunner {
     for (const [timer] of waiting) clearTimeout(timer);
     await this.#consumer.pause();
     for (const [, message] of waiting) message.nack(true);
-    const closed = new ClosedError('the handler runner');
-    for (const call of this.#calls) call.abort(closed);
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
       this.#queue.onIdle(),
@@ -313,6 +312,10 @@ class Runner implements HandlerRunner {
       }),
     ]);
     clearTimeout(timer);
+    // The grace period is over: the calls still running are told, and their context's REST
+    // calls and transfers cut off, so that none runs on beside its redelivered message.
+    const closed = new ClosedError('the handler runner');
+    for (const call of this.#calls) call.abort(closed);
     this.#queue.clear();
     await this.#consumer.stop(0);
   }

@@ -164,6 +164,8 @@ interface RoutedRequest {
   url: URL;
   record: RecordedRequest;
   requestInfo: RequestInfo;
+  /** Aborts when the client goes away before the answer is sent. */
+  gone: AbortSignal;
 }
 
 /** Headers safe to record: the Authorization header carries a MAC and is left out. */
@@ -205,6 +207,10 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const receivedAt = performance.now();
+    const gone = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) gone.abort();
+    });
     const rawBody = await readBody(req);
     const url = new URL(req.url ?? '/', `http://${SIMULATED_SERVER_HOST}`);
     const bewit = url.searchParams.get('bewit') ?? undefined;
@@ -255,13 +261,23 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       );
       return;
     }
-    const response = await answer({ req, match, rawBody, bewit, parsed, url, record, requestInfo });
+    const response = await answer({
+      req,
+      match,
+      rawBody,
+      bewit,
+      parsed,
+      url,
+      record,
+      requestInfo,
+      gone: gone.signal,
+    });
     respond(response, outcome.truncate);
   }
 
   /** Authenticates a routed request (unless plain) and runs its handler. */
   async function answer(request: RoutedRequest): Promise<EncodedResponse> {
-    const { req, match, rawBody, bewit, parsed, url, record, requestInfo } = request;
+    const { req, match, rawBody, bewit, parsed, url, record, requestInfo, gone } = request;
     const { route, params } = match;
     let granted: { clientId: string | undefined; scopes: string[] } = {
       clientId: undefined,
@@ -308,6 +324,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
         clientId: granted.clientId,
         scopes: granted.scopes,
         now: now(),
+        signal: gone,
       },
       requestInfo,
     );

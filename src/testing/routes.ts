@@ -29,6 +29,11 @@ export interface RouteContext {
   /** The server's clock, in epoch milliseconds. */
   now: number;
   /**
+   * Aborts when the client goes away before the answer is sent (its connection closed): a slow
+   * handler can stop, and a test can see that a request was cut off.
+   */
+  signal: AbortSignal;
+  /**
    * Answers 403 `InsufficientScopes` unless the granted scopes satisfy one of the
    * conjunctions (disjunctive normal form: `[['a', 'b'], ['c']]` means a and b, or c).
    */

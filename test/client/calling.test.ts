@@ -177,7 +177,16 @@ describe('a method whose query option is named like an option (a reference loade
 
 const BAD_CALLS: readonly [what: string, call: (client: Loose) => Promise<unknown>][] = [
   ['too few arguments', (c) => c.getThing!('only-one')],
-  ['too many arguments', (c) => c.getThing!('a', 'b', 'c')],
+  ['too many arguments', (c) => c.getThing!('a', 'b', {}, 'c')],
+  [
+    'a string where options go, for a method without query options',
+    (c) => c.getThing!('a', 'b', 'c'),
+  ],
+  ['a signal that is not an AbortSignal', (c) => c.getThing!('a', 'b', { signal: 'stop' })],
+  [
+    'a signal that is not an AbortSignal, in the named form',
+    (c) => c.getThing!({ params: { thingId: 'a', version: 'b' }, signal: {} }),
+  ],
   ['no arguments for a method with params', (c) => c.getThing!()],
   ['an argument for a method without any', (c) => c.ping!('x')],
   ['a missing payload', (c) => c.createThing!()],
@@ -237,7 +246,7 @@ const BARE_QUERY_MISTAKES: readonly [string, (client: Loose) => Promise<unknown>
   [
     'an unknown key in a bare query',
     (c) => c.searchThings!('k', { colour: 'red' }),
-    /"colour" is neither a query option \(color, limit\) nor an option \(query, paginationHandler\)/,
+    /"colour" is neither a query option \(color, limit\) nor an option \(query, paginationHandler, signal\)/,
   ],
   [
     'an unknown key alone for a method of no parameters',
@@ -252,7 +261,12 @@ const BARE_QUERY_MISTAKES: readonly [string, (client: Loose) => Promise<unknown>
   [
     'an array where the query goes',
     (c) => c.searchThings!('k', ['color']),
-    /must be an object: the query, or options \{ query \}/,
+    /must be an object: the query, or options \{ query, signal \}/,
+  ],
+  [
+    'a bare query beside a signal',
+    (c) => c.searchThings!('k', { color: 'red', signal: new AbortController().signal }),
+    /query option "color" and option "signal" in one object/,
   ],
 ];
 

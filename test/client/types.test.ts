@@ -61,6 +61,29 @@ describe('typed service clients', () => {
     expect(() => fake.buildUrl('searchThings', 'k', { color: 'red', query: {} })).toThrow();
   });
 
+  it('takes a signal in the options of every method, in every convention', () => {
+    const compileOnly = (signal: AbortSignal) => {
+      fake.getThing('a', 1, { signal });
+      fake.ping({ signal });
+      fake.createThing({ name: 'n' }, { signal });
+      fake.updateThing('t', { name: 'n' }, { signal });
+      fake.updateThing({ name: 'n' }, { thingId: 't' }, { signal });
+      fake.updateThing({ params: { thingId: 't' }, payload: { name: 'n' }, signal });
+      fake.searchThings('k', { query: { color: 'red' }, signal });
+      fake.listThings('g', { signal, paginationHandler: () => undefined });
+      fake.paginate('listThings', 'g', { signal });
+      // Possibly undefined, as an optional signal passed on is.
+      fake.getThing('a', 1, { signal: undefined });
+      // @ts-expect-error a signal beside a bare query
+      fake.searchThings('k', { color: 'red', signal });
+      // @ts-expect-error a signal must be an AbortSignal
+      fake.getThing('a', 1, { signal: 'stop' });
+      // @ts-expect-error a method without query options takes no query beside its signal
+      fake.getThing('a', 1, { signal, limit: 1 });
+    };
+    expect(typeof compileOnly).toBe('function');
+  });
+
   it('types the calling conventions and the paginationHandler page', () => {
     // Never called: these would send requests; they only need to compile.
     const compileOnly = () => {
