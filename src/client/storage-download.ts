@@ -71,7 +71,7 @@ async function* chunks(attempt: StorageAttempt, check: DownloadCheck): AsyncGene
     let done = false;
     try {
       while (true) {
-        let next: ReadableStreamReadResult<Uint8Array>;
+        let next: Awaited<ReturnType<typeof reader.read>>;
         try {
           next = await reader.read();
         } catch (error) {
