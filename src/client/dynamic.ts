@@ -3,12 +3,12 @@
  * built by the same runtime as the generated classes, with loosely typed methods.
  */
 import { InputError } from '../errors.js';
+import { transportFor } from './http-transport.js';
 import type { ClientOptions } from './options.js';
 import type { ApiEntry, ApiTable, HttpMethod, ScopeExpression } from './reference.js';
 import { sendRequest } from './request.js';
 import { resolveClientOptions } from './resolved-options.js';
 import { defineService, type ServiceClient } from './service.js';
-import { transportFor } from './transport.js';
 import { rootBase } from './url.js';
 
 /** One entry of an API reference as Taskcluster serves it (only the fields the client uses). */

@@ -18,7 +18,7 @@ import { isIP } from 'node:net';
 import type { Transform } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { DEFAULT_IDLE_SOCKET_TIMEOUT_MS, DEFAULT_MAX_SOCKETS } from './options.js';
-import type { Transport, TransportResult } from './transport.js';
+import { fetchTransport, type RequestTransport, type TransportResult } from './transport.js';
 import type { ServiceBase } from './url.js';
 
 /** The content codings the default transport asks for, as its `Accept-Encoding` header. */
@@ -57,7 +57,7 @@ function agentFor(base: ServiceBase): HttpAgent {
 }
 
 /** A transport to `base`'s origin, over the origin's shared keep-alive agent. */
-export function httpTransport(base: ServiceBase): Transport {
+export function httpTransport(base: ServiceBase): RequestTransport {
   const agent = agentFor(base);
   const request = base.protocol === 'https:' ? httpsRequest : httpRequest;
   // `URL.hostname` keeps the brackets of an IPv6 address; a socket address has none.
@@ -135,4 +135,15 @@ export function httpTransport(base: ServiceBase): Transport {
       // bodiless POST or PUT (none on GET and DELETE, as fetch does).
       outgoing.end(body);
     });
+}
+
+/**
+ * The transport of a client: through `fetch` when the user gave one, else the default one over
+ * `node:http`/`node:https` with the origin's shared keep-alive agent.
+ */
+export function transportFor(
+  fetch: typeof globalThis.fetch | undefined,
+  base: ServiceBase,
+): RequestTransport {
+  return fetch === undefined ? httpTransport(base) : fetchTransport(fetch, base.origin);
 }

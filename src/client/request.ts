@@ -14,7 +14,7 @@ import {
 import type { AttemptLog } from './log.js';
 import { type RetryPolicy, waitBeforeRetry } from './retry.js';
 import { JSON_CONTENT_TYPE, type Signer } from './signer.js';
-import type { Transport } from './transport.js';
+import type { RequestTransport } from './transport.js';
 import type { ServiceBase } from './url.js';
 
 /** The header that carries the `traceId` option, as the official client names it. */
@@ -26,7 +26,7 @@ export interface RequestContext {
   /** Undefined when the client has no credentials: requests go unsigned. */
   readonly signer: Signer | undefined;
   /** Sends each attempt: over `node:http` by default, or through the user's `fetch`. */
-  readonly transport: Transport;
+  readonly transport: RequestTransport;
   readonly retry: RetryPolicy;
   /** Per-attempt timeout in milliseconds. */
   readonly timeout: number;

@@ -21,6 +21,7 @@ import type {
   ShapeOf,
   Without,
 } from './calling.js';
+import { transportFor } from './http-transport.js';
 import { attemptLog } from './log.js';
 import type { ClientOptions } from './options.js';
 import { followPages, type Pages, paginate } from './pagination.js';
@@ -32,7 +33,6 @@ import {
   resolveClientOptions,
 } from './resolved-options.js';
 import { createSigner } from './signer.js';
-import { transportFor } from './transport.js';
 import { buildQuery, serviceBase } from './url.js';
 
 /** Options of `buildUrl`, after the route parameters. */

@@ -1,10 +1,8 @@
 /**
  * How one attempt of a REST request reaches the server: the small contract that `sendRequest`
- * uses, its implementation over an injected `fetch`, and the choice between that and the default
- * transport over `node:http` (see http-transport.ts).
+ * uses, and its implementation over an injected `fetch` (the default one, over `node:http`, is
+ * http-transport.ts, which also chooses between the two).
  */
-import { httpTransport } from './http-transport.js';
-import type { ServiceBase } from './url.js';
 
 /** One attempt: everything is final (signed, serialized) when the transport gets it. */
 export interface TransportRequest {
@@ -34,10 +32,10 @@ export type TransportResult =
   | { readonly ok: false; readonly reason: AttemptFailure; readonly cause: unknown };
 
 /** Sends attempts to one service's origin; it never throws nor rejects. */
-export type Transport = (request: TransportRequest) => Promise<TransportResult>;
+export type RequestTransport = (request: TransportRequest) => Promise<TransportResult>;
 
 /** A transport over a `fetch` function (the `fetch` option: requests go through it as given). */
-export function fetchTransport(fetch: typeof globalThis.fetch, origin: string): Transport {
+export function fetchTransport(fetch: typeof globalThis.fetch, origin: string): RequestTransport {
   return async (request) => {
     // A timer cleared after each attempt: cheaper than AbortSignal.timeout, and leaves no
     // pending timer behind per request.
@@ -62,15 +60,4 @@ export function fetchTransport(fetch: typeof globalThis.fetch, origin: string): 
       clearTimeout(timer);
     }
   };
-}
-
-/**
- * The transport of a client: through `fetch` when the user gave one, else the default one over
- * `node:http`/`node:https` with the origin's shared keep-alive agent.
- */
-export function transportFor(
-  fetch: typeof globalThis.fetch | undefined,
-  base: ServiceBase,
-): Transport {
-  return fetch === undefined ? httpTransport(base) : fetchTransport(fetch, base.origin);
 }

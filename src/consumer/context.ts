@@ -5,16 +5,7 @@
  */
 
 import { eitherSignal } from '../client/abort.js';
-import { Auth } from '../client/generated/auth.js';
-import { Github } from '../client/generated/github.js';
-import { Hooks } from '../client/generated/hooks.js';
-import { Index } from '../client/generated/index-service.js';
-import { Notify } from '../client/generated/notify.js';
-import { ObjectService } from '../client/generated/object.js';
-import { PurgeCache } from '../client/generated/purge-cache.js';
-import { Queue } from '../client/generated/queue.js';
-import { Secrets } from '../client/generated/secrets.js';
-import { WorkerManager } from '../client/generated/worker-manager.js';
+import { createRestClient, type RestClient, type RestServiceName } from '../client/catalog.js';
 import type { ClientOptions, Logger } from '../client/options.js';
 import type { ResolvedClientOptions } from '../client/resolved-options.js';
 import { InputError } from '../errors.js';
@@ -34,25 +25,25 @@ export interface HandlerContext {
    * artifact transfers made with them) when {@link HandlerContext.signal} fires, so that no
    * call keeps running behind a retried message; a call's own `signal` combines with it.
    */
-  readonly queue: Queue;
+  readonly queue: RestClient<'queue'>;
   /** The Index service client. */
-  readonly index: Index;
+  readonly index: RestClient<'index'>;
   /** The Auth service client. */
-  readonly auth: Auth;
+  readonly auth: RestClient<'auth'>;
   /** The Secrets service client. */
-  readonly secrets: Secrets;
+  readonly secrets: RestClient<'secrets'>;
   /** The Hooks service client. */
-  readonly hooks: Hooks;
+  readonly hooks: RestClient<'hooks'>;
   /** The Notify service client. */
-  readonly notify: Notify;
+  readonly notify: RestClient<'notify'>;
   /** The GitHub service client. */
-  readonly github: Github;
+  readonly github: RestClient<'github'>;
   /** The Purge Cache service client. */
-  readonly purgeCache: PurgeCache;
+  readonly purgeCache: RestClient<'purgeCache'>;
   /** The Worker Manager service client. */
-  readonly workerManager: WorkerManager;
+  readonly workerManager: RestClient<'workerManager'>;
   /** The Object service client. */
-  readonly object: ObjectService;
+  readonly object: RestClient<'object'>;
 }
 
 /** A service client, as far as the context needs to know it. */
@@ -70,16 +61,16 @@ export class ClientCache {
     this.#options = options;
   }
 
-  /** The client `name`, built with `Client` the first time. */
-  get<T extends DerivableClient>(name: string, Client: new (options: ClientOptions) => T): T {
-    let client = this.#clients.get(name) as T | undefined;
+  /** The client of service `name`, built the first time. */
+  get<Name extends RestServiceName>(name: Name): RestClient<Name> {
+    let client = this.#clients.get(name) as RestClient<Name> | undefined;
     if (client === undefined) {
       if (this.#options === undefined) {
         throw new InputError(
           `context.${name} needs Taskcluster options: pass { taskcluster: { rootUrl, credentials } } to handle()`,
         );
       }
-      client = new Client(this.#options);
+      client = createRestClient(name, this.#options);
       this.#clients.set(name, client);
     }
     return client;
@@ -89,13 +80,9 @@ export class ClientCache {
    * The client `name` of one call: the runner's, with `signal` combined with the options'
    * own `signal`.
    */
-  forCall<T extends DerivableClient>(
-    name: string,
-    Client: new (options: ClientOptions) => T,
-    signal: AbortSignal,
-  ): T {
-    const shared = this.get(name, Client);
-    return shared.use({ signal: eitherSignal(shared.options.signal, signal) });
+  forCall<Name extends RestServiceName>(name: Name, signal: AbortSignal): RestClient<Name> {
+    const shared: DerivableClient = this.get(name);
+    return shared.use({ signal: eitherSignal(shared.options.signal, signal) }) as RestClient<Name>;
   }
 }
 
@@ -135,44 +122,44 @@ export class LazyHandlerContext implements HandlerContext {
   }
 
   /** The client `name` of this call, made the first time. */
-  #client<T extends DerivableClient>(name: string, Client: new (options: ClientOptions) => T): T {
+  #client<Name extends RestServiceName>(name: Name): RestClient<Name> {
     this.#own ??= new Map();
-    let client = this.#own.get(name) as T | undefined;
+    let client = this.#own.get(name) as RestClient<Name> | undefined;
     if (client === undefined) {
-      client = this.#clients.forCall(name, Client, this.signal);
+      client = this.#clients.forCall(name, this.signal);
       this.#own.set(name, client);
     }
     return client;
   }
 
-  get queue(): Queue {
-    return this.#client('queue', Queue);
+  get queue(): RestClient<'queue'> {
+    return this.#client('queue');
   }
-  get index(): Index {
-    return this.#client('index', Index);
+  get index(): RestClient<'index'> {
+    return this.#client('index');
   }
-  get auth(): Auth {
-    return this.#client('auth', Auth);
+  get auth(): RestClient<'auth'> {
+    return this.#client('auth');
   }
-  get secrets(): Secrets {
-    return this.#client('secrets', Secrets);
+  get secrets(): RestClient<'secrets'> {
+    return this.#client('secrets');
   }
-  get hooks(): Hooks {
-    return this.#client('hooks', Hooks);
+  get hooks(): RestClient<'hooks'> {
+    return this.#client('hooks');
   }
-  get notify(): Notify {
-    return this.#client('notify', Notify);
+  get notify(): RestClient<'notify'> {
+    return this.#client('notify');
   }
-  get github(): Github {
-    return this.#client('github', Github);
+  get github(): RestClient<'github'> {
+    return this.#client('github');
   }
-  get purgeCache(): PurgeCache {
-    return this.#client('purgeCache', PurgeCache);
+  get purgeCache(): RestClient<'purgeCache'> {
+    return this.#client('purgeCache');
   }
-  get workerManager(): WorkerManager {
-    return this.#client('workerManager', WorkerManager);
+  get workerManager(): RestClient<'workerManager'> {
+    return this.#client('workerManager');
   }
-  get object(): ObjectService {
-    return this.#client('object', ObjectService);
+  get object(): RestClient<'object'> {
+    return this.#client('object');
   }
 }

@@ -7,12 +7,15 @@
  * references gets no method the simulation would answer with 404.
  */
 import { REFERENCES_MANIFEST_PATH } from '../client/dynamic.js';
-import { messageSchemaLoaders } from '../exchanges/generated/message-schemas.js';
-import { queueEventsTable } from '../exchanges/generated/queue-events.js';
+import { loadMessageSchemas } from '../exchanges/catalog.js';
+import { QueueEvents } from '../index.js';
 import { SimulatedApiError } from './api-error.js';
 import { type ApiRoute, type ApiServer, SIMULATED_API_VERSION } from './api-server.js';
 import { QUEUE_EXCHANGE_PREFIX, QUEUE_EXCHANGES } from './pulse-messages.js';
 import { routeParams } from './routes.js';
+
+/** The table of the exchanges the simulation publishes on: the queue's. */
+const queueEventsTable = new QueueEvents().table;
 
 /** The service whose exchanges the simulation publishes on: the queue. */
 const EXCHANGE_SERVICE = queueEventsTable.serviceName;
@@ -51,7 +54,7 @@ export function registerReferencesService(server: ApiServer): void {
       return { json: payloadSchema(id) };
     }
     const schemas =
-      service === EXCHANGE_SERVICE ? (await messageSchemaLoaders[service]!()).schemas : {};
+      service === EXCHANGE_SERVICE ? ((await loadMessageSchemas(service))?.schemas ?? {}) : {};
     const schema = schemas[id];
     if (schema === undefined) throw notFound(ctx.path);
     return { json: schema };
