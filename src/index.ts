@@ -71,13 +71,15 @@ export type {
 } from './client/dynamic.js';
 export { createClient, loadReferences } from './client/dynamic.js';
 export { optionsFromEnvironment } from './client/environment.js';
-export type { ConnectionFailure, HttpErrorDetails } from './client/errors.js';
+export type { ConnectionFailure, FakeCallFailure, HttpErrorDetails } from './client/errors.js';
 export {
+  FakeCallError,
   TaskclusterAbortError,
   TaskclusterAuthenticationError,
   TaskclusterConnectionError,
   TaskclusterHttpError,
 } from './client/errors.js';
+export type { FakeCall, FakeCalls, FakeMethod, Fakes } from './client/fake.js';
 // Generated service clients, one class per Taskcluster service, and their main types.
 export type { AuthMethods } from './client/generated/auth.js';
 export { Auth } from './client/generated/auth.js';
@@ -157,6 +159,7 @@ export type {
   PaginatedMethodName,
   ServiceClass,
   ServiceClient,
+  ServiceOptions,
   SignedUrlOptions,
   UrlArgs,
   UrlOptions,
@@ -181,7 +184,7 @@ export type { ExponentialBackoffOptions } from './consumer/backoff.js';
 export { exponentialBackoff } from './consumer/backoff.js';
 export type { BindingKey } from './consumer/bindings.js';
 export { connectOrFail } from './consumer/connect-or-fail.js';
-export type { HandlerContext } from './consumer/context.js';
+export type { ContextClients, HandlerContext } from './consumer/context.js';
 export type {
   DeadLetter,
   DeadLetterFilter,

@@ -36,3 +36,20 @@ export function throwIfAborted(
 ): void {
   if (signal?.aborted) throw new TaskclusterAbortError(request, signal.reason);
 }
+
+/**
+ * `promise`, or the request's {@link TaskclusterAbortError} as soon as `signal` aborts: for work
+ * that cannot itself be cut off (a fake's answer), so that the caller stops waiting at once.
+ */
+export function untilAborted<T>(
+  promise: Promise<T>,
+  signal: AbortSignal | undefined,
+  request: { method: string; url: string; attempts: number },
+): Promise<T> {
+  if (signal === undefined) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new TaskclusterAbortError(request, signal.reason));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}

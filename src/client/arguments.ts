@@ -79,7 +79,8 @@ export function compileEntry(serviceName: string, entry: ApiEntry): CompiledEntr
   };
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+/** Whether `value` is an object literal (or made with `Object.create(null)`), not an array or class instance. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;

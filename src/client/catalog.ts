@@ -15,13 +15,21 @@ export type RestClient<Name extends RestServiceName> = InstanceType<
   (typeof restServiceClasses)[Name]
 >;
 
+/** The client class of service `name`. */
+export function restServiceClass<Name extends RestServiceName>(
+  name: Name,
+): new (
+  options: ClientOptions,
+) => RestClient<Name> {
+  return restServiceClasses[name] as unknown as new (
+    options: ClientOptions,
+  ) => RestClient<Name>;
+}
+
 /** A new client of service `name`. */
 export function createRestClient<Name extends RestServiceName>(
   name: Name,
   options: ClientOptions,
 ): RestClient<Name> {
-  const Client = restServiceClasses[name] as unknown as new (
-    options: ClientOptions,
-  ) => RestClient<Name>;
-  return new Client(options);
+  return new (restServiceClass(name))(options);
 }

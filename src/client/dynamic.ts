@@ -8,7 +8,7 @@ import type { ClientOptions } from './options.js';
 import type { ApiEntry, ApiTable, HttpMethod, ScopeExpression } from './reference.js';
 import { sendRequest } from './request.js';
 import { resolveClientOptions } from './resolved-options.js';
-import { defineService, type ServiceClient } from './service.js';
+import { defineService, type ServiceClient, type ServiceOptions } from './service.js';
 import { rootBase } from './url.js';
 
 /** One entry of an API reference as Taskcluster serves it (only the fields the client uses). */
@@ -107,7 +107,10 @@ export function tableOfReference(reference: ApiReference): ApiTable {
 }
 
 /** A client for an API reference loaded at run time, e.g. `createClient(ref, options).ping()`. */
-export function createClient(reference: ApiReference, options: ClientOptions): DynamicClient {
+export function createClient(
+  reference: ApiReference,
+  options: ServiceOptions<DynamicMethods>,
+): DynamicClient {
   const Client = defineService<DynamicMethods>(tableOfReference(reference));
   return new Client(options) as DynamicClient;
 }

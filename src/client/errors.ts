@@ -139,6 +139,25 @@ export class TaskclusterAbortError extends TaskclusterPulseError {
   }
 }
 
+/** Why a call of a fake client could not be answered. */
+export type FakeCallFailure = 'MissingFake' | 'InvalidFakeResult';
+
+/**
+ * A call of a client made with the `fake` option that its fakes cannot answer: the method has
+ * no fake (`MissingFake`), or its fake returned what no answer could be (`InvalidFakeResult`:
+ * not JSON data, or nothing where the method answers something). Nothing was sent either way.
+ */
+export class FakeCallError extends TaskclusterPulseError {
+  override name = 'FakeCallError';
+  /** The method, e.g. `queue.task`. */
+  readonly method: string;
+
+  constructor(code: FakeCallFailure, method: string, message: string) {
+    super(code, message);
+    this.method = method;
+  }
+}
+
 /** Build the error for an HTTP error status, picking the 401 class when it applies. */
 export function httpError(details: HttpErrorDetails): TaskclusterHttpError {
   return details.statusCode === 401

@@ -1,6 +1,7 @@
 /** Client options checked once, with every default applied. */
 import { InputError } from '../errors.js';
 import { checkSignal } from './abort.js';
+import { checkFake, type FakeImplementations } from './fake.js';
 import {
   type ClientOptions,
   type Credentials,
@@ -32,11 +33,14 @@ export interface ResolvedClientOptions extends RetryPolicy {
   readonly logger?: Logger;
   readonly traceId?: string;
   readonly signal?: AbortSignal;
+  /** A service client's `fake` option: its calls are answered by these, nothing is sent. */
+  readonly fake?: FakeImplementations;
 }
 
 /**
- * Every option of {@link ClientOptions}: anything else is refused, so that a misspelt option, or
- * one of the official client's that this package does not have, is never silently ignored.
+ * Every option of {@link ClientOptions}, and a service client's `fake`: anything else is
+ * refused, so that a misspelt option, or one of the official client's that this package does
+ * not have, is never silently ignored.
  */
 const OPTION_NAMES: ReadonlySet<string> = new Set(
   Object.keys({
@@ -54,12 +58,12 @@ const OPTION_NAMES: ReadonlySet<string> = new Set(
     logger: true,
     traceId: true,
     signal: true,
-  } satisfies Record<keyof ClientOptions, true>),
+    fake: true,
+  } satisfies Record<keyof ClientOptions | 'fake', true>),
 );
 
 /** Options of the official taskcluster-client that have no counterpart here, and why. */
 const OFFICIAL_ONLY_OPTIONS: Readonly<Record<string, string>> = {
-  fake: 'there is no fake mode: test against the simulated deployment of taskcluster-pulse/testing',
   agent: 'requests share one keep-alive agent per origin; inject `fetch` to send them another way',
   serviceDiscoveryScheme: 'give the service URL you want to reach as rootUrl',
   baseUrl: 'give the deployment as rootUrl',
@@ -132,8 +136,13 @@ function checkCredentials(credentials: unknown): Credentials {
   return { clientId, accessToken, certificate: certificate as Credentials['certificate'] & {} };
 }
 
-/** Check options and apply the defaults; throws {@link InputError} on anything malformed. */
-export function resolveClientOptions(options: ClientOptions): ResolvedClientOptions {
+/**
+ * Check options (a service client's with its `fake`) and apply the defaults; throws
+ * {@link InputError} on anything malformed.
+ */
+export function resolveClientOptions(
+  options: ClientOptions & { readonly fake?: unknown },
+): ResolvedClientOptions {
   if (typeof options !== 'object' || options === null) {
     throw new InputError('client options must be an object with at least rootUrl');
   }
@@ -187,6 +196,8 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
   if (options.traceId !== undefined) resolved.traceId = options.traceId;
   const signal = checkSignal('option signal', options.signal);
   if (signal !== undefined) resolved.signal = signal;
+  const fake = checkFake(options.fake);
+  if (fake !== undefined) resolved.fake = fake;
   return resolved;
 }
 

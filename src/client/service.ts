@@ -21,6 +21,7 @@ import type {
   ShapeOf,
   Without,
 } from './calling.js';
+import { callFake, type FakeCalls, type FakeState, type Fakes, fakeState } from './fake.js';
 import { transportFor } from './http-transport.js';
 import { attemptLog } from './log.js';
 import type { ClientOptions } from './options.js';
@@ -93,17 +94,35 @@ export type PaginatedMethodName<Methods> = {
       : never;
 }[keyof Methods & string];
 
+/** The options of a client of `Methods`: every client's, and the service's fakes. */
+export interface ServiceOptions<Methods> extends ClientOptions {
+  /**
+   * Fake mode, as the official client's: each call is answered by the fake of its method
+   * (typed from the method: its route parameters, payload and query in, its response out) and
+   * recorded in `fakeCalls`; nothing is sent. A call of a method without a fake rejects with a
+   * `FakeCallError` (`MissingFake`), as does a fake whose result is not JSON data (or nothing
+   * where the method answers something: `InvalidFakeResult`).
+   */
+  fake?: Fakes<Methods>;
+}
+
 /** What every service client has besides its API methods. */
 export interface ServiceClient<Methods> {
   /** The options in force, with defaults applied. */
   readonly options: ResolvedClientOptions;
+  /**
+   * The calls of a client made with `fake`, by method, each `{ ...params, payload?, query? }`
+   * (e.g. `queue.fakeCalls.task[0].taskId`), shared with the clients made from it with `use()`.
+   * Reading it on a client without fakes is an `InputError`.
+   */
+  readonly fakeCalls: FakeCalls<Methods>;
   /**
    * A new client of the same service with these options over this one's, as the official
    * client's `use()`: e.g. `queue.use({ authorizedScopes: ['queue:get-task:*'] })`, other
    * `credentials`, or a `traceId` per task. An option given as `undefined` keeps its value; an
    * unknown option is an `InputError`. This client is left as it is.
    */
-  use(options: Partial<ClientOptions>): this;
+  use(options: Partial<ServiceOptions<Methods>>): this;
   /** The URL of a call of `method`, e.g. `queue.buildUrl('getTask', taskId)`. */
   buildUrl<K extends keyof Methods & string>(method: K, ...args: UrlArgs<Methods[K]>): string;
   /** The URL of a call of `method`, given the method itself, e.g. `buildUrl(queue.getTask, id)`. */
@@ -134,7 +153,7 @@ export interface ServiceClient<Methods> {
 
 /** A client class made by {@link defineService}. */
 export interface ServiceClass<Methods> {
-  new (options: ClientOptions): ServiceClient<Methods> & Methods;
+  new (options: ServiceOptions<Methods>): ServiceClient<Methods> & Methods;
   /** The table the class was made from. */
   readonly table: ApiTable;
 }
@@ -147,6 +166,10 @@ interface ClientState {
   readonly entries: ReadonlyMap<string, CompiledEntry>;
   /** The `signal` option: aborts every call, combined with the call's own. */
   readonly signal: AbortSignal | undefined;
+  /** The `fake` option's fakes and calls: when set, calls go to them, never to the network. */
+  readonly fake: FakeState | undefined;
+  /** The service's name, for messages. */
+  readonly serviceName: string;
 }
 
 /** Which compiled entry a method function of some service class stands for. */
@@ -158,6 +181,7 @@ const RESERVED_NAMES = new Set([
   'buildUrl',
   'buildSignedUrl',
   'paginate',
+  'fakeCalls',
   'constructor',
 ]);
 
@@ -184,6 +208,10 @@ function send(
     client.ctx.base.basePath +
     compiled.route(call.params) +
     buildQuery(compiled.entry.query, query);
+  if (client.fake !== undefined) {
+    const url = client.ctx.base.origin + resource;
+    return callFake(client.fake, compiled, { params: call.params, body, query, signal, url });
+  }
   return sendRequest(client.ctx, compiled.httpMethod, resource, body, signal);
 }
 
@@ -240,7 +268,7 @@ class ServiceClientRuntime {
   constructor(
     table: ApiTable,
     entries: ReadonlyMap<string, CompiledEntry>,
-    options: ClientOptions,
+    options: ServiceOptions<unknown>,
   ) {
     const resolved = resolveClientOptions(options);
     const base = serviceBase(resolved.rootUrl, table.serviceName, table.apiVersion);
@@ -248,6 +276,8 @@ class ServiceClientRuntime {
     const client: ClientState = {
       entries,
       signal: resolved.signal,
+      fake: resolved.fake === undefined ? undefined : fakeState(table, resolved.fake),
+      serviceName: table.serviceName,
       ctx: {
         base,
         signer:
@@ -265,9 +295,19 @@ class ServiceClientRuntime {
     Object.defineProperty(this, state, { value: client, enumerable: false });
   }
 
+  get fakeCalls(): unknown {
+    const client = this[state];
+    if (client.fake === undefined) {
+      throw new InputError(
+        `${client.serviceName}: fakeCalls are the calls of a client made with the fake option, which this one was not`,
+      );
+    }
+    return client.fake.calls;
+  }
+
   use(updates: unknown): this {
     // The class of this client: a generated service class, or one made from a reference.
-    const Client = this.constructor as new (options: ClientOptions) => this;
+    const Client = this.constructor as new (options: ServiceOptions<unknown>) => this;
     return new Client(derivedOptions(this.options, updates));
   }
 
@@ -328,7 +368,7 @@ export function defineService<Methods>(table: ApiTable): ServiceClass<Methods> {
   }
   class Service extends ServiceClientRuntime {
     static readonly table = table;
-    constructor(options: ClientOptions) {
+    constructor(options: ServiceOptions<unknown>) {
       super(table, entries, options);
     }
   }

@@ -1,30 +1,22 @@
 /**
- * The context a handler gets: a shutdown signal, a logger, and Taskcluster REST clients built
- * from the handler's `taskcluster` options on first use (a handler that never calls back costs
- * nothing), whose requests the call's signal aborts.
+ * The context a handler gets: a shutdown signal, a logger, and Taskcluster REST clients (the
+ * handler's own `clients`, e.g. fakes, or built from its `taskcluster` options on first use: a
+ * handler that never calls back costs nothing), whose requests the call's signal aborts.
  */
 
 import { eitherSignal } from '../client/abort.js';
-import { createRestClient, type RestClient, type RestServiceName } from '../client/catalog.js';
+import { type RestClient, restServiceClass } from '../client/catalog.js';
 import type { ClientOptions, Logger } from '../client/options.js';
 import type { ResolvedClientOptions } from '../client/resolved-options.js';
 import { InputError } from '../errors.js';
 
-/** What a handler gets besides the message. */
-export interface HandlerContext {
-  /**
-   * Fires when this call times out (the message is then retried) or when the runner shuts down
-   * and its grace period ends with the call still running (the message is redelivered, no
-   * attempt used): give up. The context's clients abort their requests with it.
-   */
-  readonly signal: AbortSignal;
-  /** Where to log. */
-  readonly logger: Logger;
-  /**
-   * The Queue service client. This and the other clients abort their requests (and the
-   * artifact transfers made with them) when {@link HandlerContext.signal} fires, so that no
-   * call keeps running behind a retried message; a call's own `signal` combines with it.
-   */
+/**
+ * The REST clients of a handler context, by name. Each aborts its requests (and the artifact
+ * transfers made with it) when {@link HandlerContext.signal} fires, so that no call keeps
+ * running behind a retried message; a call's own `signal` combines with it.
+ */
+export interface ContextClients {
+  /** The Queue service client. */
   readonly queue: RestClient<'queue'>;
   /** The Index service client. */
   readonly index: RestClient<'index'>;
@@ -46,43 +38,99 @@ export interface HandlerContext {
   readonly object: RestClient<'object'>;
 }
 
+/** What a handler gets besides the message. */
+export interface HandlerContext extends ContextClients {
+  /**
+   * Fires when this call times out (the message is then retried) or when the runner shuts down
+   * and its grace period ends with the call still running (the message is redelivered, no
+   * attempt used): give up. The context's clients abort their requests with it.
+   */
+  readonly signal: AbortSignal;
+  /** Where to log. */
+  readonly logger: Logger;
+}
+
+type ClientName = keyof ContextClients;
+
+/** The names of the context's clients (every current service but the web server's). */
+const CONTEXT_CLIENT_NAMES: readonly ClientName[] = [
+  'auth',
+  'github',
+  'hooks',
+  'index',
+  'notify',
+  'object',
+  'purgeCache',
+  'queue',
+  'secrets',
+  'workerManager',
+];
+
+/**
+ * Checks a handler's `clients` option: each a client of its service's class, e.g.
+ * `{ queue: new Queue({ rootUrl, fake }) }`.
+ */
+export function checkContextClients(clients: unknown): void {
+  if (clients === undefined) return;
+  if (typeof clients !== 'object' || clients === null || Array.isArray(clients)) {
+    throw new InputError(
+      'clients must be an object of service clients, e.g. { queue: new Queue(options) }',
+    );
+  }
+  for (const [name, client] of Object.entries(clients)) {
+    if (!CONTEXT_CLIENT_NAMES.includes(name as ClientName)) {
+      throw new InputError(
+        `clients.${name}: the context has no client of that name (names: ${CONTEXT_CLIENT_NAMES.join(', ')})`,
+      );
+    }
+    const Client: new (options: never) => unknown = restServiceClass(name as ClientName);
+    if (!(client instanceof Client)) {
+      throw new InputError(`clients.${name} must be a ${Client.name} client`);
+    }
+  }
+}
+
 /** A service client, as far as the context needs to know it. */
 interface DerivableClient {
   readonly options: ResolvedClientOptions;
   use(options: Partial<ClientOptions>): this;
 }
 
-/** The REST clients of one handler runner, built on first use and shared by its calls. */
+/**
+ * The REST clients of one handler runner: the handler's own `clients`, or built from its
+ * `taskcluster` options on first use; shared by its calls.
+ */
 export class ClientCache {
   readonly #options: ClientOptions | undefined;
   readonly #clients = new Map<string, unknown>();
 
-  constructor(options: ClientOptions | undefined) {
+  constructor(options: ClientOptions | undefined, given: Partial<ContextClients> | undefined) {
     this.#options = options;
+    for (const [name, client] of Object.entries(given ?? {})) this.#clients.set(name, client);
   }
 
-  /** The client of service `name`, built the first time. */
-  get<Name extends RestServiceName>(name: Name): RestClient<Name> {
-    let client = this.#clients.get(name) as RestClient<Name> | undefined;
+  /** The client `name`: the one given, else built with its class the first time. */
+  get<K extends ClientName>(name: K): ContextClients[K] {
+    let client = this.#clients.get(name) as ContextClients[K] | undefined;
     if (client === undefined) {
       if (this.#options === undefined) {
         throw new InputError(
-          `context.${name} needs Taskcluster options: pass { taskcluster: { rootUrl, credentials } } to handle()`,
+          `context.${name} needs Taskcluster options: pass { taskcluster: { rootUrl, credentials } } (or { clients: { ${name} } }) to handle()`,
         );
       }
-      client = createRestClient(name, this.#options);
+      client = new (restServiceClass(name))(this.#options) as ContextClients[K];
       this.#clients.set(name, client);
     }
     return client;
   }
 
   /**
-   * The client `name` of one call: the runner's, with `signal` combined with the options'
-   * own `signal`.
+   * The client `name` of one call: the runner's, with `signal` combined with the client's own
+   * `signal` option; a fake client's fakes and records stay shared.
    */
-  forCall<Name extends RestServiceName>(name: Name, signal: AbortSignal): RestClient<Name> {
+  forCall<K extends ClientName>(name: K, signal: AbortSignal): ContextClients[K] {
     const shared: DerivableClient = this.get(name);
-    return shared.use({ signal: eitherSignal(shared.options.signal, signal) }) as RestClient<Name>;
+    return shared.use({ signal: eitherSignal(shared.options.signal, signal) }) as ContextClients[K];
   }
 }
 
@@ -122,9 +170,9 @@ export class LazyHandlerContext implements HandlerContext {
   }
 
   /** The client `name` of this call, made the first time. */
-  #client<Name extends RestServiceName>(name: Name): RestClient<Name> {
+  #client<K extends ClientName>(name: K): ContextClients[K] {
     this.#own ??= new Map();
-    let client = this.#own.get(name) as RestClient<Name> | undefined;
+    let client = this.#own.get(name) as ContextClients[K] | undefined;
     if (client === undefined) {
       client = this.#clients.forCall(name, this.signal);
       this.#own.set(name, client);

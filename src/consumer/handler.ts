@@ -131,7 +131,7 @@ class Runner implements HandlerRunner {
     this.#queue = new PQueue({
       concurrency: Math.min(options.concurrency ?? DEFAULT_CONCURRENCY, prefetch),
     });
-    this.#clients = new ClientCache(options.taskcluster);
+    this.#clients = new ClientCache(options.taskcluster, options.clients);
     this.failed = new Promise<never>((_, reject) => {
       this.#fail = reject;
     });

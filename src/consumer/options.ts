@@ -6,6 +6,7 @@
 import type { QueueType, Transport } from '../broker/transport.js';
 import type { ClientOptions, Logger } from '../client/options.js';
 import type { Binding } from '../exchanges/types.js';
+import type { ContextClients } from './context.js';
 import type { RetryDelayError } from './errors.js';
 import type { PayloadSchema } from './schema.js';
 
@@ -273,6 +274,12 @@ export interface HandlerOptions<B extends Binding<unknown, unknown>> extends Con
   handlerTimeout?: number;
   /** Taskcluster options the handler context's REST clients are built from. */
   taskcluster?: ClientOptions;
+  /**
+   * The handler context's REST clients to use instead of building them from `taskcluster`,
+   * by name: e.g. fakes in a test, `{ queue: new Queue({ rootUrl, fake: { task: ... } }) }`
+   * (whose `fakeCalls` then record the handler's calls). Each call still gets its own signal.
+   */
+  clients?: Partial<ContextClients>;
   /** Where handler failures are logged. */
   logger?: Logger;
 }

@@ -5,6 +5,7 @@
 
 import { InputError } from '../errors.js';
 import type { Binding } from '../exchanges/types.js';
+import { checkContextClients } from './context.js';
 import { describeValue } from './errors.js';
 import {
   type ConsumerOptions,
@@ -105,6 +106,13 @@ export function checkHandlerOptions(options: HandlerOptions<Binding<unknown, unk
   positiveInteger('maxAttempts', options.maxAttempts);
   checkRetryDelay(options.retryDelay, options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
   positiveInteger('handlerTimeout', options.handlerTimeout);
+  const { taskcluster } = options;
+  if (typeof taskcluster === 'object' && taskcluster !== null && 'fake' in taskcluster) {
+    throw new InputError(
+      'taskcluster.fake: fakes are per service, give fake clients instead: clients: { queue: new Queue({ rootUrl, fake: { ... } }) }',
+    );
+  }
+  checkContextClients(options.clients);
   if (
     options.concurrency !== undefined &&
     options.prefetch !== undefined &&

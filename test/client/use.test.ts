@@ -106,7 +106,11 @@ describe('traceId', () => {
 describe('bad options: an InputError before anything is sent', () => {
   it.each([
     ['an unknown option', { retires: 2 }, /unknown client option "retires" \(options: rootUrl,/],
-    ["the official client's fake mode", { fake: {} }, /"fake" .* not supported: there is no fake/],
+    [
+      'a fake that is not an object of functions',
+      { fake: { getThing: 1 } },
+      /fake.getThing must be a function/,
+    ],
     ["the official client's agent", { agent: {} }, /"agent" .* not supported/],
     ['retries and maxRetries', { retries: 1, maxRetries: 1 }, /give one of them/],
     ['a traceId with a line break', { traceId: 'a\nb' }, /traceId must be/],
@@ -122,7 +126,7 @@ describe('bad options: an InputError before anything is sent', () => {
   });
 
   it('the constructor refuses unknown options too', () => {
-    expect(() => fake({ fake: {} } as never)).toThrow(/"fake" of the official client/);
+    expect(() => fake({ agent: {} } as never)).toThrow(/"agent" of the official client/);
     expect(() => fake({ retires: 2 } as never)).toThrow(/unknown client option "retires"/);
   });
 });

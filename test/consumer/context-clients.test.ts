@@ -1,20 +1,24 @@
 /**
- * The handler context's REST clients stop with the handler: a handler that times out, or whose
- * runner shuts down, has its REST call aborted at once, so that no call keeps running behind a
- * retried or redelivered message. Over the in-memory broker and RabbitMQ, against a slow
- * Hawk-verifying server.
+ * The handler context's REST clients: they stop with the handler (a handler that times out, or
+ * whose runner shuts down, has its REST call aborted at once, so that no call keeps running
+ * behind a retried or redelivered message), and a handler can be given its own, e.g. fakes.
+ * Over the in-memory broker and RabbitMQ, against a slow Hawk-verifying server.
  */
 import { filter, firstValueFrom } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TaskclusterAbortError } from '../../src/client/errors.js';
+import { FakeCallError, TaskclusterAbortError } from '../../src/client/errors.js';
+import { Index } from '../../src/client/generated/index-service.js';
+import { Queue } from '../../src/client/generated/queue.js';
 import type { ClientOptions } from '../../src/client/options.js';
 import { ClosedError, HandlerTimeoutError } from '../../src/consumer/errors.js';
 import type { HandlerOptions } from '../../src/consumer/options.js';
 import { defineExchange, type ExchangeDefinition } from '../../src/consumer/publisher.js';
 import { connect, type PulseClient } from '../../src/consumer/pulse.js';
+import { InputError } from '../../src/errors.js';
 import { buildRoutingKeyPattern } from '../../src/exchanges/routing-key.js';
 import type { Binding } from '../../src/exchanges/types.js';
 import { type ApiServer, startApiServer } from '../../src/testing/api-server.js';
+import { simulatedTaskDefinition } from '../../src/testing/task-definition.js';
 import { brokersUnderTest } from '../conformance/brokers.js';
 import { Session, uniqueName, waitFor } from '../conformance/session.js';
 import { PERMANENT } from '../fixtures/fake-service-server.js';
@@ -72,10 +76,15 @@ describe.each(brokersUnderTest())('handler context clients on $name', (broker) =
     };
   }
 
-  async function publishOne(): Promise<void> {
+  /** Publishes a message of each `n` once the runner consumes. */
+  async function publish(...ns: number[]): Promise<void> {
     await firstValueFrom(pulse.status$.pipe(filter((status) => status.type === 'consuming')));
-    await pulse.publisher().publish(tasks, { payload: { n: 1 }, routing: { taskId: 't' } });
+    for (const n of ns) {
+      await pulse.publisher().publish(tasks, { payload: { n }, routing: { taskId: `t${n}` } });
+    }
   }
+
+  const publishOne = () => publish(1);
 
   it('aborts the REST call of a handler that times out, before its message is retried', async () => {
     const events: string[] = [];
@@ -187,5 +196,57 @@ describe.each(brokersUnderTest())('handler context clients on $name', (broker) =
     await waitFor('both calls aborted', () => causes.length === 2);
     await runner.close();
     expect(causes).toEqual(['own', 'options']);
+  });
+
+  it('uses the clients given, e.g. fakes, whose fakeCalls record the handler’s calls', async () => {
+    const queue = new Queue({
+      rootUrl: server.rootUrl,
+      fake: { task: async (taskId) => simulatedTaskDefinition(String(taskId), Date.now()) },
+    });
+    const names: string[] = [];
+    const failures: unknown[] = [];
+    const runner = pulse.handle(
+      { ...queueOptions(uniqueName('fakes')), clients: { queue } },
+      async (message, context) => {
+        const task = await context.queue.task(`task-${message.payload.n}`);
+        names.push(task.taskGroupId);
+        await context.queue.status(task.taskGroupId).catch((error: unknown) => {
+          failures.push(error);
+        });
+      },
+    );
+    await publish(1, 2);
+    await waitFor('both handled', () => names.length === 2);
+    await runner.close();
+    expect(names.sort()).toEqual(['task-1', 'task-2']);
+    expect(queue.fakeCalls.task.map((call) => call.taskId).sort()).toEqual(['task-1', 'task-2']);
+    expect(failures).toHaveLength(2);
+    expect(failures[0]).toBeInstanceOf(FakeCallError);
+    expect(failures[0]).toMatchObject({ code: 'MissingFake', method: 'queue.status' });
+    // The fakes answered: nothing reached the deployment.
+    expect(server.requests).toEqual([]);
+  });
+
+  it.each([
+    [
+      'a client of another service',
+      () => ({ clients: { queue: new Index({ rootUrl: server.rootUrl }) as never } }),
+      'clients.queue must be a Queue client',
+    ],
+    [
+      'a name the context has not',
+      () => ({ clients: { queues: new Queue({ rootUrl: server.rootUrl }) } as never }),
+      'clients.queues: the context has no client of that name',
+    ],
+    [
+      'fakes in the options of every client',
+      () => ({ taskcluster: { rootUrl: server.rootUrl, fake: {} } as ClientOptions }),
+      'taskcluster.fake: fakes are per service',
+    ],
+  ])('refuses %s with an InputError at handle()', (_what, options, message) => {
+    const start = () =>
+      pulse.handle({ ...queueOptions(uniqueName('bad')), ...options() }, () => undefined);
+    expect(start).toThrow(InputError);
+    expect(start).toThrow(message);
   });
 });
