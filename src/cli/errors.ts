@@ -5,7 +5,7 @@
 import { TaskclusterPulseError } from '../errors.js';
 
 /** A wrong argument, option or environment variable of `tc-pulse`. */
-export class CliUsageError extends TaskclusterPulseError {
+export class CliUsageError extends TaskclusterPulseError<'CliUsageError'> {
   override name = 'CliUsageError';
 
   constructor(message: string, options: { cause?: unknown } = {}) {

@@ -68,7 +68,9 @@ function failureText(failure: IntegrityFailure): string {
  * Downloaded data does not match what the object service announced (or nothing was announced to
  * check it against). Final: a retry would fetch the same data. No partial file is left behind.
  */
-export class ArtifactIntegrityError extends TaskclusterPulseError {
+export class ArtifactIntegrityError extends TaskclusterPulseError<
+  (typeof CODES)[keyof typeof CODES]
+> {
   override name = 'ArtifactIntegrityError';
   readonly failure: IntegrityFailure;
   /** The storage URL the data came from, without its query. */

@@ -6,9 +6,10 @@
  * {@link ArtifactError}. An upload creates an `object` artifact, uploads the data to the object
  * service, and finishes the artifact.
  */
-import { InputError, TaskclusterPulseError } from '../errors.js';
+import { InputError } from '../errors.js';
 import { checkSignal } from './abort.js';
 import { ArtifactError, type ArtifactLocation } from './artifact-errors.js';
+import { UnexpectedResponseError } from './errors.js';
 import { ObjectService } from './generated/object.js';
 import type { ArtifactContentResponse, Queue } from './generated/queue.js';
 import { downloadObject } from './object-download.js';
@@ -222,7 +223,7 @@ export async function uploadArtifact(
     { signal },
   );
   if (created.storageType !== 'object') {
-    throw new TaskclusterPulseError(
+    throw new UnexpectedResponseError(
       'UnexpectedResponse',
       `the queue answered createArtifact for ${name} with storage type ${created.storageType}`,
     );

@@ -82,7 +82,9 @@ export class TaskclusterAuthenticationError extends TaskclusterHttpError {
 export type ConnectionFailure = { type: 'network' } | { type: 'timeout'; timeoutMs: number };
 
 /** No answer after all attempts: network failures or timeouts; `cause` is the last one. */
-export class TaskclusterConnectionError extends TaskclusterPulseError {
+export class TaskclusterConnectionError extends TaskclusterPulseError<
+  'RequestTimeout' | 'ConnectionError'
+> {
   override name = 'TaskclusterConnectionError';
   /** The HTTP method, upper case. */
   readonly method: string;
@@ -117,7 +119,7 @@ export class TaskclusterConnectionError extends TaskclusterPulseError {
  * (no further attempt was made). Final: it is never retried. `cause` is the signal's reason,
  * e.g. the `HandlerTimeoutError` of a handler context's signal.
  */
-export class TaskclusterAbortError extends TaskclusterPulseError {
+export class TaskclusterAbortError extends TaskclusterPulseError<'RequestAborted'> {
   override name = 'TaskclusterAbortError';
   /** The HTTP method, upper case. */
   readonly method: string;
@@ -147,7 +149,7 @@ export type FakeCallFailure = 'MissingFake' | 'InvalidFakeResult';
  * no fake (`MissingFake`), or its fake returned what no answer could be (`InvalidFakeResult`:
  * not JSON data, or nothing where the method answers something). Nothing was sent either way.
  */
-export class FakeCallError extends TaskclusterPulseError {
+export class FakeCallError extends TaskclusterPulseError<FakeCallFailure> {
   override name = 'FakeCallError';
   /** The method, e.g. `queue.task`. */
   readonly method: string;
@@ -156,6 +158,25 @@ export class FakeCallError extends TaskclusterPulseError {
     super(code, message);
     this.method = method;
   }
+}
+
+/** What about a service's answer the client cannot use. */
+export type UnexpectedResponseCode =
+  /** The queue answered `createArtifact` with another storage type than asked for. */
+  | 'UnexpectedResponse'
+  /** The object service chose a download method that was not offered. */
+  | 'UnexpectedDownloadMethod'
+  /** The object service accepted none of the proposed upload methods. */
+  | 'NoUploadMethod'
+  /** A page has more than one list property, so its items are ambiguous. */
+  | 'AmbiguousPage';
+
+/**
+ * A service answered with a success the client cannot act on (see {@link UnexpectedResponseCode});
+ * retrying would get the same answer.
+ */
+export class UnexpectedResponseError extends TaskclusterPulseError<UnexpectedResponseCode> {
+  override name = 'UnexpectedResponseError';
 }
 
 /** Build the error for an HTTP error status, picking the 401 class when it applies. */

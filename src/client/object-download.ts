@@ -3,10 +3,10 @@
  * that announces hashes), an unsigned GET of the URL it returns, and verification of the data
  * against the announced sha256/sha512 hashes and length.
  */
-import { TaskclusterPulseError } from '../errors.js';
 import { checkSignal } from './abort.js';
 import type { ContentHashAlgorithm } from './content-digest.js';
 import { CONTENT_HASH_ALGORITHMS } from './content-digest.js';
+import { UnexpectedResponseError } from './errors.js';
 import type {
   DownloadMethodGeturlResponse,
   HashesDownload,
@@ -85,7 +85,7 @@ async function startGetUrlDownload(
     { signal },
   );
   if (started.method !== 'getUrl') {
-    throw new TaskclusterPulseError(
+    throw new UnexpectedResponseError(
       'UnexpectedDownloadMethod',
       `the object service chose download method ${String(started.method)} for object ${name}, which was not offered`,
     );

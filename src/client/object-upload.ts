@@ -4,10 +4,10 @@
  * `finishUpload`.
  */
 
-import { TaskclusterPulseError } from '../errors.js';
 import { slugId } from '../utils/slugid.js';
 import { checkSignal } from './abort.js';
 import type { ContentHashes } from './content-digest.js';
+import { UnexpectedResponseError } from './errors.js';
 import type { ObjectService } from './generated/object.js';
 import { storageContext, storageRequest } from './storage-request.js';
 import {
@@ -93,7 +93,7 @@ export async function sendObject(
   );
   const put = created.uploadMethod.putUrl;
   if (put === undefined) {
-    throw new TaskclusterPulseError(
+    throw new UnexpectedResponseError(
       'NoUploadMethod',
       `the object service accepted no proposed upload method for object ${name}`,
     );

@@ -3,7 +3,7 @@
  * `paginationHandler`. Paging stops only when a page comes back without a token, even after
  * empty pages (a server may return an empty page that still carries a token).
  */
-import { TaskclusterPulseError } from '../errors.js';
+import { UnexpectedResponseError } from './errors.js';
 
 /** Fetches the page for a token (undefined for the first page). */
 export type PageFetcher<Page> = (continuationToken: string | undefined) => Promise<Page>;
@@ -37,7 +37,7 @@ function itemsOf(page: unknown): readonly unknown[] {
   for (const value of Object.values(page)) {
     if (!Array.isArray(value)) continue;
     if (found !== undefined) {
-      throw new TaskclusterPulseError(
+      throw new UnexpectedResponseError(
         'AmbiguousPage',
         'a page has more than one list property; iterate pages instead of items',
       );

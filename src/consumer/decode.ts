@@ -29,7 +29,7 @@ export type PoisonReason =
   | 'too-large';
 
 /** A delivery that cannot be decoded; it goes to the dead-letter queue with `reason`. */
-export class PoisonMessageError extends TaskclusterPulseError {
+export class PoisonMessageError extends TaskclusterPulseError<'PoisonMessage'> {
   override name = 'PoisonMessageError';
   /** Why. */
   readonly reason: PoisonReason;

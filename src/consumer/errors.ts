@@ -6,7 +6,7 @@
 import { TaskclusterPulseError } from '../errors.js';
 
 /** The broker could not be reached, refused the login, or closed the connection. */
-export class PulseConnectionError extends TaskclusterPulseError {
+export class PulseConnectionError extends TaskclusterPulseError<'PulseConnectionError'> {
   override name = 'PulseConnectionError';
 
   constructor(message: string, options: { cause?: unknown } = {}) {
@@ -15,7 +15,7 @@ export class PulseConnectionError extends TaskclusterPulseError {
 }
 
 /** The broker could not be reached, or refused the first connection; the message has no password. */
-export class ConnectFailedError extends TaskclusterPulseError {
+export class ConnectFailedError extends TaskclusterPulseError<'ConnectFailed'> {
   override name = 'ConnectFailedError';
 
   constructor(message: string, options: { cause?: unknown } = {}) {
@@ -27,7 +27,7 @@ export class ConnectFailedError extends TaskclusterPulseError {
  * A queue exists with other arguments than the ones asked for (the broker's 406
  * PRECONDITION_FAILED on redeclare): delete it, or ask for the arguments it has.
  */
-export class QueueArgumentsMismatchError extends TaskclusterPulseError {
+export class QueueArgumentsMismatchError extends TaskclusterPulseError<'QueueArgumentsMismatch'> {
   override name = 'QueueArgumentsMismatchError';
   /** The full queue name. */
   readonly queue: string;
@@ -51,7 +51,7 @@ export class QueueArgumentsMismatchError extends TaskclusterPulseError {
  * A queue an operation needs does not exist (the broker's 404 NOT_FOUND, or a copy it returned
  * as unroutable): nothing was taken from any queue for it.
  */
-export class QueueNotFoundError extends TaskclusterPulseError {
+export class QueueNotFoundError extends TaskclusterPulseError<'QueueNotFound'> {
   override name = 'QueueNotFoundError';
   /** The full queue name. */
   readonly queue: string;
@@ -66,7 +66,7 @@ export class QueueNotFoundError extends TaskclusterPulseError {
  * A queue cannot be deleted while it has consumers: they would declare it again at once (a
  * consumer whose queue is deleted sets up again). Stop them first; nothing was deleted.
  */
-export class QueueInUseError extends TaskclusterPulseError {
+export class QueueInUseError extends TaskclusterPulseError<'QueueInUse'> {
   override name = 'QueueInUseError';
   /** The full queue name. */
   readonly queue: string;
@@ -84,7 +84,7 @@ export class QueueInUseError extends TaskclusterPulseError {
 }
 
 /** A binding names an exchange that does not exist (yet); other bindings keep working. */
-export class MissingExchangeError extends TaskclusterPulseError {
+export class MissingExchangeError extends TaskclusterPulseError<'MissingExchange'> {
   override name = 'MissingExchangeError';
   /** The exchange that does not exist. */
   readonly exchange: string;
@@ -96,7 +96,7 @@ export class MissingExchangeError extends TaskclusterPulseError {
 }
 
 /** The broker refused an operation on a queue or exchange (permissions, limits, ...). */
-export class BrokerOperationError extends TaskclusterPulseError {
+export class BrokerOperationError extends TaskclusterPulseError<'BrokerOperationError'> {
   override name = 'BrokerOperationError';
 
   constructor(message: string, options: { cause?: unknown } = {}) {
@@ -105,7 +105,7 @@ export class BrokerOperationError extends TaskclusterPulseError {
 }
 
 /** A message could not be published before its deadline, or the broker refused it. */
-export class PublishError extends TaskclusterPulseError {
+export class PublishError extends TaskclusterPulseError<'PublishError'> {
   override name = 'PublishError';
 
   constructor(message: string, options: { cause?: unknown } = {}) {
@@ -114,7 +114,7 @@ export class PublishError extends TaskclusterPulseError {
 }
 
 /** A payload does not match the exchange's JSON schema; nothing was published. */
-export class PayloadValidationError extends TaskclusterPulseError {
+export class PayloadValidationError extends TaskclusterPulseError<'PayloadValidationError'> {
   override name = 'PayloadValidationError';
   /** The validator's findings, as `path: message` lines. */
   readonly details: readonly string[];
@@ -129,7 +129,7 @@ export class PayloadValidationError extends TaskclusterPulseError {
 }
 
 /** A handler did not settle within its timeout; the message is retried. */
-export class HandlerTimeoutError extends TaskclusterPulseError {
+export class HandlerTimeoutError extends TaskclusterPulseError<'HandlerTimeout'> {
   override name = 'HandlerTimeoutError';
 
   constructor(timeoutMs: number) {
@@ -143,7 +143,7 @@ export class HandlerTimeoutError extends TaskclusterPulseError {
  * `InputError`; for one failed message later, the message is dead-lettered with reason
  * `retry-delay-failed` and this error's message.
  */
-export class RetryDelayError extends TaskclusterPulseError {
+export class RetryDelayError extends TaskclusterPulseError<'RetryDelayError'> {
   override name = 'RetryDelayError';
   /** The failed attempt the delay was asked for. */
   readonly attempt: number;
@@ -155,7 +155,7 @@ export class RetryDelayError extends TaskclusterPulseError {
 }
 
 /** The consumer or publisher was closed. */
-export class ClosedError extends TaskclusterPulseError {
+export class ClosedError extends TaskclusterPulseError<'Closed'> {
   override name = 'ClosedError';
 
   constructor(what: string) {

@@ -91,7 +91,7 @@ export interface HealthServer {
  * The health server could not start: `code` is `PortInUse` when another process (or server)
  * has the port, else `ListenFailed`; nothing listens then.
  */
-export class HealthServerError extends TaskclusterPulseError {
+export class HealthServerError extends TaskclusterPulseError<'PortInUse' | 'ListenFailed'> {
   override name = 'HealthServerError';
   /** The port asked for. */
   readonly port: number;

@@ -24,9 +24,8 @@ export type TestBrokerErrorCode =
   | 'command-failed';
 
 /** A test broker cannot be had; the message says why and how to get one. Never holds a password. */
-export class TestBrokerError extends TaskclusterPulseError {
+export class TestBrokerError extends TaskclusterPulseError<TestBrokerErrorCode> {
   override name = 'TestBrokerError';
-  declare readonly code: TestBrokerErrorCode;
 
   constructor(code: TestBrokerErrorCode, message: string, options: ErrorOptions = {}) {
     super(code, message, options);

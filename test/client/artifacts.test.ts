@@ -7,7 +7,11 @@ import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { ArtifactError, ArtifactIntegrityError } from '../../src/client/artifact-errors.js';
 import { downloadArtifact } from '../../src/client/artifacts.js';
-import { TaskclusterConnectionError, TaskclusterHttpError } from '../../src/client/errors.js';
+import {
+  TaskclusterConnectionError,
+  TaskclusterHttpError,
+  UnexpectedResponseError,
+} from '../../src/client/errors.js';
 import { Queue } from '../../src/client/generated/queue.js';
 import type { DownloadedFile, DownloadTarget } from '../../src/client/storage-download.js';
 import { InputError, TaskclusterPulseError } from '../../src/errors.js';
@@ -503,7 +507,7 @@ describe('answers this client does not expect', () => {
         name: 'public/simple.bin',
         to: 'buffer',
       }).catch((e: unknown) => e);
-      expect(simple).toBeInstanceOf(TaskclusterPulseError);
+      expect(simple).toBeInstanceOf(UnexpectedResponseError);
       expect(simple).toMatchObject({ code: 'UnexpectedDownloadMethod' });
       expect(odd.requests.map((r) => r.path)).not.toContain('/storage/some%2Fobject');
     } finally {

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UnexpectedResponseError } from '../../src/client/errors.js';
+import { paginate } from '../../src/client/pagination.js';
 import { InputError } from '../../src/errors.js';
 import type { ApiServer } from '../../src/testing/api-server.js';
 import { Fake, type Thing, type ThingPage } from '../fixtures/fake-service.js';
@@ -51,6 +53,16 @@ describe('pagination', () => {
     expect(seen.flatMap((page) => page.things.map((t) => t.thingId))).toEqual(ALL_THINGS);
     expect(seen).toHaveLength(4);
     expect(last).toEqual(PAGES.t3);
+  });
+
+  it('refuses items of a page with two lists: which one holds the items is not known', async () => {
+    const pages = paginate(async () => ({ tasks: [1], workers: [2] }));
+    const failure = await (async () => {
+      for await (const _ of pages.items()) return undefined;
+      return undefined;
+    })().catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(UnexpectedResponseError);
+    expect(failure).toMatchObject({ code: 'AmbiguousPage', name: 'UnexpectedResponseError' });
   });
 
   it('refuses a method that does not page, and bad arguments, before sending', () => {
