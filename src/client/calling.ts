@@ -1,5 +1,6 @@
 /**
- * The types of the four calling conventions of a service method (see DESIGN.md):
+ * The types of the four calling conventions of a service method (arguments.ts reads them at run
+ * time; ARCHITECTURE.md, "A REST call", shows where they sit):
  *
  * - positional: `queue.createTask(taskId, payload, { query })`
  * - payload first: `queue.createTask(payload, { taskId }, { query })`
