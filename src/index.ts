@@ -136,7 +136,7 @@ export type { DownloadObjectOptions } from './client/object-download.js';
 export { downloadObject } from './client/object-download.js';
 export type { UploadedObject, UploadObjectOptions } from './client/object-upload.js';
 export { DEFAULT_UPLOAD_CONTENT_TYPE, uploadObject } from './client/object-upload.js';
-export type { Certificate, ClientOptions, Credentials, Logger } from './client/options.js';
+export type { Certificate, ClientOptions, Credentials } from './client/options.js';
 // REST client: options, calling conventions, tables.
 export {
   DEFAULT_DELAY_FACTOR_MS,
@@ -281,6 +281,7 @@ export { connect, PulseClient } from './consumer/pulse.js';
 export type { PayloadSchema } from './consumer/schema.js';
 export type { PulseStatus, PulseStatusType } from './consumer/status.js';
 export type { ErrorOptions } from './errors.js';
+export type { Logger } from './logger.js';
 // Errors shared by every module.
 export { InputError, TaskclusterPulseError } from './errors.js';
 export type {

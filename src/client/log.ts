@@ -3,7 +3,7 @@
  * variable {@link DEBUG_ENV} is set. Only method, URL (never signed), status, attempt and duration
  * are logged: no header, no body, no credential.
  */
-import type { Logger } from './options.js';
+import type { Logger } from '../logger.js';
 import type { AttemptFailure } from './transport.js';
 
 /** Set (to anything non-empty) to print one debug line per request attempt on stderr. */

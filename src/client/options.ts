@@ -4,6 +4,8 @@
  * Every default the client applies lives here, so a reader finds them in one place.
  */
 
+import type { Logger } from '../logger.js';
+
 /**
  * Retries after the first attempt of a request that failed with a 5xx, a network error or a
  * timeout: the default of the `retries` option (alias `maxRetries`), as the official client's.
@@ -60,14 +62,6 @@ export interface Certificate {
   seed: string;
   signature: string;
   issuer?: string;
-}
-
-/** A pino-style logger: any object with these methods (pino, console-like adapters). */
-export interface Logger {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
 }
 
 /** Options of every Taskcluster service client. */

@@ -1,5 +1,7 @@
 /** Client options checked once, with every default applied. */
+
 import { InputError } from '../errors.js';
+import type { Logger } from '../logger.js';
 import { checkSignal } from './abort.js';
 import { checkFake, type FakeImplementations } from './fake.js';
 import {
@@ -11,7 +13,6 @@ import {
   DEFAULT_RANDOMIZATION_FACTOR,
   DEFAULT_SIGNED_URL_EXPIRATION_S,
   DEFAULT_TIMEOUT_MS,
-  type Logger,
 } from './options.js';
 import type { RetryPolicy } from './retry.js';
 

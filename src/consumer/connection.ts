@@ -11,7 +11,7 @@ import type {
   TransportConfirmChannel,
   TransportConnection,
 } from '../broker/transport.js';
-import type { Logger } from '../client/options.js';
+import type { Logger } from '../logger.js';
 import { type BackoffOptions, reconnectDelay } from './backoff.js';
 import { ClosedError, PulseConnectionError, redact } from './errors.js';
 import { DEFAULT_GRACE_PERIOD_MS, DEFAULT_RECYCLE_INTERVAL_MS } from './options.js';

@@ -6,9 +6,10 @@
 
 import { eitherSignal } from '../client/abort.js';
 import { type RestClient, restServiceClass } from '../client/catalog.js';
-import type { ClientOptions, Logger } from '../client/options.js';
+import type { ClientOptions } from '../client/options.js';
 import type { ResolvedClientOptions } from '../client/resolved-options.js';
 import { InputError } from '../errors.js';
+import type { Logger } from '../logger.js';
 
 /**
  * The REST clients of a handler context, by name. Each aborts its requests (and the artifact

@@ -8,8 +8,8 @@
  */
 
 import PQueue from 'p-queue';
-import type { Logger } from '../client/options.js';
 import type { Binding } from '../exchanges/types.js';
+import type { Logger } from '../logger.js';
 import type { ConnectionManager } from './connection.js';
 import { QueueConsumer } from './consumer.js';
 import { ClientCache, type HandlerContext, LazyHandlerContext } from './context.js';

@@ -15,8 +15,8 @@
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from '../client/options.js';
 import { InputError, TaskclusterPulseError } from '../errors.js';
+import type { Logger } from '../logger.js';
 import type { PulseMetrics } from './metrics.js';
 import {
   DEFAULT_GRACE_PERIOD_MS,

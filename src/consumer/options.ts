@@ -4,8 +4,9 @@
  */
 
 import type { QueueType, Transport } from '../broker/transport.js';
-import type { ClientOptions, Logger } from '../client/options.js';
+import type { ClientOptions } from '../client/options.js';
 import type { Binding } from '../exchanges/types.js';
+import type { Logger } from '../logger.js';
 import type { ContextClients } from './context.js';
 import type { RetryDelayError } from './errors.js';
 import type { PayloadSchema } from './schema.js';

@@ -9,9 +9,9 @@ import {
   MEMORY_TRANSPORT_DESCRIPTION,
 } from '../broker/memory/memory-broker.js';
 import type { Transport } from '../broker/transport.js';
-import type { Logger } from '../client/options.js';
 import { InputError } from '../errors.js';
 import type { Binding } from '../exchanges/types.js';
+import type { Logger } from '../logger.js';
 import { AmqpTransport } from './amqp-transport.js';
 import { brokerNodes, firstNodeIndex, isTransport } from './broker-list.js';
 import { type BrokerNode, ConnectionManager } from './connection.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TaskclusterAbortError, TaskclusterConnectionError } from '../../src/client/errors.js';
-import type { Logger } from '../../src/client/options.js';
 import { InputError } from '../../src/errors.js';
+import type { Logger } from '../../src/logger.js';
 import { type ApiServer, startApiServer } from '../../src/testing/api-server.js';
 import { Fake } from '../fixtures/fake-service.js';
 import { PERMANENT } from '../fixtures/fake-service-server.js';

@@ -1,8 +1,8 @@
 import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEBUG_ENV } from '../../src/client/log.js';
-import type { Logger } from '../../src/client/options.js';
 import { createTemporaryCredentials } from '../../src/client/temporary-credentials.js';
+import type { Logger } from '../../src/logger.js';
 import type { ApiServer } from '../../src/testing/api-server.js';
 import { Fake } from '../fixtures/fake-service.js';
 import { PERMANENT, startFakeServer } from '../fixtures/fake-service-server.js';

@@ -11,8 +11,8 @@ import {
   unique,
   waitFor,
 } from '../support/rabbitmq.js';
-import { fixturePerTest, nextStatus } from './fixtures.js';
 import { statusText } from '../support/statuses.js';
+import { fixturePerTest, nextStatus } from './fixtures.js';
 
 const { setUp, queues } = fixturePerTest();
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Logger } from '../../src/client/options.js';
 import { PULSE_URL_ENV } from '../../src/consumer/options.js';
 import { connect } from '../../src/consumer/pulse.js';
+import type { Logger } from '../../src/logger.js';
 import { BROKER_URL } from '../support/rabbitmq.js';
 
 function recordingLogger(lines: string[]): Logger {

@@ -8,9 +8,10 @@
 import { randomBytes } from 'node:crypto';
 import { createMemoryBroker, type MemoryBroker } from '../../broker/memory/memory-broker.js';
 import type { Transport } from '../../broker/transport.js';
-import type { ClientOptions, Logger } from '../../client/options.js';
+import type { ClientOptions } from '../../client/options.js';
 import { connectOrFail } from '../../consumer/connect-or-fail.js';
 import type { PulseClient } from '../../consumer/pulse.js';
+import type { Logger } from '../../logger.js';
 import { startTaskclusterServer, type TaskclusterServer } from '../server.js';
 import { forwardQueueMessages, type QueueMessageForwarder } from './forward.js';
 import {

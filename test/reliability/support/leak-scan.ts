@@ -5,7 +5,7 @@
  */
 
 import { inspect } from 'node:util';
-import type { Logger } from '../../../src/client/options.js';
+import type { Logger } from '../../../src/logger.js';
 
 /** Secrets known before any test runs; tests add generated ones with {@link registerSecret}. */
 export const FIXED_SECRETS = {
