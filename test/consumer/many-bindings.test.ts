@@ -8,6 +8,7 @@
  */
 
 import { connect as amqpConnect } from 'amqplib';
+import { filter, firstValueFrom } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BindingKey } from '../../src/consumer/bindings.js';
 import { MissingExchangeError } from '../../src/consumer/errors.js';
@@ -18,6 +19,7 @@ import type { Transport, TransportChannel } from '../../src/consumer/transport.j
 import { type CountingTransport, countingTransport } from '../support/counting-transport.js';
 import {
   BROKER_URL,
+  closeConnectionsNamed,
   type ListedBinding,
   queueBindings,
   sortBindings,
@@ -35,6 +37,8 @@ interface BrokerCase {
   readonly transport: Transport;
   /** The queue's bindings, as the broker lists them, sorted. */
   bindings(queue: string): Promise<ListedBinding[]>;
+  /** The broker closes every connection of `transport` (an operator's action). */
+  closeConnections(): Promise<number>;
 }
 
 function memoryCase(): BrokerCase {
@@ -48,18 +52,20 @@ function memoryCase(): BrokerCase {
           .bindings(queue)
           .map(({ exchange, pattern }) => ({ exchange, routingKeyPattern: pattern })),
       ),
+    closeConnections: async () => broker.closeConnections(),
   };
 }
 
 function rabbitmqCase(): BrokerCase {
+  // Named connections, so that the broker can be told to close exactly these.
+  const connectionName = unique('many-bindings');
+  const open = () =>
+    amqpConnect(BROKER_URL, { clientProperties: { connection_name: connectionName } });
   return {
     name: 'rabbitmq',
-    transport: {
-      kind: 'amqp',
-      description: 'local RabbitMQ',
-      connect: () => amqpConnect(BROKER_URL),
-    },
+    transport: { kind: 'amqp', description: 'local RabbitMQ', connect: open },
     bindings: queueBindings,
+    closeConnections: () => closeConnectionsNamed(connectionName),
   };
 }
 
@@ -230,6 +236,41 @@ describe.each([memoryCase(), rabbitmqCase()])('bindings by the thousand on $name
     });
     expect(sortBindings(failed)).toEqual(sortBindings(taskBindings(missing, 5)));
     expect(listed).toEqual(sortBindings(bindings.filter((b) => b.exchange !== missing)));
+  });
+
+  it('fails a set-up whose connection ends among its binds, and makes every binding on the next one', async () => {
+    const name = unique('lost');
+    const queue = durableQueue(name);
+    const bindings = taskBindings(tasks, 1_000);
+    counting.reset();
+    const held = counting.holdBindsAfter(300);
+    const pulse = connect({
+      broker: counting,
+      namespace,
+      reconnect: { baseDelay: 100, maxDelay: 1_000 },
+    });
+    const statuses: PulseStatus[] = [];
+    pulse.status$.subscribe((status) => statuses.push(status));
+    try {
+      const runner = pulse.handle({ queueName: name, bindings }, async () => undefined);
+      await held.reached;
+      const disconnected = firstValueFrom(
+        pulse.status$.pipe(filter((status) => status.type === 'disconnected')),
+      );
+      expect(await broker.closeConnections()).toBeGreaterThan(0);
+      await disconnected;
+      // The held binds go to channels that are gone now.
+      held.release();
+      await runner.ready;
+    } finally {
+      await pulse.close();
+    }
+    expect(statuses.filter((status) => status.type === 'binding-failed')).toEqual([]);
+    const consuming = statuses.flatMap((status) =>
+      status.type === 'consuming' ? [status.connection] : [],
+    );
+    expect(consuming).toEqual([2]);
+    expect(await broker.bindings(queue)).toEqual(sortBindings(bindings));
   });
 
   it('binds everything again when the work queue was deleted by hand, though its manifest stayed', async () => {

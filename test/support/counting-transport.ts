@@ -17,11 +17,17 @@ export interface CountingTransport extends Transport {
   readonly unbinds: number;
   /** Starts counting from zero. */
   reset(): void;
+  /**
+   * Holds every bind after the next `count` until released: `reached` resolves when the first
+   * one is held. A held bind goes to its channel as it is then (closed, perhaps).
+   */
+  holdBindsAfter(count: number): { reached: Promise<void>; release(): void };
 }
 
 /** Wraps `inner`: every connection it opens counts its channels' binds and unbinds. */
 export function countingTransport(inner: Transport): CountingTransport {
   const counts = { binds: 0, unbinds: 0 };
+  let hold: { after: number; gate: Promise<void>; reached: () => void } | undefined;
   const counted = <C extends TransportChannel | Omit<TransportChannel, 'publish' | 'sendToQueue'>>(
     channel: C,
   ): C => {
@@ -29,7 +35,9 @@ export function countingTransport(inner: Transport): CountingTransport {
     const unbind = channel.unbindQueue.bind(channel);
     channel.bindQueue = (...args) => {
       counts.binds++;
-      return bind(...args);
+      if (hold === undefined || counts.binds <= hold.after) return bind(...args);
+      hold.reached();
+      return hold.gate.then(() => bind(...args));
     };
     channel.unbindQueue = (...args) => {
       counts.unbinds++;
@@ -58,6 +66,24 @@ export function countingTransport(inner: Transport): CountingTransport {
     reset() {
       counts.binds = 0;
       counts.unbinds = 0;
+    },
+    holdBindsAfter(count) {
+      let release: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let reached: () => void = () => undefined;
+      const first = new Promise<void>((resolve) => {
+        reached = resolve;
+      });
+      hold = { after: counts.binds + count, gate, reached };
+      return {
+        reached: first,
+        release: () => {
+          hold = undefined;
+          release();
+        },
+      };
     },
   };
 }
