@@ -29,8 +29,10 @@ export interface BindingsTask {
   /** `queue/<namespace>/<name>`, bound by the baselines. */
   work: string;
   exchange: string;
-  /** Route patterns, one binding each (`route.<pattern>` on `exchange`). */
-  routes: string[];
+  /** Bindings: task routes `route.index.bench-<tag>.v2.branch-<i>.latest.#` on `exchange`. */
+  count: number;
+  /** Keeps the routes of one run apart from another's. */
+  tag: string;
   /** Channels of the `channels` baseline. */
   channels: number;
 }
@@ -43,6 +45,11 @@ export interface BindingsResult {
 }
 
 const task = workerTask<BindingsTask>();
+/** Task routes as a bot indexing one branch each would bind them (made here: too many for argv). */
+const routes = Array.from(
+  { length: task.count },
+  (_, i) => `route.index.bench-${task.tag}.v2.branch-${i}.latest.#`,
+);
 
 async function timed(work: () => Promise<void>): Promise<BindingsResult> {
   const cpu = process.cpuUsage();
@@ -56,10 +63,10 @@ async function timed(work: () => Promise<void>): Promise<BindingsResult> {
 async function ours(): Promise<BindingsResult> {
   const client = connect({ broker: BROKER_URL, namespace: BENCH_NAMESPACE, recycleInterval: 0 });
   await client.connected();
-  const routes = task.step === 'drop' ? task.routes.slice(0, task.routes.length / 2) : task.routes;
-  const bindings = routes.map((route) => ({
+  const kept = task.step === 'drop' ? routes.slice(0, routes.length / 2) : routes;
+  const bindings = kept.map((routingKeyPattern) => ({
     exchange: task.exchange,
-    routingKeyPattern: `route.${route}`,
+    routingKeyPattern,
   }));
   const result = await timed(async () => {
     const runner = client.handle({ queueName: task.name, bindings }, async () => undefined);
@@ -74,14 +81,14 @@ async function raw(): Promise<BindingsResult> {
   const count = task.kind === 'channels' ? task.channels : 1;
   const channels: Channel[] = [];
   for (let i = 0; i < count; i++) channels.push(await connection.createChannel());
-  const routes = task.step === 'drop' ? task.routes.slice(task.routes.length / 2) : task.routes;
+  const touched = task.step === 'drop' ? routes.slice(routes.length / 2) : routes;
   const result = await timed(async () => {
     await Promise.all(
-      routes.map((route, i) => {
+      touched.map((route, i) => {
         const channel = channels[i % count]!;
         return task.step === 'drop'
-          ? channel.unbindQueue(task.work, task.exchange, `route.${route}`)
-          : channel.bindQueue(task.work, task.exchange, `route.${route}`);
+          ? channel.unbindQueue(task.work, task.exchange, route)
+          : channel.bindQueue(task.work, task.exchange, route);
       }),
     );
   });

@@ -44,11 +44,8 @@ const GOAL_COUNT = 10_000;
 
 const RAW_KINDS: readonly BindingsKind[] = ['one-channel', 'channels'];
 
-/** Task-route patterns as a bot indexing one branch each would bind them. */
-function routePatterns(count: number): string[] {
-  const tag = randomBytes(3).toString('hex');
-  return Array.from({ length: count }, (_, i) => `index.bench-${tag}.v2.branch-${i}.latest.#`);
-}
+/** How many bindings a measurement makes, and the tag that keeps its routes apart. */
+type RunBindings = Pick<BindingsTask, 'count' | 'tag'>;
 
 /** Milliseconds of each step, by `<count> <kind> <step>`. */
 type Times = Map<string, number[]>;
@@ -65,7 +62,7 @@ async function runStep(task: BindingsTask): Promise<BindingsResult> {
 }
 
 /** Ours on a fresh queue: a first start, a restart unchanged, a start with half. */
-async function oursRound(exchange: string, routes: string[], times: Times): Promise<string[]> {
+async function oursRound(exchange: string, run: RunBindings, times: Times): Promise<string[]> {
   const queues = trialQueues('bindings');
   const steps: BindingsStep[] = ['bind', 'restart', 'drop'];
   for (const step of steps) {
@@ -75,11 +72,11 @@ async function oursRound(exchange: string, routes: string[], times: Times): Prom
       name: queues.name,
       work: queues.work,
       exchange,
-      routes,
+      ...run,
       channels: RAW_CHANNELS,
     };
-    const count = step === 'drop' ? routes.length / 2 : routes.length;
-    record(times, `${routes.length} ours ${step}`, await runStep(task), count);
+    const count = step === 'drop' ? run.count / 2 : run.count;
+    record(times, `${run.count} ours ${step}`, await runStep(task), count);
   }
   return queues.all;
 }
@@ -88,7 +85,7 @@ async function oursRound(exchange: string, routes: string[], times: Times): Prom
 async function rawRound(
   kind: BindingsKind,
   exchange: string,
-  routes: string[],
+  run: RunBindings,
   times: Times,
   declare: (queue: string) => Promise<void>,
 ): Promise<string[]> {
@@ -101,11 +98,11 @@ async function rawRound(
       name: queues.name,
       work: queues.work,
       exchange,
-      routes,
+      ...run,
       channels: RAW_CHANNELS,
     };
-    const count = step === 'drop' ? routes.length / 2 : routes.length;
-    record(times, `${routes.length} ${kind} ${step}`, await runStep(task), count);
+    const count = step === 'drop' ? run.count / 2 : run.count;
+    record(times, `${run.count} ${kind} ${step}`, await runStep(task), count);
   }
   return queues.all;
 }
@@ -128,7 +125,8 @@ export async function bindings(quick: boolean): Promise<ResultRow[]> {
   const broker = await openBenchBroker();
   const { connection, channel, binding } = broker;
   const exchange = binding.exchange;
-  await channel.assertExchange(exchange, 'topic', { durable: false, autoDelete: false });
+  // Durable, as Pulse's exchanges are: a durable queue's bindings to it are kept on disk.
+  await channel.assertExchange(exchange, 'topic', { durable: true, autoDelete: false });
   // The baselines bind a queue of the type ours declares by default (quorum).
   const declare = async (queue: string) => {
     await channel.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
@@ -137,15 +135,15 @@ export async function bindings(quick: boolean): Promise<ResultRow[]> {
   const made: string[] = [];
   try {
     for (const count of sizes.counts) {
-      const routes = routePatterns(count);
+      const run: RunBindings = { count, tag: randomBytes(3).toString('hex') };
       for (let round = 0; round < sizes.rounds; round++) {
         const order: BindingsKind[] =
           round % 2 === 0 ? ['ours', ...RAW_KINDS] : [...RAW_KINDS, 'ours'];
         for (const kind of order) {
           const queues =
             kind === 'ours'
-              ? await oursRound(exchange, routes, times)
-              : await rawRound(kind, exchange, routes, times, declare);
+              ? await oursRound(exchange, run, times)
+              : await rawRound(kind, exchange, run, times, declare);
           made.push(...queues);
           await cleanUp(connection, queues, []);
         }

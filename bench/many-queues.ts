@@ -70,10 +70,11 @@ function spreadPool(pool: readonly BenchMessage[], queues: readonly ManyQueuesQu
   });
 }
 
-/** Runs the benchmark. */
+/** Runs the benchmark; `profile` writes a CPU profile of our side's process. */
 export async function manyQueues(
   quick: boolean,
   pool: readonly BenchMessage[],
+  profile: boolean,
 ): Promise<ResultRow[]> {
   const sizes = SIZES[quick ? 'quick' : 'full'];
   const broker = await openBenchBroker();
@@ -98,7 +99,7 @@ export async function manyQueues(
             concurrency: RUNNER_CONCURRENCY,
             warmup: sizes.rate * LATENCY_WARMUP_S,
           };
-          const trial = await runTrial(task, () =>
+          const trial = await runTrial(task, profile && kind === 'handle', () =>
             publishSteadily(
               channel,
               binding.exchange,
@@ -155,8 +156,12 @@ function cpuPerMessage(trial: ManyQueuesResult): number {
 }
 
 /** Starts the worker, runs `publish` once it consumes, sampling its RSS meanwhile. */
-async function runTrial(task: ManyQueuesTask, publish: () => Promise<void>): Promise<Trial> {
-  const worker = startWorker<ManyQueuesResult>(WORKER, task);
+async function runTrial(
+  task: ManyQueuesTask,
+  profile: boolean,
+  publish: () => Promise<void>,
+): Promise<Trial> {
+  const worker = startWorker<ManyQueuesResult>(WORKER, task, profile);
   await worker.ready;
   const pid = worker.process.pid!;
   let rss = 0;

@@ -78,7 +78,7 @@ async function main(): Promise<void> {
     routing: () => routing(sizes),
     cluster: () => clusterThroughput(sizes, pool),
     bindings: () => bindings(quick),
-    'many-queues': () => manyQueues(quick, pool),
+    'many-queues': () => manyQueues(quick, pool, profile),
   };
   for (const section of sections) {
     process.stderr.write(`${section}\n`);
