@@ -33,7 +33,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const nowEpoch = () => performance.timeOrigin + performance.now();
 
 /** Publishes `rate` messages per second for `seconds`, on a schedule (not in bursts). */
-async function publishSteadily(
+export async function publishSteadily(
   channel: Channel,
   exchange: string,
   pool: readonly BenchMessage[],
@@ -54,7 +54,8 @@ async function publishSteadily(
   }
 }
 
-async function waitUntilDrained(channel: Channel, queue: string): Promise<void> {
+/** Waits until `queue` holds no ready message, for at most {@link DRAIN_TIMEOUT_MS}. */
+export async function waitUntilDrained(channel: Channel, queue: string): Promise<void> {
   const deadline = performance.now() + DRAIN_TIMEOUT_MS;
   while (performance.now() < deadline) {
     const { messageCount } = await channel.checkQueue(queue);

@@ -34,7 +34,8 @@ interface RssSummary {
   handled: number;
 }
 
-async function rssOf(pid: number): Promise<number | undefined> {
+/** The resident set size of process `pid` in MB, or undefined when it cannot be read. */
+export async function rssOf(pid: number): Promise<number | undefined> {
   try {
     const status = await readFile(`/proc/${pid}/status`, 'utf8');
     const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];

@@ -1,5 +1,6 @@
 /**
- * `npm run bench [-- --quick] [--only=consume,latency,memory,rest,startup,routing,cluster]
+ * `npm run bench [-- --quick]
+ * [--only=consume,latency,memory,rest,startup,routing,cluster,bindings,many-queues]
  * [--profile]`: runs the benchmarks against the local RabbitMQ, loopback servers and (cluster)
  * a three-node RabbitMQ cluster in Docker containers, and prints one table of each figure,
  * ours, the baseline measured in the same run, their ratio and the goal. Progress goes to
@@ -8,10 +9,12 @@
  */
 
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { bindings } from './bindings.js';
 import { profileWorkers } from './child.js';
 import { clusterThroughput } from './cluster.js';
 import { FULL, QUICK } from './config.js';
 import { latency } from './latency.js';
+import { manyQueues } from './many-queues.js';
 import { memory } from './memory.js';
 import { messagePool } from './messages.js';
 import { rest } from './rest.js';
@@ -20,7 +23,17 @@ import { startup } from './startup.js';
 import { formatTable, type ResultRow } from './table.js';
 import { consumeThroughput } from './throughput.js';
 
-const SECTIONS = ['consume', 'latency', 'memory', 'rest', 'startup', 'routing', 'cluster'] as const;
+const SECTIONS = [
+  'consume',
+  'latency',
+  'memory',
+  'rest',
+  'startup',
+  'routing',
+  'cluster',
+  'bindings',
+  'many-queues',
+] as const;
 type Section = (typeof SECTIONS)[number];
 
 function parseArguments(argv: readonly string[]) {
@@ -64,6 +77,8 @@ async function main(): Promise<void> {
     startup: () => startup(sizes),
     routing: () => routing(sizes),
     cluster: () => clusterThroughput(sizes, pool),
+    bindings: () => bindings(quick),
+    'many-queues': () => manyQueues(quick, pool, profile),
   };
   for (const section of sections) {
     process.stderr.write(`${section}\n`);

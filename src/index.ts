@@ -182,7 +182,7 @@ export type { AmqpTransportOptions } from './consumer/amqp-transport.js';
 export { AmqpTransport, parseBrokerUrl } from './consumer/amqp-transport.js';
 export type { ExponentialBackoffOptions } from './consumer/backoff.js';
 export { exponentialBackoff } from './consumer/backoff.js';
-export type { BindingKey } from './consumer/bindings.js';
+export type { BindingKey } from './consumer/binding-batch.js';
 export { connectOrFail } from './consumer/connect-or-fail.js';
 export type { ContextClients, HandlerContext } from './consumer/context.js';
 export type {

@@ -16,7 +16,12 @@ import { type DeliveredMessage, DeliveryChannel } from './message.js';
 import type { PulseMetrics } from './metrics.js';
 import { exclusiveQueueName, type QueueNames, queueNames } from './names.js';
 import { type ConsumerOptions, DEFAULT_PREFETCH } from './options.js';
-import { declareDurableQueues, declareExclusiveQueue, type KeptQueue } from './queues.js';
+import {
+  declareDurableQueues,
+  declareExclusiveQueue,
+  type KeptQueue,
+  queueCounts,
+} from './queues.js';
 import { copyOptions, type DeliveryOrigin, moveDelivery } from './republish.js';
 
 /** Where a consumer's messages and fatal errors go. */
@@ -120,8 +125,11 @@ export class QueueConsumer implements LinkUser {
       const connection = link.connection;
       const keys = distinctBindings(this.#options.bindings);
       if (this.#names !== undefined) {
+        // A work queue declared anew has no bindings, whatever its manifest says.
+        const queueIsNew = (await queueCounts(connection, queue)) === undefined;
         await declareDurableQueues(connection, this.#names, this.#options, this.#kept);
-        failures = await reconcileBindings(connection, queue, this.#names.manifest, keys);
+        const manifest = this.#names.manifest;
+        failures = await reconcileBindings(connection, queue, manifest, keys, queueIsNew);
       }
       const channel = await connection.createChannel();
       source = new DeliveryChannel(channel, link, queue, this.#metrics);

@@ -5,14 +5,14 @@
  * queue's ready messages and consumers, not its unacknowledged ones.
  */
 
-import { ReplyCode, replyCode } from '../broker/reply-codes.js';
 import type { TransportConnection } from '../broker/transport.js';
-import { type BindingKey, recordedBindings } from './bindings.js';
+import type { BindingKey } from './binding-batch.js';
+import { recordedBindings } from './bindings.js';
 import type { ConnectionManager } from './connection.js';
 import { DeadLetterQueue } from './dead-letters.js';
 import { QueueInUseError, QueueNotFoundError } from './errors.js';
 import type { QueueNames } from './names.js';
-import { withChannel } from './queues.js';
+import { queueCounts, withChannel } from './queues.js';
 
 /** What a durable queue holds; counts are of messages ready for delivery. */
 export interface QueueReport {
@@ -67,10 +67,10 @@ export class DurableQueue {
     const { connection } = await this.#manager.nextLink();
     const work = await this.#work(connection, 'nothing to show');
     const [retry, dead] = await Promise.all([
-      count(connection, this.names.retry),
-      count(connection, this.names.dead),
+      queueCounts(connection, this.names.retry),
+      queueCounts(connection, this.names.dead),
     ]);
-    const manifest = await count(connection, this.names.manifest);
+    const manifest = await queueCounts(connection, this.names.manifest);
     const bindings =
       manifest === undefined ? undefined : await recordedBindings(connection, this.names.manifest);
     return {
@@ -97,7 +97,8 @@ export class DurableQueue {
     for (const queue of [this.names.work, this.names.retry, this.names.dead, this.names.manifest]) {
       // Deleting a queue that does not exist succeeds on RabbitMQ: ask first, to report only
       // what there was.
-      if (queue !== this.names.work && (await count(connection, queue)) === undefined) continue;
+      if (queue !== this.names.work && (await queueCounts(connection, queue)) === undefined)
+        continue;
       const deleted = (await withChannel(connection, (channel) => channel.deleteQueue(queue))) as {
         messageCount?: number;
       };
@@ -107,21 +108,8 @@ export class DurableQueue {
   }
 
   async #work(connection: TransportConnection, consequence: string) {
-    const work = await count(connection, this.names.work);
+    const work = await queueCounts(connection, this.names.work);
     if (work === undefined) throw new QueueNotFoundError(this.names.work, consequence);
     return work;
-  }
-}
-
-/** A queue's ready messages and consumers, or undefined when it does not exist. */
-async function count(
-  connection: TransportConnection,
-  queue: string,
-): Promise<{ messageCount: number; consumerCount: number } | undefined> {
-  try {
-    return await withChannel(connection, (channel) => channel.checkQueue(queue));
-  } catch (error) {
-    if (replyCode(error) === ReplyCode.notFound) return undefined;
-    throw error;
   }
 }

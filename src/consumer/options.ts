@@ -70,6 +70,19 @@ export const DEFAULT_PUBLISH_WINDOW = 1_000;
  * stale bindings for the next time rather than guessing).
  */
 export const MANIFEST_READ_TIMEOUT_MS = 2_000;
+/**
+ * Channels a batch of binds or unbinds runs on at most. amqplib sends one operation per channel
+ * at a time and waits for its reply; RabbitMQ makes the bindings of several channels at once.
+ */
+export const BINDING_CHANNELS = 16;
+/** Operations of a batch per channel before it takes another: a small batch needs only one. */
+export const BINDINGS_PER_CHANNEL = 8;
+/**
+ * Operations handed to a channel at once, so that amqplib sends the next one as soon as a reply
+ * comes in. When the broker refuses one (and closes the channel), the others go again on
+ * another channel.
+ */
+export const BINDINGS_IN_FLIGHT = 4;
 
 /** Dead letters `DeadLetterQueue.list()` returns unless given a `limit` (it reads them all). */
 export const DEFAULT_DEAD_LETTER_LIST_LIMIT = 100;

@@ -31,6 +31,19 @@ export async function withChannel<T>(
   }
 }
 
+/** A queue's ready messages and consumers, or undefined when it does not exist. */
+export async function queueCounts(
+  connection: TransportConnection,
+  queue: string,
+): Promise<{ messageCount: number; consumerCount: number } | undefined> {
+  try {
+    return await withChannel(connection, (channel) => channel.checkQueue(queue));
+  } catch (error) {
+    if (replyCode(error) === ReplyCode.notFound) return undefined;
+    throw error;
+  }
+}
+
 /** Keeps the manifest queue short; readers take the newest manifest anyway. */
 const MANIFEST_MAX_LENGTH = 8;
 

@@ -152,6 +152,42 @@ describe.each(brokersUnderTest())('declarations on $name', ({ transport }) => {
     expect((await (await session.channel(connection)).checkQueue(existing)).queue).toBe(existing);
   });
 
+  it('answers binds issued together in order: a missing exchange fails its own, the later ones end unanswered', async () => {
+    const connection = await session.connection();
+    const channel = await session.channel(connection);
+    const exchange = await session.topicExchange(channel, 'bound');
+    const queue = session.queue(uniqueName('issued-together'));
+    await channel.assertQueue(queue, { durable: false });
+    const missing = uniqueName('missing-exchange');
+    const [before, refused, after] = await Promise.allSettled([
+      channel.bindQueue(queue, exchange, 'before'),
+      channel.bindQueue(queue, missing, '#'),
+      channel.bindQueue(queue, exchange, 'after'),
+    ]);
+    expect(before.status).toBe('fulfilled');
+    expect(refused).toMatchObject({
+      status: 'rejected',
+      reason: {
+        code: 404,
+        message: `Operation failed: QueueBind; 404 (NOT-FOUND) with message "NOT_FOUND - no exchange '${missing}' ${VHOST}"`,
+      },
+    });
+    // No reply code: nothing says this bind was refused, only that its channel went away.
+    expect(after).toMatchObject({
+      status: 'rejected',
+      reason: { message: 'Channel ended, no reply will be forthcoming' },
+    });
+    expect(after.status === 'rejected' && (after.reason as Partial<Refusal>).code).toBeUndefined();
+
+    // Only the first bind was made: a message for `after`, published first, is not routed.
+    const reader = await session.channel(connection);
+    const received = await session.collect(reader, queue);
+    reader.publish(exchange, 'after', Buffer.from('after'));
+    reader.publish(exchange, 'before', Buffer.from('before'));
+    await received.waitForCount(1);
+    expect(received.bodies()).toEqual(['before']);
+  });
+
   it('closes the channel with 404 when publishing to a missing exchange', async () => {
     const channel = await session.confirmChannel();
     const missing = uniqueName('missing-exchange');

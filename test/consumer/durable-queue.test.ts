@@ -42,7 +42,8 @@ describe('durable queues', () => {
         [queue]: 0,
         [`${queue}/retry`]: 1,
         [`${queue}/dead`]: 0,
-        [`${queue}/bindings`]: 1,
+        // The manifest written before binding, and the one that says they were made.
+        [`${queue}/bindings`]: 2,
       },
     });
     await expect(durable.inspect()).rejects.toBeInstanceOf(QueueNotFoundError);

@@ -126,3 +126,45 @@ export async function waitFor(
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/** One binding of a queue, as the broker lists it. */
+export interface ListedBinding {
+  exchange: string;
+  routingKeyPattern: string;
+}
+
+/**
+ * The bindings of `queue` as the broker lists them (`rabbitmqctl list_bindings`), without the
+ * default exchange's, sorted.
+ */
+export async function queueBindings(queue: string): Promise<ListedBinding[]> {
+  const stdout = await rabbitmqctl(
+    'list_bindings',
+    '--formatter',
+    'json',
+    'source_name',
+    'destination_name',
+    'destination_kind',
+    'routing_key',
+  );
+  const rows = JSON.parse(stdout) as Array<Record<string, string>>;
+  return sortBindings(
+    rows
+      .filter(
+        (row) =>
+          row.destination_kind === 'queue' &&
+          row.destination_name === queue &&
+          row.source_name !== '',
+      )
+      .map((row) => ({ exchange: row.source_name!, routingKeyPattern: row.routing_key! })),
+  );
+}
+
+/** Bindings in one order (exchange, then pattern), for comparing lists. */
+export function sortBindings<T extends ListedBinding>(bindings: readonly T[]): ListedBinding[] {
+  const key = ({ exchange, routingKeyPattern }: ListedBinding) =>
+    `${exchange}\n${routingKeyPattern}`;
+  return bindings
+    .map(({ exchange, routingKeyPattern }) => ({ exchange, routingKeyPattern }))
+    .sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
