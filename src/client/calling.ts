@@ -74,7 +74,10 @@ export interface CallOptions<Query, Output = unknown> extends RequestOptions {
   paginationHandler?: (page: Output) => unknown;
 }
 
-/** The shape of a method as the generator describes it. */
+/**
+ * The shape of a method as the generator describes it: the runtime's, for generated code.
+ * @internal
+ */
 export interface MethodShape {
   /** Route parameter names, in order. */
   readonly args: readonly string[];
@@ -116,7 +119,10 @@ export type CallArgs<S extends MethodShape> = Positional<S> | PayloadFirst<S> | 
 // recover the arguments, query options and output of a method from its type.
 declare const shape: unique symbol;
 
-/** The {@link MethodShape} of an {@link ApiMethod}. */
+/**
+ * The shape of an {@link ApiMethod}, as the generator described it: the runtime's.
+ * @internal
+ */
 export type ShapeOf<M> = M extends { readonly [shape]?: infer S extends MethodShape } ? S : never;
 
 /**
