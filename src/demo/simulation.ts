@@ -29,8 +29,8 @@ export const SIMULATION_NAMESPACE = 'simulation';
 
 /** Options of {@link startSimulation}. */
 export interface SimulationOptions {
-  /** A broker URL or transport; a new in-memory broker when absent. */
-  broker?: string | Transport;
+  /** A broker URL or transport; a new in-memory broker when absent or undefined. */
+  broker?: string | Transport | undefined;
   /** Queue exchanges' prefix, to keep runs on a shared broker apart; Taskcluster's by default. */
   exchangePrefix?: string;
   /** Where the publishing connection logs. */

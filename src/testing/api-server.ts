@@ -55,6 +55,8 @@ export interface RecordedRequest {
   body: unknown;
   /** The key of the matched route (`GET /api/queue/v1/task/<taskId>`), if one matched. */
   route: string | undefined;
+  /** The API method of the matched route (`task`, `listArtifacts`), if one matched. */
+  name: string | undefined;
   /** 1 for the first request to this route, 2 for the next (a retry), and so on. */
   attempt: number;
   /** How the request authenticated. */
@@ -202,6 +204,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       headers: withoutAuthorization(req.headers),
       body: parsed.body,
       route: key,
+      name: match?.route.options.name,
       attempt,
       auth: 'none',
       clientId: undefined,
