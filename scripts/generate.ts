@@ -12,6 +12,7 @@ import {
   EVENTS_DIR,
   type GeneratedFiles,
   generateFiles,
+  TESTING_DIR,
 } from './generator/generate-files.js';
 import type { ReferenceSet } from './generator/model.js';
 import { addSeedEra, loadDeployment, loadReferenceFolder } from './generator/sources.js';
@@ -78,7 +79,7 @@ async function differences(files: GeneratedFiles): Promise<string[]> {
 
 async function existing(): Promise<string[]> {
   const paths: string[] = [];
-  for (const dir of [CLIENT_DIR, EVENTS_DIR]) {
+  for (const dir of [CLIENT_DIR, EVENTS_DIR, TESTING_DIR]) {
     const names = await readdir(join(REPO_ROOT, dir)).catch(() => []);
     paths.push(...names.map((name) => `${dir}/${name}`));
   }
