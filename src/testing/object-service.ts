@@ -4,7 +4,9 @@
  * sha256/sha512 hashes it announces, and a way to serve content that differs from them.
  */
 import { createHash } from 'node:crypto';
+import { objectServiceTable } from '../client/generated/object.js';
 import { notFound, requestConflict, SimulatedApiError } from './api-error.js';
+import { registerApiMethods } from './api-methods.js';
 import type { ApiServer } from './api-server.js';
 import {
   dateField,
@@ -125,45 +127,24 @@ export class SimulatedObjectService {
     return object;
   }
 
-  /** Registers the object service's routes. */
-  register(server: ApiServer): void {
-    server.route(
-      'object',
-      'put',
-      '/upload/<name>',
-      (ctx) => {
-        const name = ctx.params.name!;
+  /** Registers the object service's methods. */
+  register(server: ApiServer): Promise<void> {
+    return registerApiMethods(server, objectServiceTable, {
+      createUpload: (ctx) => {
         const payload = payloadObject(ctx.body);
         const projectId = stringField(payload, 'projectId');
-        ctx.requireScopes([[`object:upload:${projectId}:${name}`]]);
-        const response = this.#createUpload(name, projectId, payload);
-        return { json: response };
+        ctx.authorize({ projectId });
+        return { json: this.#createUpload(ctx.params.name!, projectId, payload) };
       },
-      { name: 'createUpload' },
-    );
-
-    server.route(
-      'object',
-      'post',
-      '/finish-upload/<name>',
-      (ctx) => {
-        const name = ctx.params.name!;
+      finishUpload: (ctx) => {
         const payload = payloadObject(ctx.body);
         const projectId = stringField(payload, 'projectId');
-        ctx.requireScopes([[`object:upload:${projectId}:${name}`]]);
-        this.#finishUpload(name, projectId, payload);
+        ctx.authorize({ projectId });
+        this.#finishUpload(ctx.params.name!, projectId, payload);
         return { json: {} };
       },
-      { name: 'finishUpload' },
-    );
-
-    server.route(
-      'object',
-      'put',
-      '/start-download/<name>',
-      (ctx) => {
+      startDownload: (ctx) => {
         const name = ctx.params.name!;
-        ctx.requireScopes([[`object:download:${name}`]]);
         const accept = objectField(payloadObject(ctx.body), 'acceptDownloadMethods');
         const object = this.#finished(name);
         if (accept.getUrl === true) {
@@ -181,36 +162,18 @@ export class SimulatedObjectService {
         }
         throw new SimulatedApiError(406, 'NoMatchingMethod', 'No acceptable download method');
       },
-      { name: 'startDownload' },
-    );
-
-    server.route(
-      'object',
-      'get',
-      '/metadata/<name>',
-      (ctx) => {
-        const name = ctx.params.name!;
-        ctx.requireScopes([[`object:download:${name}`]]);
-        const object = this.#finished(name);
+      object: (ctx) => {
+        const object = this.#finished(ctx.params.name!);
         return {
           json: { projectId: object.projectId, expires: object.expires, hashes: object.hashes },
         };
       },
-      { name: 'object' },
-    );
-
-    server.route(
-      'object',
-      'get',
-      '/download/<name>',
-      (ctx) => {
+      download: (ctx) => {
         const name = ctx.params.name!;
-        ctx.requireScopes([[`object:download:${name}`]]);
         this.#finished(name);
         return { status: 303, headers: { location: this.#url(name) } };
       },
-      { name: 'download' },
-    );
+    });
   }
 
   #createUpload(name: string, projectId: string, payload: JsonObject): JsonObject {

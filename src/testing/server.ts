@@ -3,6 +3,15 @@
  * reporting routes, the queue, the object service and plain storage.
  */
 import { randomBytes } from 'node:crypto';
+import { awsProvisionerTable } from '../client/generated/aws-provisioner.js';
+import { eC2ManagerTable } from '../client/generated/ec2-manager.js';
+import { githubTable } from '../client/generated/github.js';
+import { loginTable } from '../client/generated/login.js';
+import { purgeCacheTable } from '../client/generated/purge-cache.js';
+import { webServerTable } from '../client/generated/web-server.js';
+import { workerManagerTable } from '../client/generated/worker-manager.js';
+import type { ApiTable } from '../client/reference.js';
+import { registerApiMethods } from './api-methods.js';
 import {
   type ApiServer,
   type ApiServerOptions,
@@ -10,8 +19,8 @@ import {
   startApiServer,
 } from './api-server.js';
 import { registerAuthService } from './auth-service.js';
+import { issueTemporaryCredentials } from './certificate.js';
 import { SimulatedObjectService } from './object-service.js';
-import { registerPing } from './ping.js';
 import { SimulatedQueue } from './queue.js';
 import { QueueArtifacts } from './queue-artifacts.js';
 import { registerQueueService } from './queue-service.js';
@@ -19,6 +28,17 @@ import { SimulatedStorage } from './storage.js';
 
 /** The services the simulated deployment answers for. */
 export const SIMULATED_SERVICES = ['auth', 'queue', 'object'] as const;
+
+/** Services whose methods all answer 404 naming the method, as not simulated. */
+const NOT_SIMULATED: readonly ApiTable[] = [
+  awsProvisionerTable,
+  eC2ManagerTable,
+  githubTable,
+  loginTable,
+  purgeCacheTable,
+  webServerTable,
+  workerManagerTable,
+];
 
 /** The queue's own client, which issues the temporary credentials of object artifacts. */
 export const QUEUE_CLIENT_ID = 'static/taskcluster/queue';
@@ -64,23 +84,29 @@ export async function startTaskclusterServer(
 ): Promise<TaskclusterServer> {
   const api = await startApiServer(options);
   const now = () => api.now();
-  registerAuthService(api);
   const storage = new SimulatedStorage(api.rootUrl);
   storage.register(api);
   const objects = new SimulatedObjectService(storage, now);
-  objects.register(api);
   const queueClient = {
     clientId: QUEUE_CLIENT_ID,
     accessToken: randomBytes(32).toString('base64url'),
   };
-  api.addClient(QUEUE_CLIENT_ID, {
-    accessToken: queueClient.accessToken,
-    scopes: ['object:upload:*', 'object:download:*'],
-  });
-  const queue = new SimulatedQueue(new QueueArtifacts(storage, objects, now, queueClient), now);
-  registerQueueService(api, queue);
-  for (const service of SIMULATED_SERVICES) {
-    registerPing(api, service);
+  // The queue issues the credentials of object uploads and of claimed runs (whatever the
+  // task's scopes), as a deployment's queue can.
+  api.addClient(QUEUE_CLIENT_ID, { accessToken: queueClient.accessToken, scopes: ['*'] });
+  const queue = new SimulatedQueue(
+    new QueueArtifacts(storage, objects, now, queueClient),
+    now,
+    (scopes, expiry) => issueTemporaryCredentials(queueClient, scopes, now(), expiry),
+  );
+  try {
+    await registerAuthService(api);
+    await objects.register(api);
+    await registerQueueService(api, queue);
+    for (const table of NOT_SIMULATED) await registerApiMethods(api, table);
+  } catch (error) {
+    await api.close();
+    throw error;
   }
   return Object.assign(api, { queue, objects, storage });
 }
