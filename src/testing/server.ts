@@ -1,6 +1,7 @@
 /**
- * The simulated Taskcluster deployment: the Hawk-verifying API server with the auth service's
- * reporting routes, the queue, the object service and plain storage.
+ * The simulated Taskcluster deployment: the Hawk-verifying API server with the auth, queue,
+ * object, index, secrets, hooks and notify services, and plain storage. Every other service's
+ * methods answer 404 naming the method.
  */
 import { randomBytes } from 'node:crypto';
 import { awsProvisionerTable } from '../client/generated/aws-provisioner.js';
@@ -20,14 +21,26 @@ import {
 } from './api-server.js';
 import { registerAuthService } from './auth-service.js';
 import { issueTemporaryCredentials } from './certificate.js';
+import { SimulatedHooks } from './hooks-service.js';
+import { SimulatedIndex } from './index-service.js';
+import { SimulatedNotify } from './notify-service.js';
 import { SimulatedObjectService } from './object-service.js';
 import { SimulatedQueue } from './queue.js';
 import { QueueArtifacts } from './queue-artifacts.js';
 import { registerQueueService } from './queue-service.js';
+import { SimulatedSecrets } from './secrets-service.js';
 import { SimulatedStorage } from './storage.js';
 
 /** The services the simulated deployment answers for. */
-export const SIMULATED_SERVICES = ['auth', 'queue', 'object'] as const;
+export const SIMULATED_SERVICES = [
+  'auth',
+  'hooks',
+  'index',
+  'notify',
+  'object',
+  'queue',
+  'secrets',
+] as const;
 
 /** Services whose methods all answer 404 naming the method, as not simulated. */
 const NOT_SIMULATED: readonly ApiTable[] = [
@@ -56,13 +69,23 @@ export interface TaskclusterServer extends ApiServer {
   readonly objects: SimulatedObjectService;
   /** Plain blob storage (the role S3 plays), served by the same server without Hawk. */
   readonly storage: SimulatedStorage;
+  /** The index's namespaces (completed tasks with `index.` routes are indexed there). */
+  readonly index: SimulatedIndex;
+  /** The secrets service's secrets. */
+  readonly secrets: SimulatedSecrets;
+  /** The hooks, and the fires of each. */
+  readonly hooks: SimulatedHooks;
+  /** The notifications asked for (`notify.sent`): recorded, never sent. */
+  readonly notify: SimulatedNotify;
 }
 
 /**
- * Starts a simulated Taskcluster deployment on 127.0.0.1 and a random port: the auth service's
- * reporting routes, the queue, the object service and plain storage, all behind Hawk
- * verification as a real deployment does it. Unknown routes answer 404 `ResourceNotFound`;
- * tests add their own with `route`, and faults with `injectFaults`.
+ * Starts a simulated Taskcluster deployment on 127.0.0.1 and a random port: the auth, queue,
+ * object, index, secrets, hooks and notify services and plain storage, all behind Hawk
+ * verification as a real deployment does it. Each method checks its payload and its answer
+ * against the reference's schemas and the scopes as its service does. A method not simulated,
+ * or an unknown route, answers 404 `ResourceNotFound` naming it; tests add their own routes
+ * with `route`, and faults with `injectFaults`.
  *
  * @example
  * ```ts
@@ -99,14 +122,23 @@ export async function startTaskclusterServer(
     now,
     (scopes, expiry) => issueTemporaryCredentials(queueClient, scopes, now(), expiry),
   );
+  const index = new SimulatedIndex(now);
+  index.follow(queue);
+  const secrets = new SimulatedSecrets(now);
+  const hooks = new SimulatedHooks(now, queue);
+  const notify = new SimulatedNotify(now);
   try {
     await registerAuthService(api);
     await objects.register(api);
     await registerQueueService(api, queue);
+    await index.register(api);
+    await secrets.register(api);
+    await hooks.register(api);
+    await notify.register(api);
     for (const table of NOT_SIMULATED) await registerApiMethods(api, table);
   } catch (error) {
     await api.close();
     throw error;
   }
-  return Object.assign(api, { queue, objects, storage });
+  return Object.assign(api, { queue, objects, storage, index, secrets, hooks, notify });
 }
