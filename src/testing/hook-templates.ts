@@ -43,8 +43,8 @@ function lookup(context: TemplateContext, expression: string): JsonValue {
 }
 
 function interpolate(text: string, context: TemplateContext): string {
-  return text.replace(INTERPOLATION, (whole, escape: string, expression: string) => {
-    if (escape === '$') return whole.slice(1);
+  return text.replace(INTERPOLATION, (whole, escaped: string, expression: string) => {
+    if (escaped === '$') return whole.slice(1);
     const value = lookup(context, expression);
     if (typeof value === 'object' && value !== null) {
       throw new HookTemplateError(`\`${expression}\` is not a string, number or boolean`);
