@@ -7,7 +7,7 @@
  * the handlers supply what the expressions need beyond the route, as the queue does.
  */
 
-import { queueTable } from '../client/generated/queue.js';
+import { type CreateTaskRequest, queueTable } from '../client/generated/queue.js';
 import { notFound } from './api-error.js';
 import { type MethodContext, registerApiMethods, type SimulatedMethods } from './api-methods.js';
 import type { ApiServer } from './api-server.js';
@@ -72,7 +72,7 @@ function taskMethods(queue: SimulatedQueue): SimulatedMethods {
       if (!isSlugId(taskId)) {
         throw notFound(`\`${taskId}\` is not a valid taskId`);
       }
-      const task = taskDefinitionFromRequest(taskId, ctx.body);
+      const task = taskDefinitionFromRequest(taskId, ctx.body as CreateTaskRequest);
       ctx.authorize(createTaskParameters(task));
       queue.createTask(taskId, task);
       return status(taskId);
@@ -155,16 +155,16 @@ function artifactMethods(queue: SimulatedQueue): SimulatedMethods {
     const page = paginate(queue.listArtifacts(ctx.params.taskId!, runId), ctx.query);
     return { json: { artifacts: page.items, ...tokenOf(page) } };
   };
-  const forms = (runId: (ctx: MethodContext) => number): SimulatedMethods => {
+  const forms = (runId: (ctx: MethodContext) => number) => {
     const artifactOf = (ctx: MethodContext) => {
       // Public artifacts too: a deployment's anonymous role grants `queue:get-artifact:public/*`.
       ctx.authorize({ names: [ctx.params.name!] });
       return queue.artifact(ctx.params.taskId!, runId(ctx), ctx.params.name!);
     };
     return {
-      download: (ctx) => queue.artifacts.download(artifactOf(ctx)),
-      content: (ctx) => ({ json: queue.artifacts.content(artifactOf(ctx)) }),
-      info: (ctx) => ({
+      download: (ctx: MethodContext) => queue.artifacts.download(artifactOf(ctx)),
+      content: (ctx: MethodContext) => ({ json: queue.artifacts.content(artifactOf(ctx)) }),
+      info: (ctx: MethodContext) => ({
         json: { ...queue.artifact(ctx.params.taskId!, runId(ctx), ctx.params.name!).info },
       }),
     };
@@ -174,12 +174,12 @@ function artifactMethods(queue: SimulatedQueue): SimulatedMethods {
   return {
     listArtifacts: (ctx) => list(ctx, runIdOf(ctx)),
     listLatestArtifacts: (ctx) => list(ctx, latest(ctx)),
-    getArtifact: ofRun.download!,
-    getLatestArtifact: ofLatest.download!,
-    artifact: ofRun.content!,
-    latestArtifact: ofLatest.content!,
-    artifactInfo: ofRun.info!,
-    latestArtifactInfo: ofLatest.info!,
+    getArtifact: ofRun.download,
+    getLatestArtifact: ofLatest.download,
+    artifact: ofRun.content,
+    latestArtifact: ofLatest.content,
+    artifactInfo: ofRun.info,
+    latestArtifactInfo: ofLatest.info,
     createArtifact: (ctx) => ({
       json: queue.createArtifact(ctx.params.taskId!, runIdOf(ctx), ctx.params.name!, ctx.body),
     }),
