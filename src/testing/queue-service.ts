@@ -7,7 +7,12 @@
  * the handlers supply what the expressions need beyond the route, as the queue does.
  */
 
-import { type CreateTaskRequest, queueTable } from '../client/generated/queue.js';
+import {
+  type CreateTaskRequest,
+  type FinishArtifactRequest,
+  type PostArtifactRequest,
+  queueTable,
+} from '../client/generated/queue.js';
 import { notFound } from './api-error.js';
 import { type MethodContext, registerApiMethods, type SimulatedMethods } from './api-methods.js';
 import type { ApiServer } from './api-server.js';
@@ -181,10 +186,20 @@ function artifactMethods(queue: SimulatedQueue): SimulatedMethods {
     artifactInfo: ofRun.info,
     latestArtifactInfo: ofLatest.info,
     createArtifact: (ctx) => ({
-      json: queue.createArtifact(ctx.params.taskId!, runIdOf(ctx), ctx.params.name!, ctx.body),
+      json: queue.createArtifact(
+        ctx.params.taskId!,
+        runIdOf(ctx),
+        ctx.params.name!,
+        ctx.body as PostArtifactRequest,
+      ),
     }),
     finishArtifact: (ctx) => {
-      queue.finishArtifact(ctx.params.taskId!, runIdOf(ctx), ctx.params.name!, ctx.body);
+      queue.finishArtifact(
+        ctx.params.taskId!,
+        runIdOf(ctx),
+        ctx.params.name!,
+        ctx.body as FinishArtifactRequest,
+      );
       return { json: {} };
     },
   };

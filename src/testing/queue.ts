@@ -1,8 +1,10 @@
 /**
- * The simulated queue: the lifecycle methods that move tasks on (define, claim, resolve, add
- * artifacts) and the answers that need its state. Every transition produces the queue's Pulse
+ * The simulated queue: the lifecycle methods that move tasks on (define, schedule, claim,
+ * reclaim, resolve, rerun, cancel, add artifacts; seal and cancel task groups) and the answers
+ * that need its state. Every transition produces the queue's Pulse
  * messages, returned and passed to listeners.
  */
+import type { FinishArtifactRequest, PostArtifactRequest } from '../client/generated/queue.js';
 import { slugId } from '../utils/slugid.js';
 import { notFound, requestConflict } from './api-error.js';
 import type { IssuedCredentials } from './certificate.js';
@@ -524,7 +526,12 @@ export class SimulatedQueue {
   }
 
   /** `createArtifact` on a running run: returns the answer and emits what the queue sends. */
-  createArtifact(taskId: string, runId: number, name: string, body: unknown): PostArtifactResult {
+  createArtifact(
+    taskId: string,
+    runId: number,
+    name: string,
+    request: PostArtifactRequest,
+  ): PostArtifactResult {
     const { task, status } = this.#store.get(taskId);
     const artifacts = this.#store.runArtifacts(taskId, runId);
     if (status.runs[runId]?.state !== 'running') {
@@ -533,7 +540,7 @@ export class SimulatedQueue {
     const { artifact, response } = this.artifacts.create(
       { taskId, runId, projectId: task.projectId },
       name,
-      body,
+      request,
       artifacts.get(name),
     );
     artifacts.set(name, artifact);
@@ -544,12 +551,17 @@ export class SimulatedQueue {
   }
 
   /** `finishArtifact`: marks an uploaded object artifact present. */
-  finishArtifact(taskId: string, runId: number, name: string, body: unknown): void {
+  finishArtifact(
+    taskId: string,
+    runId: number,
+    name: string,
+    request: FinishArtifactRequest,
+  ): void {
     const artifact = this.#store.runArtifacts(taskId, runId).get(name);
     if (!artifact) {
       throw artifactNotFound(name);
     }
-    this.artifacts.finish(artifact, body);
+    this.artifacts.finish(artifact, request);
     this.#emit(this.#artifactCreated(taskId, runId, artifact));
   }
 }

@@ -3,7 +3,7 @@
  * (`create-task-request.json`) to a request its schema accepted.
  */
 import type { CreateTaskRequest } from '../client/generated/queue.js';
-import { invalidInput } from './payload-checks.js';
+import { invalidInput, isoDate } from './payload-checks.js';
 import type { JsonObject, TaskDefinition } from './queue-types.js';
 
 /** Defaults of a task defined by the simulation's driving methods. */
@@ -59,11 +59,6 @@ export function simulatedTaskDefinition(
     extra: {},
     ...overrides,
   };
-}
-
-/** A date-time as the queue stores it (ISO 8601 in UTC). */
-function isoDate(value: string): string {
-  return new Date(value).toISOString();
 }
 
 /**
