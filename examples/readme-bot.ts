@@ -14,7 +14,7 @@ export function artifactPrinter(
 ) {
   const pulse = connect({ broker, namespace: 'my-pulse-user' });
   const queueEvents = new QueueEvents();
-  pulse.handle(
+  const runner = pulse.handle(
     {
       queueName: 'artifact-printer',
       bindings: [queueEvents.taskCompleted({ taskGroupId })],
@@ -26,5 +26,6 @@ export function artifactPrinter(
       console.log(`${status.taskId} completed: ${artifacts.map((a) => a.name).join(', ')}`);
     },
   );
-  return pulse; // pulse.close() acks what is running, then disconnects
+  // ready: bound and consuming; close() acks what is running, then disconnects.
+  return { ready: runner.ready, close: () => pulse.close() };
 }

@@ -13,6 +13,7 @@ import {
   EVENTS_DIR,
   type GeneratedFiles,
   generateFiles,
+  TESTING_DIR,
 } from './generator/generate-files.js';
 import { refreshReferences } from './generator/refresh.js';
 import { CURRENT_REFERENCES, loadReferenceFolder } from './generator/sources.js';
@@ -92,7 +93,7 @@ async function differences(files: GeneratedFiles, out: string): Promise<string[]
 
 async function existing(out: string): Promise<string[]> {
   const paths: string[] = [];
-  for (const dir of [CLIENT_DIR, EVENTS_DIR]) {
+  for (const dir of [CLIENT_DIR, EVENTS_DIR, TESTING_DIR]) {
     const names = await readdir(join(out, dir)).catch(() => []);
     paths.push(...names.map((name) => `${dir}/${name}`));
   }

@@ -17,7 +17,8 @@ import {
   type JsonObject,
 } from './model.js';
 import { compare, propertyKey } from './names.js';
-import { atPointer, resolveRef, schemaRefs } from './schema-refs.js';
+import { schemaBundle } from './schema-bundle.js';
+import { atPointer, resolveRef } from './schema-refs.js';
 
 /** The index module's file name. */
 export const MESSAGE_SCHEMAS_INDEX = 'message-schemas.ts';
@@ -27,67 +28,20 @@ export function messageSchemasFileName(serviceName: string): string {
   return `${serviceName}-message-schemas.ts`;
 }
 
-/** A problem that leaves a message schema incomplete: the generator stops and names it. */
-export class MessageSchemaError extends Error {
-  override name = 'MessageSchemaError';
-}
-
-/** Keywords whose value is a map of names to schemas. */
-const SCHEMA_MAPS = new Set(['properties', 'patternProperties', 'definitions']);
-/** Keywords whose value is a schema or a list of schemas. */
-const SCHEMA_VALUED = new Set([
-  'items',
-  'additionalItems',
-  'additionalProperties',
-  'contains',
-  'propertyNames',
-  'not',
-  'if',
-  'then',
-  'else',
-  'anyOf',
-  'oneOf',
-  'allOf',
-]);
-/**
- * Keywords left out: descriptions are long prose nobody validates against, and `$schema` declares
- * draft-06, which ajv 8 does not bundle (the keywords these schemas use mean the same in it).
- */
-const DROPPED = new Set(['description', '$schema']);
-
 /** Writes `src/exchanges/generated/<service>-message-schemas.ts`. */
 export function emitMessageSchemas(
   service: ExchangeService,
   schemas: ReadonlyMap<string, Json>,
 ): { fileName: string; source: string } {
   const entries = [...service.entries].sort((a, b) => compare(a.name, b.name));
-  const ids = new Set<string>();
-  const pending = entries.map((entry) => entrySchemaId(service.serviceName, entry.schema));
-  while (pending.length > 0) {
-    const id = pending.pop()!;
-    if (ids.has(id)) continue;
-    const schema = schemas.get(id);
-    if (schema === undefined) {
-      throw new MessageSchemaError(`${service.serviceName}: no schema ${id}`);
-    }
-    ids.add(id);
-    for (const ref of schemaRefs(schema, id)) {
-      if (!ref.local) {
-        throw new MessageSchemaError(`${id} refers to ${ref.id}, outside the deployment`);
-      }
-      pending.push(ref.id);
-    }
-  }
   const data = {
     exchanges: Object.fromEntries(
       entries.map((entry) => [entry.name, exchangeMessage(service.serviceName, entry, schemas)]),
     ),
-    schemas: Object.fromEntries(
-      [...ids].sort(compare).map((id) => {
-        const schema = strip(schemas.get(id)!);
-        if (!isObject(schema)) throw new MessageSchemaError(`${id} is not a schema object`);
-        return [`${id}#`, { ...schema, $id: `${id}#` }];
-      }),
+    schemas: schemaBundle(
+      entries.map((entry) => entrySchemaId(service.serviceName, entry.schema)),
+      schemas,
+      service.serviceName,
     ),
   };
   const source = `${GENERATED_HEADER}
@@ -199,25 +153,4 @@ function fieldInPayload(
     if (nested !== undefined) return typed([key, name], nested[1]);
   }
   return undefined;
-}
-
-/** A schema without the dropped keywords, object keys sorted (data such as `enum` unchanged). */
-function strip(schema: Json): Json {
-  if (Array.isArray(schema)) return schema.map(strip);
-  if (!isObject(schema)) return schema;
-  const out: JsonObject = {};
-  for (const key of Object.keys(schema).sort(compare)) {
-    if (DROPPED.has(key)) continue;
-    const value = schema[key]!;
-    if (SCHEMA_MAPS.has(key) && isObject(value)) {
-      out[key] = Object.fromEntries(
-        Object.keys(value)
-          .sort(compare)
-          .map((name) => [name, strip(value[name]!)]),
-      );
-    } else {
-      out[key] = SCHEMA_VALUED.has(key) ? strip(value) : value;
-    }
-  }
-  return out;
 }

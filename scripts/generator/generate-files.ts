@@ -2,6 +2,12 @@
 
 import { checkReferences } from './checks.js';
 import { GENERATED_HEADER } from './docs.js';
+import {
+  API_SCHEMAS_INDEX,
+  emitApiSchemas,
+  emitApiSchemasIndex,
+  typedServices,
+} from './emit-api-schemas.js';
 import { CATALOG_FILE, emitClientCatalog, emitEventsCatalog } from './emit-catalog.js';
 import { emitClient } from './emit-client.js';
 import { emitEvents } from './emit-events.js';
@@ -16,6 +22,8 @@ import { compare, serviceClassName } from './names.js';
 /** The generated folders, relative to the repository root. */
 export const CLIENT_DIR = 'src/client/generated';
 export const EVENTS_DIR = 'src/exchanges/generated';
+/** The simulated deployment's data: the services' API schemas. */
+export const TESTING_DIR = 'src/testing/generated';
 
 /** Generated file contents by path relative to the repository root. */
 export type GeneratedFiles = Map<string, string>;
@@ -42,6 +50,11 @@ export function generateFiles(references: ReferenceSet): GeneratedFiles {
   );
   files.set(`${CLIENT_DIR}/${CATALOG_FILE}`, emitClientCatalog(references.apis));
   files.set(`${EVENTS_DIR}/${CATALOG_FILE}`, emitEventsCatalog(references.exchanges));
+  for (const api of typedServices(references.apis)) {
+    const schemas = emitApiSchemas(api, references.schemas);
+    files.set(`${TESTING_DIR}/${schemas.fileName}`, schemas.source);
+  }
+  files.set(`${TESTING_DIR}/${API_SCHEMAS_INDEX}`, emitApiSchemasIndex(references.apis));
   files.set(`${CLIENT_DIR}/json.ts`, JSON_MODULE);
   files.set(
     `${CLIENT_DIR}/README.md`,
@@ -61,6 +74,16 @@ export function generateFiles(references: ReferenceSet): GeneratedFiles {
           `\`${serviceClassName(service.serviceName)}Events\` (${service.serviceName}-events.ts)`,
       ),
       `The message schemas of each service (\`<service>-message-schemas.ts\`), which \`tc-pulse publish\` loads through \`${MESSAGE_SCHEMAS_INDEX}\` when it checks or samples a payload.`,
+    ),
+  );
+  files.set(
+    `${TESTING_DIR}/README.md`,
+    readme(
+      'API schemas',
+      typedServices(references.apis).map(
+        (api) => `\`${serviceClassName(api.serviceName)}\` (${api.serviceName}-api-schemas.ts)`,
+      ),
+      `The simulated deployment loads a service's schemas through \`${API_SCHEMAS_INDEX}\` and checks each simulated method's input and output against them.`,
     ),
   );
   return new Map([...files.entries()].sort(([a], [b]) => compare(a, b)));

@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RequestInfo } from './api-error.js';
+import { SimulatedAuth } from './auth-store.js';
 import { type Authentication, authenticateRequest, HAWK_TIMESTAMP_SKEW_S } from './authenticate.js';
 import type { SimulatedClient } from './clients.js';
 import { runHandler } from './dispatch.js';
@@ -35,8 +36,13 @@ export interface ApiServerOptions {
   /** The port to listen on; defaults to a random free port. */
   port?: number;
   /**
-   * Scopes granted to unauthenticated requests (a deployment's `anonymous` role);
-   * none by default.
+   * Roles by role id: the scopes that `assume:<roleId>` grants (a role id may end in `*`, and
+   * its scopes may use `<..>`, as in Taskcluster). Clients' scopes expand through them.
+   */
+  roles?: Record<string, string[]>;
+  /**
+   * Scopes granted to unauthenticated requests, besides those of the `anonymous` role when
+   * `roles` has one; none by default.
    */
   anonymousScopes?: string[];
 }
@@ -55,6 +61,8 @@ export interface RecordedRequest {
   body: unknown;
   /** The key of the matched route (`GET /api/queue/v1/task/<taskId>`), if one matched. */
   route: string | undefined;
+  /** The API method of the matched route (`task`, `listArtifacts`), if one matched. */
+  name: string | undefined;
   /** 1 for the first request to this route, 2 for the next (a retry), and so on. */
   attempt: number;
   /** How the request authenticated. */
@@ -111,6 +119,8 @@ export interface ApiServer {
   routeKey(service: string, method: string, route: string): string;
   /** Adds or replaces a permanent client. */
   addClient(clientId: string, client: SimulatedClient): void;
+  /** The clients and roles requests authenticate with (the auth service's state). */
+  readonly auth: SimulatedAuth;
   /** Queues faults for the next requests to a route (by key), one per request. */
   injectFaults(key: string, ...faults: Fault[]): void;
   /** How many requests reached a route (by key), faulted ones included. */
@@ -179,21 +189,34 @@ function withoutAuthorization(
 /** Grants of an authentication outcome. */
 function grants(
   auth: Authentication,
-  anonymousScopes: string[],
+  anonymousScopes: () => string[],
 ): { clientId: string | undefined; scopes: string[] } {
   return auth.type === 'authenticated'
     ? { clientId: auth.clientId, scopes: auth.scopes }
-    : { clientId: undefined, scopes: anonymousScopes };
+    : { clientId: undefined, scopes: anonymousScopes() };
 }
+
+/** The role whose scopes unauthenticated requests get, as in a Taskcluster deployment. */
+export const ANONYMOUS_ROLE = 'anonymous';
 
 /**
  * Starts a simulated API server on 127.0.0.1 and a random port, with no routes: services
  * register theirs. Unknown routes answer 404 `ResourceNotFound`.
  */
 export async function startApiServer(options: ApiServerOptions = {}): Promise<ApiServer> {
-  const clients = new Map(Object.entries(options.clients ?? {}));
   const now = options.now ?? Date.now;
-  const anonymousScopes = options.anonymousScopes ?? [];
+  const auth = new SimulatedAuth(now);
+  for (const [clientId, client] of Object.entries(options.clients ?? {})) {
+    auth.setClient(clientId, client);
+  }
+  for (const [roleId, scopes] of Object.entries(options.roles ?? {})) auth.setRole(roleId, scopes);
+  const anonymousScopes = () =>
+    options.anonymousScopes === undefined && options.roles?.[ANONYMOUS_ROLE] === undefined
+      ? []
+      : auth.expand([
+          ...(options.anonymousScopes ?? []),
+          ...(options.roles?.[ANONYMOUS_ROLE] === undefined ? [] : [`assume:${ANONYMOUS_ROLE}`]),
+        ]);
   const routes = new RouteTable();
   // By route key, so that a route registered again replaces its entry as it replaces its handler.
   const apiRoutes = new Map<string, ApiRoute>();
@@ -229,6 +252,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       headers: withoutAuthorization(req.headers),
       body: parsed.body,
       route: key,
+      name: match?.route.options.name,
       attempt,
       auth: 'none',
       clientId: undefined,
@@ -293,18 +317,20 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
         );
       }
     } else {
-      const auth = await authenticateRequest(req, bewit, rawBody, {
-        lookup: (clientId) => clients.get(clientId),
+      const authentication = await authenticateRequest(req, bewit, rawBody, {
+        lookup: auth.lookup,
+        expand: (scopes) => auth.expand(scopes),
         now: now(),
         host: SIMULATED_SERVER_HOST,
         port,
         nonces,
       });
-      record.auth = auth.type === 'authenticated' ? auth.scheme : auth.type;
-      if (auth.type === 'failed') {
-        return errorResponse(401, 'AuthenticationFailed', auth.message, requestInfo);
+      record.auth =
+        authentication.type === 'authenticated' ? authentication.scheme : authentication.type;
+      if (authentication.type === 'failed') {
+        return errorResponse(401, 'AuthenticationFailed', authentication.message, requestInfo);
       }
-      granted = grants(auth, anonymousScopes);
+      granted = grants(authentication, anonymousScopes);
       record.clientId = granted.clientId;
       record.scopes = granted.scopes;
       if (!parsed.json) {
@@ -370,8 +396,9 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       return routeKey(toMethod(method), apiPattern(service, route));
     },
     addClient(clientId, client) {
-      clients.set(clientId, client);
+      auth.setClient(clientId, client);
     },
+    auth,
     injectFaults(key, ...injected) {
       faults.push(key, injected);
     },

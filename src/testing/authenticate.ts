@@ -21,8 +21,10 @@ export type Authentication =
 
 /** What authentication needs from the server. */
 export interface AuthenticationContext {
-  /** The table of permanent clients. */
+  /** The table of clients (their scopes expanded). */
   lookup: ClientLookup;
+  /** Expands scopes through the deployment's roles. */
+  expand: (scopes: readonly string[]) => string[];
   /** The server's clock in epoch ms. */
   now: number;
   /** Host and port the client must have signed (those of the server's root URL). */
@@ -65,7 +67,7 @@ function resolveCredentials(
   let resolved: ResolvedCredentials;
   if (certificate !== undefined && certificate !== null) {
     const certified = checkCertificate(certificate, clientId, context.lookup, context.now);
-    resolved = { key: certified.accessToken, scopes: certified.scopes };
+    resolved = { key: certified.accessToken, scopes: context.expand(certified.scopes) };
   } else {
     const client = context.lookup(clientId);
     if (!client) {
@@ -80,7 +82,7 @@ function resolveCredentials(
     if (!satisfiesAll(resolved.scopes, authorizedScopes)) {
       throw new AuthenticationFailure('ext.authorizedScopes oversteps your scopes');
     }
-    resolved = { key: resolved.key, scopes: authorizedScopes };
+    resolved = { key: resolved.key, scopes: context.expand(authorizedScopes) };
   }
   return resolved;
 }
@@ -157,7 +159,7 @@ async function authenticateBewit(
 
 /**
  * Authenticates a request whose body has been read. A request with neither an Authorization
- * header nor a bewit is anonymous and is granted no scopes.
+ * header nor a bewit is anonymous: the server grants it the anonymous role's scopes.
  */
 export async function authenticateRequest(
   req: IncomingMessage,

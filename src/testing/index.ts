@@ -1,7 +1,7 @@
 /**
  * taskcluster-pulse/testing: a simulated Taskcluster deployment (a loopback server that verifies
- * Hawk, with a queue, auth and object service) and simulated task groups played onto a broker,
- * for the demo and users' handler tests. A separate entry point so that bots, which never need
+ * Hawk, with the queue, auth, object, index, secrets, hooks and notify services) and simulated
+ * task groups played onto a broker, for the demo and users' handler tests. A separate entry point so that bots, which never need
  * it, do not load it (nor the server side of Hawk) at start-up.
  *
  * @packageDocumentation
@@ -35,8 +35,25 @@ export {
 export type { ApiErrorBody, RequestInfo } from './api-error.js';
 export { SimulatedApiError } from './api-error.js';
 export type { ApiRoute, ApiServer, ApiServerOptions } from './api-server.js';
+export { ANONYMOUS_ROLE } from './api-server.js';
+export type {
+  ClientDescription,
+  ClientRequest,
+  RoleDescription,
+  SimulatedAuth,
+} from './auth-store.js';
 export type { SimulatedClient } from './clients.js';
 export type { Fault } from './faults.js';
+export type { TemplateContext } from './hook-templates.js';
+export { HookTemplateError } from './hook-templates.js';
+export type { HookDefinition, HookFire, SimulatedHooks } from './hooks-service.js';
+export { HOOKS_CLIENT_ID } from './hooks-service.js';
+export type { IndexedTask, SimulatedIndex } from './index-service.js';
+export type {
+  NotificationType,
+  SimulatedNotification,
+  SimulatedNotify,
+} from './notify-service.js';
 export type {
   AddObjectOptions,
   ObjectHashes,
@@ -67,6 +84,8 @@ export {
   taskRunningMessage,
 } from './pulse-messages.js';
 export type {
+  ClaimedRun,
+  CredentialIssuer,
   QueueMessageListener,
   SimulatedQueue,
   TaskOutcome,
@@ -82,12 +101,13 @@ export type {
   RouteOptions,
   RouteResponse,
 } from './routes.js';
+export type { SimulatedSecret, SimulatedSecrets } from './secrets-service.js';
 export type {
   RecordedRequest,
   TaskclusterServer,
   TaskclusterServerOptions,
 } from './server.js';
-export { startTaskclusterServer } from './server.js';
+export { SIMULATED_SERVICES, startTaskclusterServer } from './server.js';
 export type { SimulatedStorage } from './storage.js';
 export { simulatedTaskDefinition } from './task-definition.js';
 // Testing: a RabbitMQ for tests (a container, the local broker, or PULSE_TEST_URL's).

@@ -4,16 +4,18 @@
  * sha256/sha512 hashes it announces, and a way to serve content that differs from them.
  */
 import { createHash } from 'node:crypto';
-import { notFound, requestConflict, SimulatedApiError } from './api-error.js';
-import type { ApiServer } from './api-server.js';
 import {
-  dateField,
-  invalidInput,
-  objectField,
-  payloadObject,
-  stringField,
-} from './payload-checks.js';
-import type { JsonObject } from './queue-types.js';
+  type CreateUploadRequest,
+  type CreateUploadResponse,
+  type DownloadObjectRequest,
+  type FinishUploadRequest,
+  type HashesUpload,
+  objectServiceTable,
+} from '../client/generated/object.js';
+import { notFound, requestConflict, SimulatedApiError } from './api-error.js';
+import { registerApiMethods } from './api-methods.js';
+import type { ApiServer } from './api-server.js';
+import { invalidInput, isoDate } from './payload-checks.js';
 import type { SimulatedStorage } from './storage.js';
 
 /** How long upload and download URLs stay valid: 1 hour. */
@@ -125,46 +127,23 @@ export class SimulatedObjectService {
     return object;
   }
 
-  /** Registers the object service's routes. */
-  register(server: ApiServer): void {
-    server.route(
-      'object',
-      'put',
-      '/upload/<name>',
-      (ctx) => {
-        const name = ctx.params.name!;
-        const payload = payloadObject(ctx.body);
-        const projectId = stringField(payload, 'projectId');
-        ctx.requireScopes([[`object:upload:${projectId}:${name}`]]);
-        const response = this.#createUpload(name, projectId, payload);
-        return { json: response };
+  /** Registers the object service's methods. */
+  register(server: ApiServer): Promise<void> {
+    return registerApiMethods(server, objectServiceTable, {
+      createUpload: (ctx) => {
+        const request = ctx.body as CreateUploadRequest;
+        ctx.authorize({ projectId: request.projectId });
+        return { json: this.#createUpload(ctx.params.name!, request) };
       },
-      { name: 'createUpload' },
-    );
-
-    server.route(
-      'object',
-      'post',
-      '/finish-upload/<name>',
-      (ctx) => {
-        const name = ctx.params.name!;
-        const payload = payloadObject(ctx.body);
-        const projectId = stringField(payload, 'projectId');
-        ctx.requireScopes([[`object:upload:${projectId}:${name}`]]);
-        this.#finishUpload(name, projectId, payload);
+      finishUpload: (ctx) => {
+        const request = ctx.body as FinishUploadRequest;
+        ctx.authorize({ projectId: request.projectId });
+        this.#finishUpload(ctx.params.name!, request);
         return { json: {} };
       },
-      { name: 'finishUpload' },
-    );
-
-    server.route(
-      'object',
-      'put',
-      '/start-download/<name>',
-      (ctx) => {
+      startDownload: (ctx) => {
         const name = ctx.params.name!;
-        ctx.requireScopes([[`object:download:${name}`]]);
-        const accept = objectField(payloadObject(ctx.body), 'acceptDownloadMethods');
+        const accept = (ctx.body as DownloadObjectRequest).acceptDownloadMethods;
         const object = this.#finished(name);
         if (accept.getUrl === true) {
           return {
@@ -181,43 +160,25 @@ export class SimulatedObjectService {
         }
         throw new SimulatedApiError(406, 'NoMatchingMethod', 'No acceptable download method');
       },
-      { name: 'startDownload' },
-    );
-
-    server.route(
-      'object',
-      'get',
-      '/metadata/<name>',
-      (ctx) => {
-        const name = ctx.params.name!;
-        ctx.requireScopes([[`object:download:${name}`]]);
-        const object = this.#finished(name);
+      object: (ctx) => {
+        const object = this.#finished(ctx.params.name!);
         return {
           json: { projectId: object.projectId, expires: object.expires, hashes: object.hashes },
         };
       },
-      { name: 'object' },
-    );
-
-    server.route(
-      'object',
-      'get',
-      '/download/<name>',
-      (ctx) => {
+      download: (ctx) => {
         const name = ctx.params.name!;
-        ctx.requireScopes([[`object:download:${name}`]]);
         this.#finished(name);
         return { status: 303, headers: { location: this.#url(name) } };
       },
-      { name: 'download' },
-    );
+    });
   }
 
-  #createUpload(name: string, projectId: string, payload: JsonObject): JsonObject {
-    const uploadId = stringField(payload, 'uploadId');
-    const expires = dateField(payload, 'expires');
-    const methods = objectField(payload, 'proposedUploadMethods');
-    const hashes = objectField(payload, 'hashes') as Partial<ObjectHashes>;
+  #createUpload(name: string, request: CreateUploadRequest): CreateUploadResponse {
+    const { projectId, uploadId } = request;
+    const expires = isoDate(request.expires);
+    const methods = request.proposedUploadMethods;
+    const hashes = hashesOf(request.hashes);
     const existing = this.#objects.get(name);
     if (existing && (existing.finished || existing.uploadId !== uploadId)) {
       throw requestConflict(`Object \`${name}\` already exists or is being uploaded`);
@@ -232,20 +193,15 @@ export class SimulatedObjectService {
       finished: false,
     };
     this.#objects.set(name, object);
-    const uploadMethod: JsonObject = {};
+    const uploadMethod: CreateUploadResponse['uploadMethod'] = {};
     if (methods.dataInline !== undefined) {
-      const inline = payloadObject(methods.dataInline);
-      object.contentType = stringField(inline, 'contentType');
-      const data = Buffer.from(stringField(inline, 'objectData'), 'base64');
+      object.contentType = methods.dataInline.contentType;
+      const data = Buffer.from(methods.dataInline.objectData, 'base64');
       this.#storage.put(storageKey(name), data, object.contentType);
       uploadMethod.dataInline = true;
     } else if (methods.putUrl !== undefined) {
-      const put = payloadObject(methods.putUrl);
-      object.contentType = stringField(put, 'contentType');
-      const contentLength = put.contentLength;
-      if (typeof contentLength !== 'number' || !Number.isInteger(contentLength)) {
-        throw invalidInput('`putUrl.contentLength` must be an integer');
-      }
+      const { contentType, contentLength } = methods.putUrl;
+      object.contentType = contentType;
       this.#storage.expectUpload(storageKey(name), object.contentType, contentLength);
       uploadMethod.putUrl = {
         url: this.#url(name),
@@ -256,8 +212,8 @@ export class SimulatedObjectService {
     return { projectId, uploadId, expires: object.expires, uploadMethod };
   }
 
-  #finishUpload(name: string, projectId: string, payload: JsonObject): void {
-    const uploadId = stringField(payload, 'uploadId');
+  #finishUpload(name: string, request: FinishUploadRequest): void {
+    const { projectId, uploadId } = request;
     const object = this.#objects.get(name);
     if (!object || object.uploadId !== uploadId || object.projectId !== projectId) {
       throw requestConflict(`No upload of \`${name}\` with this uploadId and projectId`);
@@ -267,10 +223,7 @@ export class SimulatedObjectService {
       throw invalidInput(`The data of \`${name}\` was not uploaded`);
     }
     const actual = objectHashes(content);
-    const claimed = {
-      ...object.hashes,
-      ...(objectField(payload, 'hashes') as Partial<ObjectHashes>),
-    };
+    const claimed = { ...object.hashes, ...hashesOf(request.hashes) };
     for (const algorithm of ['sha256', 'sha512'] as const) {
       if (claimed[algorithm] !== undefined && claimed[algorithm] !== actual[algorithm]) {
         throw invalidInput(`The ${algorithm} hash does not match the uploaded data`);
@@ -279,6 +232,14 @@ export class SimulatedObjectService {
     object.hashes = actual;
     object.finished = true;
   }
+}
+
+/** The sha256 and sha512 an upload names (the schema admits other algorithms too). */
+function hashesOf(hashes: HashesUpload | undefined): Partial<ObjectHashes> {
+  return {
+    ...(hashes?.sha256 === undefined ? {} : { sha256: hashes.sha256 }),
+    ...(hashes?.sha512 === undefined ? {} : { sha512: hashes.sha512 }),
+  };
 }
 
 /** The storage key of an object's data. */

@@ -43,3 +43,8 @@ export function paginate<T>(items: readonly T[], query: Record<string, string>):
   }
   return page;
 }
+
+/** The `continuationToken` field of a page, when it has one, to spread into an answer. */
+export function tokenOf(page: { continuationToken?: string }): { continuationToken?: string } {
+  return page.continuationToken === undefined ? {} : { continuationToken: page.continuationToken };
+}

@@ -1,16 +1,10 @@
 /**
- * The `ping` route every Taskcluster service has.
+ * The `ping` method every Taskcluster service has.
  */
-import type { ApiServer } from './api-server.js';
+import type { RouteHandler } from './routes.js';
 
-/** Registers `GET /api/<service>/v1/ping`, answering `{alive: true, uptime}` like the services. */
-export function registerPing(server: ApiServer, service: string): void {
+/** A `ping` handler answering `{alive: true, uptime}` like the services, uptime from now on. */
+export function pingHandler(): RouteHandler {
   const started = Date.now();
-  server.route(
-    service,
-    'get',
-    '/ping',
-    () => ({ json: { alive: true, uptime: (Date.now() - started) / 1000 } }),
-    { name: 'ping' },
-  );
+  return () => ({ json: { alive: true, uptime: (Date.now() - started) / 1000 } });
 }

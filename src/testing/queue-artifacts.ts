@@ -3,11 +3,12 @@
  * object service for `object`, a URL for `reference`, a reason for `error`), and the answers
  * of the queue's artifact methods for each storage type, in the shapes of its schemas.
  */
+import type { FinishArtifactRequest, PostArtifactRequest } from '../client/generated/queue.js';
 import { slugId } from '../utils/slugid.js';
 import { inputError, notFound, requestConflict } from './api-error.js';
 import { type IssuedCredentials, issueTemporaryCredentials } from './certificate.js';
 import type { SimulatedObjectService } from './object-service.js';
-import { dateField, invalidInput, payloadObject, stringField } from './payload-checks.js';
+import { invalidInput, isoDate } from './payload-checks.js';
 import type {
   ArtifactContent,
   ArtifactErrorReason,
@@ -21,13 +22,6 @@ import type { SimulatedStorage } from './storage.js';
 export const OBJECT_CREDENTIALS_LIFETIME_MS = 60 * 60 * 1000;
 /** How long an artifact added without `expires` is kept: 30 days. */
 const DEFAULT_ARTIFACT_LIFETIME_MS = 30 * 24 * 60 * 60 * 1000;
-/** The reasons an error artifact may give. */
-const ERROR_REASONS: readonly ArtifactErrorReason[] = [
-  'file-missing-on-worker',
-  'invalid-resource-on-worker',
-  'too-large-file-on-worker',
-  'file-not-readable-on-worker',
-];
 
 /** An artifact to add to a run directly (the simulation's driving methods). */
 export type ArtifactInput =
@@ -177,20 +171,18 @@ export class QueueArtifacts {
   create(
     run: ArtifactRunRef,
     name: string,
-    body: unknown,
+    request: PostArtifactRequest,
     existing: StoredArtifact | undefined,
   ): { artifact: StoredArtifact; response: PostArtifactResult } {
-    const request = payloadObject(body);
-    const storageType = stringField(request, 'storageType');
-    const expires = dateField(request, 'expires');
-    if (existing && existing.info.storageType !== storageType) {
+    const expires = isoDate(request.expires);
+    if (existing && existing.info.storageType !== request.storageType) {
       throw requestConflict(`Artifact \`${name}\` already exists with another storage type`);
     }
-    switch (storageType) {
+    switch (request.storageType) {
       case 's3': {
-        const contentType = stringField(request, 'contentType');
+        const { storageType, contentType } = request;
         const key = `s3/${run.taskId}/${run.runId}/${name}`;
-        const contentLength = typeof request.contentLength === 'number' ? request.contentLength : 0;
+        const contentLength = request.contentLength ?? 0;
         this.#storage.expectUpload(key, contentType, contentLength);
         return {
           artifact: {
@@ -202,14 +194,14 @@ export class QueueArtifacts {
         };
       }
       case 'object': {
-        const contentType = stringField(request, 'contentType');
+        const { storageType, contentType } = request;
         const objectName = artifactObjectName(run, name);
         const uploadId =
           existing?.location.type === 'object' && existing.location.uploadId
             ? existing.location.uploadId
             : slugId();
         const info: ArtifactInfo = { storageType, name, expires, contentType };
-        if (typeof request.contentLength === 'number') {
+        if (request.contentLength !== undefined) {
           info.contentLength = request.contentLength;
         }
         return {
@@ -227,39 +219,28 @@ export class QueueArtifacts {
       case 'reference':
         return {
           artifact: {
-            info: {
-              storageType,
-              name,
-              expires,
-              contentType: stringField(request, 'contentType'),
-            },
-            location: { type: 'reference', url: stringField(request, 'url') },
+            info: { storageType: 'reference', name, expires, contentType: request.contentType },
+            location: { type: 'reference', url: request.url },
             present: true,
           },
-          response: { storageType },
+          response: { storageType: 'reference' },
         };
-      case 'error': {
-        const reason = stringField(request, 'reason');
-        if (!ERROR_REASONS.includes(reason as ArtifactErrorReason)) {
-          throw invalidInput('`reason` is not a known error reason');
-        }
+      case 'error':
         return {
           artifact: {
-            info: { storageType, name, expires, contentType: 'application/json' },
-            location: { type: 'error', reason, message: stringField(request, 'message') },
+            info: { storageType: 'error', name, expires, contentType: 'application/json' },
+            location: { type: 'error', reason: request.reason, message: request.message },
             present: true,
           },
-          response: { storageType },
+          response: { storageType: 'error' },
         };
-      }
-      default:
-        throw invalidInput(`Unsupported storageType \`${storageType}\``);
+      case 'link':
+        throw invalidInput('The simulated queue does not create link artifacts');
     }
   }
 
   /** `finishArtifact`: checks the upload and marks an object artifact present. */
-  finish(artifact: StoredArtifact, body: unknown): void {
-    const uploadId = stringField(payloadObject(body), 'uploadId');
+  finish(artifact: StoredArtifact, { uploadId }: FinishArtifactRequest): void {
     if (artifact.location.type !== 'object') {
       throw inputError(`Artifacts of storage type ${artifact.info.storageType} cannot be finished`);
     }

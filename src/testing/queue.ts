@@ -1,10 +1,13 @@
 /**
- * The simulated queue: the lifecycle methods that move tasks on (define, claim, resolve, add
- * artifacts) and the answers that need its state. Every transition produces the queue's Pulse
+ * The simulated queue: the lifecycle methods that move tasks on (define, schedule, claim,
+ * reclaim, resolve, rerun, cancel, add artifacts; seal and cancel task groups) and the answers
+ * that need its state. Every transition produces the queue's Pulse
  * messages, returned and passed to listeners.
  */
+import type { FinishArtifactRequest, PostArtifactRequest } from '../client/generated/queue.js';
 import { slugId } from '../utils/slugid.js';
 import { notFound, requestConflict } from './api-error.js';
+import type { IssuedCredentials } from './certificate.js';
 import {
   artifactCreatedMessage,
   type QueueMessage,
@@ -21,13 +24,14 @@ import {
   type QueueArtifacts,
   type StoredArtifact,
 } from './queue-artifacts.js';
-import type {
-  ArtifactInfo,
-  PostArtifactResult,
-  ReasonResolved,
-  TaskDefinition,
-  TaskRun,
-  TaskStatus,
+import {
+  type ArtifactInfo,
+  type PostArtifactResult,
+  type ReasonResolved,
+  TASK_PRIORITIES,
+  type TaskDefinition,
+  type TaskRun,
+  type TaskStatus,
 } from './queue-types.js';
 import { simulatedTaskDefinition } from './task-definition.js';
 import { type TaskGroupView, TaskStore } from './task-store.js';
@@ -62,6 +66,19 @@ export interface TaskRunPlan {
 /** A listener of the queue's messages. */
 export type QueueMessageListener = (message: QueueMessage) => void;
 
+/** Issues temporary credentials with these scopes, valid until `expiry` (epoch ms). */
+export type CredentialIssuer = (scopes: string[], expiry: number) => IssuedCredentials;
+
+/** A claimed run, as `claimWork` and `reclaimTask` answer it (`task-claim-response.json`). */
+export interface ClaimedRun {
+  status: TaskStatus;
+  runId: number;
+  workerGroup: string;
+  workerId: string;
+  takenUntil: string;
+  credentials: IssuedCredentials;
+}
+
 const RESOLVED_STATES = new Set(['completed', 'failed', 'exception']);
 
 /** Exception reasons after which the queue retries the task, and the new run's reason. */
@@ -76,14 +93,17 @@ export class SimulatedQueue {
   readonly #store = new TaskStore();
   readonly #listeners = new Set<QueueMessageListener>();
   readonly #now: () => number;
+  readonly #issue: CredentialIssuer;
   /** Artifact data placement and answers. */
   readonly artifacts: QueueArtifacts;
   /** Every message produced, in order. */
   readonly messages: QueueMessage[] = [];
 
-  constructor(artifacts: QueueArtifacts, now: () => number) {
+  /** @param issue issues the credentials of claimed runs (the queue's own client signs them). */
+  constructor(artifacts: QueueArtifacts, now: () => number, issue: CredentialIssuer) {
     this.artifacts = artifacts;
     this.#now = now;
+    this.#issue = issue;
   }
 
   /** Calls `listener` with every message from now on; returns the unsubscribe function. */
@@ -132,6 +152,9 @@ export class SimulatedQueue {
         throw requestConflict(`Task \`${taskId}\` already exists with another definition`);
       }
       return [];
+    }
+    if (this.#store.group(task.taskGroupId)?.sealed !== undefined) {
+      throw requestConflict(`Task group \`${task.taskGroupId}\` is sealed`);
     }
     const status: TaskStatus = {
       taskId,
@@ -230,6 +253,146 @@ export class SimulatedQueue {
     return this.#emit([
       taskRunningMessage(task, status, { runId: run.runId, ...worker, takenUntil }),
     ]);
+  }
+
+  /** The claim of a running run, with credentials for what its worker does next. */
+  #claimed(taskId: string, run: TaskRun): ClaimedRun {
+    const { task, status } = this.#store.get(taskId);
+    const takenUntil = run.takenUntil!;
+    const runScope = `${taskId}/${run.runId}`;
+    const credentials = this.#issue(
+      [
+        ...task.scopes,
+        `queue:reclaim-task:${runScope}`,
+        `queue:resolve-task:${runScope}`,
+        `queue:create-artifact:${runScope}`,
+      ],
+      Date.parse(takenUntil),
+    );
+    return {
+      status: structuredClone(status),
+      runId: run.runId,
+      workerGroup: run.workerGroup!,
+      workerId: run.workerId!,
+      takenUntil,
+      credentials,
+    };
+  }
+
+  /**
+   * `claimWork`: claims up to `count` pending tasks of a task queue for `worker`, highest
+   * priority first, then oldest. Unlike the queue, it answers at once when none is pending.
+   */
+  claimWork(
+    taskQueueId: string,
+    worker: WorkerRef,
+    count: number,
+  ): (ClaimedRun & { task: TaskDefinition })[] {
+    const rank = (task: TaskDefinition) => TASK_PRIORITIES.indexOf(task.priority);
+    const pending = [...this.#store.entries()]
+      .filter(([, record]) => record.task.taskQueueId === taskQueueId)
+      .filter(([, record]) => record.status.state === 'pending')
+      .sort(([, a], [, b]) => rank(a.task) - rank(b.task))
+      .slice(0, count);
+    return pending.map(([taskId, record]) => {
+      this.claimTask(taskId, worker);
+      return { ...this.#claimed(taskId, record.status.runs.at(-1)!), task: record.task };
+    });
+  }
+
+  /** A running run of a task, or a 409 (a 404 for a run the task does not have). */
+  #runningRun(taskId: string, runId: number): TaskRun {
+    const { status } = this.#store.get(taskId);
+    const run = status.runs[runId];
+    if (run === undefined) throw notFound(`Task \`${taskId}\` has no run ${runId}`);
+    if (run.state !== 'running' || runId !== status.runs.length - 1) {
+      throw requestConflict(`Run ${runId} of task \`${taskId}\` is not running`);
+    }
+    return run;
+  }
+
+  /** `reclaimTask`: extends the claim of a running run, with new credentials. */
+  reclaimTask(taskId: string, runId: number): ClaimedRun {
+    const run = this.#runningRun(taskId, runId);
+    run.takenUntil = this.#iso(CLAIM_DURATION_MS);
+    return this.#claimed(taskId, run);
+  }
+
+  /**
+   * `reportCompleted`, `reportFailed`, `reportException`: resolves a running run as its worker
+   * reports it. Reporting a run again as it was resolved is a no-op, as for the queue.
+   */
+  reportRun(taskId: string, runId: number, outcome: TaskOutcome): QueueMessage[] {
+    const run = this.#store.get(taskId).status.runs[runId];
+    const reason = outcome.type === 'exception' ? outcome.reason : outcome.type;
+    if (run?.state === outcome.type && run.reasonResolved === reason) return [];
+    this.#runningRun(taskId, runId);
+    return this.resolveTask(taskId, outcome);
+  }
+
+  /** `scheduleTask`: schedules an unscheduled task now, whatever its dependencies. */
+  scheduleTask(taskId: string): QueueMessage[] {
+    if (this.#store.get(taskId).status.state !== 'unscheduled') return [];
+    return this.#emit([this.#schedule(taskId, 'scheduled')]);
+  }
+
+  /** `rerunTask`: a resolved task gets a new pending run; an unresolved one is left as it is. */
+  rerunTask(taskId: string): QueueMessage[] {
+    const { task, status } = this.#store.get(taskId);
+    if (status.state === 'unscheduled') {
+      throw requestConflict(`Task \`${taskId}\` is not scheduled yet, so it cannot be rerun`);
+    }
+    if (!RESOLVED_STATES.has(status.state)) return [];
+    const group = this.#store.group(task.taskGroupId);
+    if (group) group.resolvedAnnounced = false;
+    return this.#emit([this.#schedule(taskId, 'rerun')]);
+  }
+
+  /**
+   * `cancelTask`: an unresolved task ends in an exception (`canceled`): its latest run, or a
+   * new run for a task that was never scheduled. A resolved task is left as it is.
+   */
+  cancelTask(taskId: string): QueueMessage[] {
+    const { status } = this.#store.get(taskId);
+    if (RESOLVED_STATES.has(status.state)) return [];
+    if (status.state === 'unscheduled') {
+      const now = this.#iso();
+      status.runs.push({
+        runId: status.runs.length,
+        state: 'pending',
+        reasonCreated: 'exception',
+        scheduled: now,
+      });
+    }
+    return this.resolveTask(taskId, { type: 'exception', reason: 'canceled' });
+  }
+
+  /** The tasks that depend on a task, in creation order (404 for an unknown task). */
+  dependents(taskId: string): { task: TaskDefinition; status: TaskStatus }[] {
+    this.#store.get(taskId);
+    return [...this.#store.entries()]
+      .filter(([, record]) => record.task.dependencies.includes(taskId))
+      .map(([, record]) => ({ task: record.task, status: record.status }));
+  }
+
+  /** `sealTaskGroup`: no task may be added to the group from now on. */
+  sealTaskGroup(taskGroupId: string): TaskGroupView {
+    const group = this.#store.group(taskGroupId);
+    if (!group) throw notFound(`Task group \`${taskGroupId}\` not found`);
+    group.sealed ??= this.#iso();
+    return this.taskGroup(taskGroupId);
+  }
+
+  /** `cancelTaskGroup`: seals the group and cancels its unresolved tasks; returns their ids. */
+  cancelTaskGroup(taskGroupId: string): { size: number; canceled: string[] } {
+    const { tasks } = this.sealTaskGroup(taskGroupId);
+    const canceled: string[] = [];
+    for (const { status } of tasks) {
+      if (RESOLVED_STATES.has(status.state)) continue;
+      this.cancelTask(status.taskId);
+      canceled.push(status.taskId);
+    }
+    return { size: tasks.length, canceled };
   }
 
   /**
@@ -363,7 +526,12 @@ export class SimulatedQueue {
   }
 
   /** `createArtifact` on a running run: returns the answer and emits what the queue sends. */
-  createArtifact(taskId: string, runId: number, name: string, body: unknown): PostArtifactResult {
+  createArtifact(
+    taskId: string,
+    runId: number,
+    name: string,
+    request: PostArtifactRequest,
+  ): PostArtifactResult {
     const { task, status } = this.#store.get(taskId);
     const artifacts = this.#store.runArtifacts(taskId, runId);
     if (status.runs[runId]?.state !== 'running') {
@@ -372,7 +540,7 @@ export class SimulatedQueue {
     const { artifact, response } = this.artifacts.create(
       { taskId, runId, projectId: task.projectId },
       name,
-      body,
+      request,
       artifacts.get(name),
     );
     artifacts.set(name, artifact);
@@ -383,12 +551,17 @@ export class SimulatedQueue {
   }
 
   /** `finishArtifact`: marks an uploaded object artifact present. */
-  finishArtifact(taskId: string, runId: number, name: string, body: unknown): void {
+  finishArtifact(
+    taskId: string,
+    runId: number,
+    name: string,
+    request: FinishArtifactRequest,
+  ): void {
     const artifact = this.#store.runArtifacts(taskId, runId).get(name);
     if (!artifact) {
       throw artifactNotFound(name);
     }
-    this.artifacts.finish(artifact, body);
+    this.artifacts.finish(artifact, request);
     this.#emit(this.#artifactCreated(taskId, runId, artifact));
   }
 }

@@ -1,9 +1,10 @@
 /**
  * Task definitions for the simulated queue: the defaults `createTask` applies
- * (`create-task-request.json`) and the checks of the fields the simulation relies on.
+ * (`create-task-request.json`) to a request its schema accepted.
  */
-import { invalidInput, payloadObject } from './payload-checks.js';
-import { type JsonObject, TASK_PRIORITIES, type TaskDefinition } from './queue-types.js';
+import type { CreateTaskRequest } from '../client/generated/queue.js';
+import { invalidInput, isoDate } from './payload-checks.js';
+import type { JsonObject, TaskDefinition } from './queue-types.js';
 
 /** Defaults of a task defined by the simulation's driving methods. */
 export const DEFAULT_PROVISIONER_ID = 'proj-simulated';
@@ -13,6 +14,8 @@ export const DEFAULT_WORKER_TYPE = 'ci';
 const DEFAULT_DEADLINE_MS = 24 * 60 * 60 * 1000;
 /** How long a simulated task is kept: 30 days. */
 const DEFAULT_EXPIRES_MS = 30 * 24 * 60 * 60 * 1000;
+/** How long a created task without `expires` is kept after its deadline: 1 year, as the queue. */
+const DEFAULT_EXPIRES_AFTER_DEADLINE_MS = 365 * 24 * 60 * 60 * 1000;
 
 const SLUGID = /^[A-Za-z0-9_-]{8}[Q-T][A-Za-z0-9_-][CGKOSWaeimquy26-][A-Za-z0-9_-]{10}[AQgw]$/;
 
@@ -58,101 +61,53 @@ export function simulatedTaskDefinition(
   };
 }
 
-function dateOf(value: unknown, field: string): string {
-  if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) {
-    throw invalidInput(`\`${field}\` must be a date-time`);
-  }
-  return new Date(value).toISOString();
-}
-
-function stringsOf(value: unknown, field: string): string[] {
-  if (value === undefined) {
-    return [];
-  }
-  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
-    throw invalidInput(`\`${field}\` must be a list of strings`);
-  }
-  return value;
-}
-
-function optionalString(value: unknown, field: string, fallback: string): string {
-  if (value === undefined) {
-    return fallback;
-  }
-  if (typeof value !== 'string' || value === '') {
-    throw invalidInput(`\`${field}\` must be a non-empty string`);
-  }
-  return value;
-}
-
-/** The worker pool of a request: `taskQueueId`, or `provisionerId` with `workerType`. */
-function taskQueueOf(request: JsonObject): { provisionerId: string; workerType: string } {
+/**
+ * The worker pool of a request: `taskQueueId`, or `provisionerId` with `workerType` (the
+ * schema takes either and leaves the choice to the queue).
+ */
+function taskQueueOf(request: CreateTaskRequest): { provisionerId: string; workerType: string } {
   if (request.taskQueueId !== undefined) {
-    const [provisionerId, workerType, ...rest] = String(request.taskQueueId).split('/');
-    if (!provisionerId || !workerType || rest.length > 0) {
-      throw invalidInput('`taskQueueId` must be `<provisionerId>/<workerType>`');
-    }
+    const [provisionerId, workerType] = request.taskQueueId.split('/') as [string, string];
     return { provisionerId, workerType };
   }
-  return {
-    provisionerId: optionalString(request.provisionerId, 'provisionerId', ''),
-    workerType: optionalString(request.workerType, 'workerType', ''),
-  };
+  if (request.provisionerId === undefined || request.workerType === undefined) {
+    throw invalidInput('`taskQueueId` (or `provisionerId` and `workerType`) is required');
+  }
+  return { provisionerId: request.provisionerId, workerType: request.workerType };
 }
 
 /**
- * The definition `createTask` stores for a request body: required fields checked, defaults
- * applied as the request schema states them.
+ * The definition `createTask` stores for a request its input schema accepted: the worker
+ * pool checked, defaults applied as the request schema states them.
  */
-export function taskDefinitionFromRequest(taskId: string, body: unknown): TaskDefinition {
-  const request = payloadObject(body);
-  for (const field of ['created', 'deadline', 'payload', 'metadata']) {
-    if (request[field] === undefined) {
-      throw invalidInput(`\`${field}\` is required`);
-    }
-  }
+export function taskDefinitionFromRequest(
+  taskId: string,
+  request: CreateTaskRequest,
+): TaskDefinition {
   const { provisionerId, workerType } = taskQueueOf(request);
-  if (!provisionerId || !workerType) {
-    throw invalidInput('`taskQueueId` (or `provisionerId` and `workerType`) is required');
-  }
-  const metadata = payloadObject(request.metadata);
-  for (const field of ['name', 'description', 'owner', 'source']) {
-    if (typeof metadata[field] !== 'string') {
-      throw invalidInput(`\`metadata.${field}\` must be a string`);
-    }
-  }
-  const priority = request.priority ?? 'lowest';
-  if (!TASK_PRIORITIES.includes(priority as TaskDefinition['priority'])) {
-    throw invalidInput('`priority` is not a known priority');
-  }
-  const created = dateOf(request.created, 'created');
-  const deadline = dateOf(request.deadline, 'deadline');
-  const taskGroupId = optionalString(request.taskGroupId, 'taskGroupId', taskId);
-  if (!isSlugId(taskGroupId)) {
-    throw invalidInput('`taskGroupId` must be a slugid');
-  }
+  const deadline = isoDate(request.deadline);
   return {
     provisionerId,
     workerType,
     taskQueueId: `${provisionerId}/${workerType}`,
-    schedulerId: optionalString(request.schedulerId, 'schedulerId', '-'),
-    projectId: optionalString(request.projectId, 'projectId', 'none'),
-    taskGroupId,
-    dependencies: stringsOf(request.dependencies, 'dependencies'),
-    requires: request.requires === 'all-resolved' ? 'all-resolved' : 'all-completed',
-    routes: stringsOf(request.routes, 'routes'),
-    priority: priority as TaskDefinition['priority'],
-    retries: typeof request.retries === 'number' ? request.retries : 5,
-    created,
+    schedulerId: request.schedulerId ?? '-',
+    projectId: request.projectId ?? 'none',
+    taskGroupId: request.taskGroupId ?? taskId,
+    dependencies: request.dependencies ?? [],
+    requires: request.requires ?? 'all-completed',
+    routes: request.routes ?? [],
+    priority: request.priority ?? 'lowest',
+    retries: request.retries ?? 5,
+    created: isoDate(request.created),
     deadline,
     expires:
       request.expires === undefined
-        ? new Date(Date.parse(deadline) + 365 * 24 * 60 * 60 * 1000).toISOString()
-        : dateOf(request.expires, 'expires'),
-    scopes: stringsOf(request.scopes, 'scopes'),
-    payload: payloadObject(request.payload),
-    metadata: metadata as unknown as TaskDefinition['metadata'],
-    tags: payloadObject(request.tags ?? {}) as Record<string, string>,
-    extra: payloadObject(request.extra ?? {}),
+        ? new Date(Date.parse(deadline) + DEFAULT_EXPIRES_AFTER_DEADLINE_MS).toISOString()
+        : isoDate(request.expires),
+    scopes: request.scopes ?? [],
+    payload: request.payload as JsonObject,
+    metadata: request.metadata,
+    tags: request.tags ?? {},
+    extra: (request.extra ?? {}) as JsonObject,
   };
 }

@@ -21,6 +21,8 @@ export interface TaskGroupRecord {
   taskIds: string[];
   /** Whether `task-group-resolved` was sent since the last task was added. */
   resolvedAnnounced: boolean;
+  /** When the group was sealed (`sealTaskGroup`), if it was. */
+  sealed?: string;
 }
 
 /** A task group with its tasks, as `listTaskGroup` answers (before pagination). */
@@ -28,6 +30,7 @@ export interface TaskGroupView {
   taskGroupId: string;
   schedulerId: string;
   expires: string;
+  sealed?: string;
   tasks: { task: TaskDefinition; status: TaskStatus }[];
 }
 
@@ -101,6 +104,7 @@ export class TaskStore {
       taskGroupId,
       schedulerId: group.schedulerId,
       expires: group.expires,
+      ...(group.sealed === undefined ? {} : { sealed: group.sealed }),
       tasks,
     };
   }

@@ -60,11 +60,17 @@ describe('the import graph of src/', () => {
   });
 
   it('imports generated modules only from client/, exchanges/ and the public index', () => {
+    // One exception: the simulated deployment (testing/) serves the REST services from the
+    // generated tables and types of the client, as the real services serve what the same
+    // references describe; library layers reach services through the catalogs.
+    const simulation = (edge: ImportEdge) =>
+      edge.from.startsWith('src/testing/') && edge.to.startsWith('src/client/generated/');
     const wrong = LOCAL.filter(
       (edge) =>
         GENERATED.test(edge.to) &&
         !/^src\/(client|exchanges)\//.test(edge.from) &&
-        edge.from !== 'src/index.ts',
+        edge.from !== 'src/index.ts' &&
+        !simulation(edge),
     );
     expect(wrong.map(where)).toEqual([]);
   });

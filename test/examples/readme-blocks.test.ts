@@ -1,8 +1,8 @@
 /**
  * Every TypeScript block of README.md and of the folders' READMEs works as pasted: each is
  * written to a file of its own, with `taskcluster-pulse` and `taskcluster-pulse/testing`
- * pointing at this checkout's sources, and type-checked by tsc with the project's strict
- * settings. A block that is only a fragment (names it does not declare) says so in its fence:
+ * pointing at this checkout's sources (and `./readme-bot.js` at the README's bot), and
+ * type-checked by tsc with the project's strict settings. A block that is only a fragment (names it does not declare) says so in its fence:
  * ```` ```ts fragment ````; any other fence language for TypeScript is refused, so no block
  * slips past the check.
  */
@@ -49,11 +49,15 @@ async function blocksOf(file: string): Promise<Block[]> {
   return blocks;
 }
 
-/** The block's code with the package's specifiers pointing at this checkout's sources. */
+/**
+ * The block's code with the package's specifiers pointing at this checkout's sources, and the
+ * README's bot (`./readme-bot.js` beside a test of it) at its file.
+ */
 function localized(code: string): string {
   return code
     .replaceAll(`'taskcluster-pulse/testing'`, `'../src/testing/index.js'`)
-    .replaceAll(`'taskcluster-pulse'`, `'../src/index.js'`);
+    .replaceAll(`'taskcluster-pulse'`, `'../src/index.js'`)
+    .replaceAll(`'./readme-bot.js'`, `'../examples/readme-bot.js'`);
 }
 
 const all = (await Promise.all((await readmes(ROOT)).map(blocksOf))).flat();

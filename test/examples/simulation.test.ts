@@ -11,6 +11,7 @@ import type { Message } from '../../src/consumer/message.js';
 import { connect, type PulseClient } from '../../src/consumer/pulse.js';
 import { InputError } from '../../src/errors.js';
 import { ROUTE_PREFIX } from '../../src/exchanges/routing-key.js';
+import { Auth } from '../../src/index.js';
 import {
   checkPlan,
   DEMO_TASK_GROUP,
@@ -164,6 +165,25 @@ describe.each([
       expect(forwarder.published).toBe(0);
     } finally {
       await pulse.close();
+    }
+  });
+});
+
+describe('startSimulation options', () => {
+  it('gives the bots’ client the scopes asked for, expanded through the roles given', async () => {
+    const simulation = await startSimulation({
+      clientScopes: ['auth:current-scopes', 'assume:project:bot'],
+      roles: { 'project:bot': ['secrets:get:project/bot/*'] },
+    });
+    try {
+      const auth = new Auth(simulation.taskcluster);
+      expect((await auth.currentScopes()).scopes).toEqual([
+        'auth:current-scopes',
+        'assume:project:bot',
+        'secrets:get:project/bot/*',
+      ]);
+    } finally {
+      await simulation.close();
     }
   });
 });

@@ -186,6 +186,9 @@ describe('the generator', () => {
       'src/exchanges/generated/demo-events.ts',
       'src/exchanges/generated/demo-message-schemas.ts',
       'src/exchanges/generated/message-schemas.ts',
+      'src/testing/generated/README.md',
+      'src/testing/generated/api-schemas.ts',
+      'src/testing/generated/demo-api-schemas.ts',
     ]);
     for (const [path, text] of files) {
       if (path.endsWith('.ts'))
@@ -266,6 +269,24 @@ describe('the generator', () => {
     expect(module).not.toContain('draft-06');
     const index = generated.get('src/exchanges/generated/message-schemas.ts')!;
     expect(index).toContain("(await import('./demo-message-schemas.js')).messageSchemas");
+  });
+
+  it('writes the API schemas as data: what the methods name and reference, by $id', () => {
+    const files = demoFiles();
+    const thing = files.find((file) => file.filename === 'schemas/demo/v1/thing.json')!;
+    Object.assign(thing.content as object, { description: 'Long prose about things' });
+    const generated = generateFiles(referenceSet(files));
+    const module = generated.get('src/testing/generated/demo-api-schemas.ts')!;
+    expect(module).toContain("import type { JsonSchema } from '../../exchanges/types.js';");
+    const ids = [...module.matchAll(/^ {4}'(\/schemas\/[^']+)': \{$/gm)].map((m) => m[1]);
+    // Every input and output schema, sorted by $id; the message schema no method names is not.
+    expect(ids).toContain('/schemas/demo/v1/thing.json#');
+    expect(ids).toContain('/schemas/demo/v1/create-thing.json#');
+    expect(ids).not.toContain('/schemas/demo/v1/thing-message.json#');
+    expect(ids).toEqual([...ids].sort());
+    expect(module).not.toContain('Long prose');
+    const index = generated.get('src/testing/generated/api-schemas.ts')!;
+    expect(index).toContain("(await import('./demo-api-schemas.js')).apiSchemas");
   });
 
   it('refuses a message schema that refers outside the deployment', () => {

@@ -58,7 +58,7 @@ describe('simulated server: authentication', () => {
   it('answers anonymous requests with no scopes', async () => {
     const res = await send(server.rootUrl, { method: 'GET', path: WHOAMI });
     expect(res.status).toBe(200);
-    expect(res.json).toEqual({ clientId: '', scopes: [] });
+    expect(res.json).toEqual({ clientId: 'auth-failed:no-auth', scopes: [] });
   });
 
   it('accepts permanent credentials and grants their scopes', async () => {

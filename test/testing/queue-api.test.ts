@@ -127,6 +127,18 @@ describe('simulated queue: tasks and task groups over HTTP', () => {
       status: 400,
       code: 'InputValidationError',
     },
+    {
+      name: 'no worker pool (neither taskQueueId nor provisionerId and workerType)',
+      overrides: { taskQueueId: undefined, provisionerId: 'proj-x' },
+      status: 400,
+      code: 'InputValidationError',
+    },
+    {
+      name: 'a property the request schema does not have',
+      overrides: { colour: 'blue' },
+      status: 400,
+      code: 'InputValidationError',
+    },
   ];
   it.each(refused)('refuses a task with $name', async ({ overrides, status, code }) => {
     const res = await call('PUT', '/task/VcSWGbPnSWKHZrwzZHZ9xA', taskRequest(overrides));

@@ -30,12 +30,19 @@ export const SIMULATION_NAMESPACE = 'simulation';
 
 /** Options of {@link startSimulation}. */
 export interface SimulationOptions {
-  /** A broker URL or transport; a new in-memory broker when absent. */
-  broker?: string | Transport;
+  /** A broker URL or transport; a new in-memory broker when absent or undefined. */
+  broker?: string | Transport | undefined;
   /** Queue exchanges' prefix, to keep runs on a shared broker apart; Taskcluster's by default. */
   exchangePrefix?: string;
   /** Where the publishing connection logs. */
   logger?: Logger;
+  /** The scopes of the bots' client; {@link SIMULATION_CLIENT_SCOPES} by default. */
+  clientScopes?: string[];
+  /**
+   * The deployment's roles by role id (`anonymous` is what unauthenticated requests get);
+   * see `TaskclusterServerOptions.roles`.
+   */
+  roles?: Record<string, string[]>;
 }
 
 /** A running simulation; see {@link startSimulation}. */
@@ -66,8 +73,10 @@ export interface Simulation {
  */
 export async function startSimulation(options: SimulationOptions = {}): Promise<Simulation> {
   const accessToken = randomBytes(24).toString('base64url');
+  const scopes = options.clientScopes ?? SIMULATION_CLIENT_SCOPES;
   const server = await startTaskclusterServer({
-    clients: { [SIMULATION_CLIENT_ID]: { accessToken, scopes: SIMULATION_CLIENT_SCOPES } },
+    clients: { [SIMULATION_CLIENT_ID]: { accessToken, scopes } },
+    ...(options.roles === undefined ? {} : { roles: options.roles }),
   });
   const memory = options.broker === undefined ? createMemoryBroker() : undefined;
   const broker = options.broker ?? memory!.transport();
