@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--only=consume,latency,memory,rest,startup,routing,cluster]
+ * `npm run bench [-- --quick] [--only=consume,latency,publish,memory,rest,startup,routing,cluster]
  * [--profile]`: runs the benchmarks against the local RabbitMQ, loopback servers and (cluster)
  * a three-node RabbitMQ cluster in Docker containers, and prints one table of each figure,
  * ours, the baseline measured in the same run, their ratio and the goal. Progress goes to
@@ -14,13 +14,23 @@ import { FULL, QUICK } from './config.js';
 import { latency } from './latency.js';
 import { memory } from './memory.js';
 import { messagePool } from './messages.js';
+import { publishThroughput } from './publish.js';
 import { rest } from './rest.js';
 import { routing } from './routing.js';
 import { startup } from './startup.js';
 import { formatTable, type ResultRow } from './table.js';
 import { consumeThroughput } from './throughput.js';
 
-const SECTIONS = ['consume', 'latency', 'memory', 'rest', 'startup', 'routing', 'cluster'] as const;
+const SECTIONS = [
+  'consume',
+  'latency',
+  'publish',
+  'memory',
+  'rest',
+  'startup',
+  'routing',
+  'cluster',
+] as const;
 type Section = (typeof SECTIONS)[number];
 
 function parseArguments(argv: readonly string[]) {
@@ -59,6 +69,7 @@ async function main(): Promise<void> {
   const run: Record<Section, () => Promise<ResultRow[]>> = {
     consume: () => consumeThroughput(sizes, pool, profile),
     latency: () => latency(sizes, pool, profile),
+    publish: () => publishThroughput(sizes, profile),
     memory: () => memory(sizes, pool, profile),
     rest: () => rest(sizes, profile),
     startup: () => startup(sizes),

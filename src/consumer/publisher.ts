@@ -9,7 +9,7 @@ import { InputError } from '../errors.js';
 import type { ExchangeMethod, RoutingFilter } from '../exchanges/events.js';
 import { ROUTE_PREFIX } from '../exchanges/routing-key.js';
 import type { RoutingKeyField } from '../exchanges/types.js';
-import type { ConnectionManager } from './connection.js';
+import type { ConnectionManager, Link } from './connection.js';
 import {
   ClosedError,
   MissingExchangeError,
@@ -17,6 +17,7 @@ import {
   PublishError,
   replyCode,
 } from './errors.js';
+import { Fifo } from './memory/fifo.js';
 import type { PulseMetrics } from './metrics.js';
 import { exchangeName } from './names.js';
 import {
@@ -123,7 +124,8 @@ export class Publisher {
   /** The error that closed a channel, by channel: the callbacks only say "channel closed". */
   readonly #channelErrors = new WeakMap<TransportConfirmChannel, Error>();
   readonly #listening = new WeakSet<TransportConfirmChannel>();
-  readonly #slotWaiters: Array<() => void> = [];
+  /** Publishes waiting for a window slot, oldest first (a burst may queue a great many). */
+  readonly #slotWaiters = new Fifo<() => void>();
   readonly #blockWaiters: Array<() => void> = [];
   #outstanding = 0;
   #blocked = false;
@@ -190,7 +192,7 @@ export class Publisher {
           );
         }
         try {
-          const link = await withDeadline(this.#manager.nextLink(), deadline);
+          const link = await this.#link(deadline);
           if (this.#blocked) await withDeadline(this.#unblocked(), deadline);
           const channel = await link.confirmChannel('publish');
           this.#listen(channel);
@@ -237,6 +239,13 @@ export class Publisher {
       this.#returned.complete();
     })();
     return this.#closed;
+  }
+
+  /** The open connection, without a timer or a promise of its own when one is up. */
+  #link(deadline: number): Link | Promise<Link> {
+    const current = this.#manager.current;
+    if (current?.open && !this.#manager.closing) return current;
+    return withDeadline(this.#manager.nextLink(), deadline);
   }
 
   #listen(channel: TransportConfirmChannel): void {
