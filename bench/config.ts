@@ -45,8 +45,8 @@ export interface BenchSizes {
 
 /** The sizes. */
 export const FULL: BenchSizes = {
-  consumeMessages: 200_000,
-  consumeRounds: 2,
+  consumeMessages: 50_000,
+  consumeRounds: 3,
   latencyRate: 2_000,
   latencySeconds: 10,
   latencyRounds: 5,

@@ -19,6 +19,7 @@ import type { ConnectionManager } from './connection.js';
 import { QueueConsumer } from './consumer.js';
 import { ClientCache, type HandlerContext, LazyHandlerContext } from './context.js';
 import { ClosedError, HandlerTimeoutError, type RetryDelayError } from './errors.js';
+import { Fifo } from './memory/fifo.js';
 import type { DeliveredMessage, MessageOf } from './message.js';
 import type { PulseMetrics } from './metrics.js';
 import {
@@ -130,8 +131,8 @@ class Runner implements HandlerRunner {
   readonly #concurrency: number;
   /** Calls holding a slot: running, or moving their failed message to the retry queue. */
   #running = 0;
-  /** Messages waiting for a slot, oldest first. */
-  readonly #queued: DeliveredMessage[] = [];
+  /** Messages waiting for a slot, oldest first (up to a prefetch's worth). */
+  readonly #queued = new Fifo<DeliveredMessage>();
   /** Set while starting queued messages, so that a call that ends meanwhile starts no other. */
   #starting = false;
   /** The running calls that returned a promise, in start (so deadline) order. */
@@ -209,15 +210,18 @@ class Runner implements HandlerRunner {
       message.nack(true);
       return;
     }
-    this.#queued.push(message);
-    this.#startQueued();
+    if (this.#running < this.#concurrency && this.#queued.size === 0) this.#start(message);
+    else {
+      this.#queued.push(message);
+      this.#startQueued();
+    }
   }
 
   /** Starts queued messages while slots are free (a loop, not a recursion through `#end`). */
   #startQueued(): void {
     if (this.#starting) return;
     this.#starting = true;
-    while (this.#running < this.#concurrency && this.#queued.length > 0 && !this.#closing) {
+    while (this.#running < this.#concurrency && this.#queued.size > 0 && !this.#closing) {
       this.#start(this.#queued.shift()!);
     }
     this.#starting = false;
@@ -390,7 +394,7 @@ class Runner implements HandlerRunner {
     for (const [timer] of waiting) clearTimeout(timer);
     await this.#consumer.pause();
     for (const [, message] of waiting) message.nack(true);
-    for (const message of this.#queued.splice(0)) message.nack(true);
+    for (const message of this.#queued.drain()) message.nack(true);
     const closed = new ClosedError('the handler runner');
     for (const call of this.#calls) call.abort(closed);
     let timer: ReturnType<typeof setTimeout> | undefined;
