@@ -99,7 +99,7 @@ export function handle<B extends Binding<unknown, unknown>>(
 
 /**
  * One handler call: the {@link HandlerContext} the handler gets, and what the runner tracks of
- * the call, in one object (a call costs no other object the handler does not read).
+ * the call, in one object (besides the `then` on the handler's promise, all that a call costs).
  */
 class Call extends LazyHandlerContext {
   readonly message: DeliveredMessage;
@@ -277,7 +277,7 @@ class Runner implements HandlerRunner {
       }
       due.push(call);
     }
-    // Armed first: the calls that the freed slots start then find the sweep due already.
+    // Armed first, so that a call started in a slot freed here finds it set and sets no other.
     for (const call of due) {
       const error = new HandlerTimeoutError(this.#timeout);
       call.abort(error);
