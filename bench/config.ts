@@ -37,12 +37,16 @@ export interface BenchSizes {
   clusterMessages: number;
   /** Rounds of (baseline, ours) cluster trials per process count. */
   clusterRounds: number;
+  /** Messages published per publish trial. */
+  publishMessages: number;
+  /** Rounds of (baseline, ours) publish trials. */
+  publishRounds: number;
 }
 
 /** The issue's sizes. */
 export const FULL: BenchSizes = {
-  consumeMessages: 200_000,
-  consumeRounds: 2,
+  consumeMessages: 50_000,
+  consumeRounds: 3,
   latencyRate: 2_000,
   latencySeconds: 10,
   latencyRounds: 5,
@@ -57,6 +61,8 @@ export const FULL: BenchSizes = {
   routingRounds: 5,
   clusterMessages: 50_000,
   clusterRounds: 2,
+  publishMessages: 50_000,
+  publishRounds: 3,
 };
 
 /** Small enough to finish in well under a minute. */
@@ -77,10 +83,14 @@ export const QUICK: BenchSizes = {
   routingRounds: 2,
   clusterMessages: 2_000,
   clusterRounds: 1,
+  publishMessages: 2_000,
+  publishRounds: 1,
 };
 
 /** Prefetch values of the consume-throughput benchmark. */
 export const CONSUME_PREFETCHES = [100, 1_000] as const;
+/** The prefetch at which the consume benchmark runs every peer library (`peers.ts`). */
+export const PEER_PREFETCH = 100;
 /** Handler concurrencies of `handle()` in the consume-throughput benchmark. */
 export const HANDLE_CONCURRENCIES = [1, 32] as const;
 /**
@@ -95,6 +105,8 @@ export const STEADY_PREFETCH = 100;
 export const SLOW_HANDLER_MS = 50;
 /** Handlers running at once in the memory benchmark (ours; the baseline runs one per prefetch slot). */
 export const SLOW_CONCURRENCY = 100;
+/** Confirms outstanding at once in the publish benchmark, ours and the baseline's. */
+export const PUBLISH_WINDOW = 1_000;
 /** REST calls in flight at once. */
 export const REST_CONCURRENCY = 16;
 /** Size of the POST payload, in bytes. */

@@ -1,6 +1,7 @@
 /**
- * One consumer in its own process: the baseline (plain amqplib: JSON.parse and ack) or ours
- * (`consume()` with manual ack, or `handle()` with a handler), in one of three modes:
+ * One consumer in its own process: the baseline (plain amqplib: JSON.parse and ack), a peer
+ * library (`peers.ts`) or ours (`consume()` with manual ack, or `handle()` with a handler), in
+ * one of three modes:
  * `throughput` drains a pre-filled queue and times it from the first delivery to the last ack;
  * `latency` records publish-to-handler latency until stopped; `memory` runs a slow handler
  * until stopped (the parent samples this process's RSS).
@@ -9,11 +10,13 @@
 import { connect as amqpConnect, type Channel, type ConsumeMessage } from 'amqplib';
 import { connect, type MessageOf, type PulseClient, QueueEvents } from '../src/index.js';
 import { BENCH_NAMESPACE, BROKER_URL, SENT_AT_HEADER } from './broker.js';
+import { startPeer } from './peer-consumers.js';
+import type { PeerKind } from './peers.js';
 import { percentile } from './stats.js';
 import { reportReady, runAsWorker, stopRequested, workerTask } from './worker-ipc.js';
 
-/** Which consumer runs. */
-export type ConsumerKind = 'baseline' | 'observable' | 'handle';
+/** Which consumer runs: a peer's (`baseline` is raw amqplib acking each message) or ours. */
+export type ConsumerKind = PeerKind | 'observable' | 'handle';
 
 /** The task of a consume worker. */
 export interface ConsumeTask {
@@ -81,6 +84,14 @@ type Completed = MessageOf<ReturnType<InstanceType<typeof QueueEvents>['taskComp
  */
 async function startConsumer(sink: Sink, slowMs: number): Promise<() => Promise<void>> {
   if (task.kind === 'baseline') return startBaseline(sink, slowMs);
+  if (task.kind !== 'observable' && task.kind !== 'handle') {
+    const close = await startPeer(task.kind, {
+      queue: task.work,
+      prefetch: task.prefetch,
+      onMessage: (_payload, sentAt) => sink.onMessage(sentAt),
+    });
+    return () => Promise.race([close(), sleep(CLOSE_TIMEOUT_MS)]).then(() => undefined);
+  }
   const client = connect({ broker: BROKER_URL, namespace: BENCH_NAMESPACE, recycleInterval: 0 });
   const consuming = new Promise<void>((resolve) => {
     client.status$.subscribe((status) => {

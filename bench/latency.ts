@@ -1,8 +1,8 @@
 /**
  * 2. Latency: messages published at a steady rate, each stamped with the publisher's clock in a
- * header; the consumer (the baseline, or ours through `handle()`) records publish-to-handler
- * latency after a warm-up second. Both run against the same publisher, alternately, each in a
- * fresh process.
+ * header; the consumer (a peer of `peers.ts`, or ours through `handle()`) records
+ * publish-to-handler latency after a warm-up second. All run against the same publisher, in
+ * turn (the order flips each round), each in a fresh process.
  */
 
 import type { Channel } from 'amqplib';
@@ -20,6 +20,7 @@ import { type BenchSizes, LATENCY_WARMUP_S, STEADY_PREFETCH } from './config.js'
 import type { ConsumerKind, ConsumeTask, LatencyResult } from './consume-worker.js';
 import { progress } from './log.js';
 import type { BenchMessage } from './messages.js';
+import { isPeer, PEERS } from './peers.js';
 import { median } from './stats.js';
 import type { ResultRow } from './table.js';
 import { CONSUME_WORKER } from './throughput.js';
@@ -72,16 +73,11 @@ export async function latency(
 ): Promise<ResultRow[]> {
   const broker = await openBenchBroker();
   const { connection, channel, exchangePrefix, binding } = broker;
-  const results: Record<ConsumerKind, LatencyResult[]> = {
-    baseline: [],
-    handle: [],
-    observable: [],
-  };
+  const kinds: ConsumerKind[] = [...PEERS.map((peer) => peer.kind), 'handle'];
+  const results = new Map<ConsumerKind, LatencyResult[]>(kinds.map((kind) => [kind, []]));
   try {
     for (let round = 0; round < sizes.latencyRounds; round++) {
-      const kinds: ConsumerKind[] =
-        round % 2 === 0 ? ['baseline', 'handle'] : ['handle', 'baseline'];
-      for (const kind of kinds) {
+      for (const kind of round % 2 === 0 ? kinds : [...kinds].reverse()) {
         const queues = trialQueues('latency');
         try {
           await declareTrialQueue(channel, queues, binding);
@@ -97,11 +93,7 @@ export async function latency(
             slowMs: 0,
             warmup: sizes.latencyRate * LATENCY_WARMUP_S,
           };
-          const worker = startWorker<LatencyResult>(
-            CONSUME_WORKER,
-            task,
-            profile && kind !== 'baseline',
-          );
+          const worker = startWorker<LatencyResult>(CONSUME_WORKER, task, profile && !isPeer(kind));
           await worker.ready;
           await publishSteadily(
             channel,
@@ -115,7 +107,7 @@ export async function latency(
           await sleep(100);
           worker.stop();
           const result = await worker.result;
-          results[kind].push(result);
+          results.get(kind)!.push(result);
           progress(
             `latency ${kind}: ${result.messages} messages, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, max ${result.max.toFixed(1)} ms`,
           );
@@ -128,20 +120,22 @@ export async function latency(
     await closeBenchBroker(broker);
   }
   const medianOf = (kind: ConsumerKind, key: 'p50' | 'p99') =>
-    median(results[kind].map((result) => result[key]));
+    median(results.get(kind)!.map((result) => result[key]));
   return [
     {
-      figure: `latency p50 handle(), ${sizes.latencyRate} msg/s`,
+      figure: `latency p50 handle() / amqplib, ${sizes.latencyRate} msg/s`,
       unit: 'ms',
       ours: medianOf('handle', 'p50'),
       baseline: medianOf('baseline', 'p50'),
     },
-    {
-      figure: `latency p99 handle(), ${sizes.latencyRate} msg/s`,
-      unit: 'ms',
-      ours: medianOf('handle', 'p99'),
-      baseline: medianOf('baseline', 'p99'),
-      goal: { op: '<=', ratio: 1.2 },
-    },
+    ...PEERS.map(
+      (peer): ResultRow => ({
+        figure: `latency p99 handle() / ${peer.label}, ${sizes.latencyRate} msg/s`,
+        unit: 'ms',
+        ours: medianOf('handle', 'p99'),
+        baseline: medianOf(peer.kind, 'p99'),
+        goal: { op: '<=', ratio: 1.2 },
+      }),
+    ),
   ];
 }

@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --quick]
- * [--only=consume,latency,memory,rest,startup,routing,cluster,bindings,many-queues]
+ * [--only=consume,latency,publish,memory,rest,startup,routing,cluster,bindings,many-queues]
  * [--profile]`: runs the benchmarks against the local RabbitMQ, loopback servers and (cluster)
  * a three-node RabbitMQ cluster in Docker containers, and prints one table of each figure,
  * ours, the baseline measured in the same run, their ratio and the goal. Progress goes to
@@ -17,6 +17,7 @@ import { latency } from './latency.js';
 import { manyQueues } from './many-queues.js';
 import { memory } from './memory.js';
 import { messagePool } from './messages.js';
+import { publishThroughput } from './publish.js';
 import { rest } from './rest.js';
 import { routing } from './routing.js';
 import { startup } from './startup.js';
@@ -26,6 +27,7 @@ import { consumeThroughput } from './throughput.js';
 const SECTIONS = [
   'consume',
   'latency',
+  'publish',
   'memory',
   'rest',
   'startup',
@@ -72,6 +74,7 @@ async function main(): Promise<void> {
   const run: Record<Section, () => Promise<ResultRow[]>> = {
     consume: () => consumeThroughput(sizes, pool, profile),
     latency: () => latency(sizes, pool, profile),
+    publish: () => publishThroughput(sizes, profile),
     memory: () => memory(sizes, pool, profile),
     rest: () => rest(sizes, profile),
     startup: () => startup(sizes),

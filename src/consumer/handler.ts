@@ -1,15 +1,21 @@
 /**
  * `handle()`: runs an async handler on each message of a queue, at most `concurrency` at once
- * (p-queue). A message is acked when its handler resolves; a failure sends it to the retry
- * queue (it comes back after `retryDelay`, with its attempt count in a header) until
- * `maxAttempts`, then to the dead-letter queue with the error. Nothing sleeps in the process
- * holding a prefetch slot, except on an exclusive queue: it has no retry queue, so a failed
- * message waits here for its next attempt, and after the last it is reported dropped.
+ * (a message delivered while every slot is taken waits in order for one). A message is acked
+ * when its handler resolves; a failure sends it to the retry queue (it comes back after
+ * `retryDelay`, with its attempt count in a header) until `maxAttempts`, then to the
+ * dead-letter queue with the error. Nothing sleeps in the process holding a prefetch slot,
+ * except on an exclusive queue: it has no retry queue, so a failed message waits here for its
+ * next attempt, and after the last it is reported dropped.
+ *
+ * Per message this costs one call object (the handler's context, which also holds the call's
+ * state) and one `then` on the handler's promise: the timeouts of all running calls share one
+ * timer (see {@link Runner}), and a message only waits in the runner's queue when every slot is
+ * taken.
  */
 
-import PQueue from 'p-queue';
 import type { Binding } from '../exchanges/types.js';
 import type { Logger } from '../logger.js';
+import { Fifo } from '../utils/fifo.js';
 import type { ConnectionManager } from './connection.js';
 import { QueueConsumer } from './consumer.js';
 import { ClientCache, type HandlerContext, LazyHandlerContext } from './context.js';
@@ -23,6 +29,7 @@ import {
   DEFAULT_MAX_ATTEMPTS,
   DEFAULT_PREFETCH,
   type HandlerOptions,
+  MAX_RETRY_DELAY_MS,
   type RetryDelayFunction,
 } from './options.js';
 import { delayFor, retryDelayFunction } from './retry-delay.js';
@@ -91,15 +98,51 @@ export function handle<B extends Binding<unknown, unknown>>(
   );
 }
 
+/**
+ * One handler call: the {@link HandlerContext} the handler gets, and what the runner tracks of
+ * the call, in one object (besides the `then` on the handler's promise, all that a call costs).
+ */
+class Call extends LazyHandlerContext {
+  readonly message: DeliveredMessage;
+  /** When the handler was called (`performance.now()`). */
+  readonly start: number;
+  /** Set once the call has an outcome: an outcome after that (a late settle) is ignored. */
+  over = false;
+
+  constructor(logger: Logger, clients: ClientCache, message: DeliveredMessage, start: number) {
+    super(logger, clients);
+    this.message = message;
+    this.start = start;
+  }
+}
+
+/**
+ * Runs the handler on the consumer's messages. The running calls that returned a promise are
+ * kept in start order; as every call of a runner has the same timeout, the oldest one is the
+ * next to time out, so one timer (the sweep) armed for the oldest call's deadline serves them
+ * all: when it fires it times out every call past its deadline and arms itself for the next.
+ * A call that settles leaves the timer alone, so a call costs no timer of its own.
+ */
 class Runner implements HandlerRunner {
   readonly #consumer: QueueConsumer;
   /** No queue name: the queue dies with its connection, and has no retry or dead-letter queue. */
   readonly #exclusive: boolean;
   readonly #handler: Handler<Binding<unknown, unknown>>;
   readonly #metrics: PulseMetrics;
-  readonly #queue: PQueue;
-  /** The signals of the calls running now, aborted when a shutdown's grace period ends. */
-  readonly #calls = new Set<LazyHandlerContext>();
+  readonly #concurrency: number;
+  /** Calls holding a slot: running, or moving their failed message to the retry queue. */
+  #running = 0;
+  /** Messages waiting for a slot, oldest first (up to a prefetch's worth). */
+  readonly #queued = new Fifo<DeliveredMessage>();
+  /** Set while starting queued messages, so that a call that ends meanwhile starts no other. */
+  #starting = false;
+  /** The running calls that returned a promise, in start (so deadline) order. */
+  readonly #calls = new Set<Call>();
+  /** The timer of the next deadline check, while one is due. */
+  #sweep: ReturnType<typeof setTimeout> | undefined;
+  readonly #onSweep = () => this.#sweepDeadlines();
+  /** Resolves `close()`'s wait once no call holds a slot. */
+  #onIdle: (() => void) | undefined;
   /** Messages of an exclusive queue waiting for their next attempt, by their timer. */
   readonly #waiting = new Map<ReturnType<typeof setTimeout>, DeliveredMessage>();
   readonly #clients: ClientCache;
@@ -128,9 +171,7 @@ class Runner implements HandlerRunner {
     this.#retryDelay = retryDelayFunction(options.retryDelay);
     this.#timeout = options.handlerTimeout ?? DEFAULT_HANDLER_TIMEOUT_MS;
     this.#logger = options.logger ?? silentLogger;
-    this.#queue = new PQueue({
-      concurrency: Math.min(options.concurrency ?? DEFAULT_CONCURRENCY, prefetch),
-    });
+    this.#concurrency = Math.min(options.concurrency ?? DEFAULT_CONCURRENCY, prefetch);
     this.#clients = new ClientCache(options.taskcluster, options.clients);
     this.failed = new Promise<never>((_, reject) => {
       this.#fail = reject;
@@ -141,9 +182,7 @@ class Runner implements HandlerRunner {
       namespace,
       { ...options, prefetch },
       {
-        next: (message) => {
-          void this.#queue.add(() => this.#runOne(message));
-        },
+        next: (message) => this.#submit(message),
         error: (error) => {
           this.#logger.error({ error: error.message }, 'pulse handler stopped');
           this.#fail(error);
@@ -165,68 +204,120 @@ class Runner implements HandlerRunner {
     return this.#consumer.healthy;
   }
 
-  async #runOne(message: DeliveredMessage): Promise<void> {
+  /** Runs a message's handler now if a slot is free and none waits before it, else queues it. */
+  #submit(message: DeliveredMessage): void {
     if (this.#closing) {
       // Shutting down: leave the message for another consumer.
       message.nack(true);
       return;
     }
+    if (this.#running < this.#concurrency && this.#queued.size === 0) this.#start(message);
+    else {
+      this.#queued.push(message);
+      this.#startQueued();
+    }
+  }
+
+  /** Starts queued messages while slots are free (a loop, not a recursion through `#end`). */
+  #startQueued(): void {
+    if (this.#starting) return;
+    this.#starting = true;
+    while (this.#running < this.#concurrency && this.#queued.size > 0 && !this.#closing) {
+      this.#start(this.#queued.shift()!);
+    }
+    this.#starting = false;
+  }
+
+  #start(message: DeliveredMessage): void {
     if (!message.source.open) {
       // Its channel died before it started. A durable queue's broker redelivers it, so it must
       // not run twice; an exclusive queue died with the connection, and the message with it.
       if (this.#exclusive) this.#consumer.dropped(message.source.queue, LOST_REASON);
       return;
     }
-    const counts = this.#metrics.counts;
-    counts.inFlight++;
-    const start = performance.now();
-    let failure: unknown;
-    let timedOut = false;
-    const context = new LazyHandlerContext(this.#logger, this.#clients);
-    this.#calls.add(context);
+    this.#running++;
+    this.#metrics.counts.inFlight++;
+    const call = new Call(this.#logger, this.#clients, message, performance.now());
+    let result: unknown;
     try {
-      const result = this.#handler(message as never, context);
-      // A synchronous handler has finished already; an asynchronous one races its timeout with
-      // one promise and one timer, and no error is built unless it times out.
-      if (isPromiseLike(result)) {
-        await new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(() => {
-            timedOut = true;
-            const error = new HandlerTimeoutError(this.#timeout);
-            context.abort(error);
-            reject(error);
-          }, this.#timeout);
-          result.then(
-            () => {
-              clearTimeout(timer);
-              resolve();
-            },
-            (error: unknown) => {
-              clearTimeout(timer);
-              reject(error);
-            },
-          );
-        });
-      }
+      result = this.#handler(message as never, call);
     } catch (error) {
-      failure = error;
-    } finally {
-      this.#calls.delete(context);
-      counts.inFlight--;
-      this.#metrics.recordHandlerTime(performance.now() - start);
+      this.#end(call, true, error, false);
+      return;
     }
-    if (failure === undefined) {
+    // A synchronous handler has finished already.
+    if (!isPromiseLike(result)) {
+      this.#end(call, false, undefined, false);
+      return;
+    }
+    this.#calls.add(call);
+    if (this.#sweep === undefined) this.#armSweep(this.#timeout);
+    // The only running call: its deadline keeps the process alive, as a call's own timer did.
+    else if (this.#calls.size === 1) this.#sweep.ref();
+    result.then(
+      () => this.#end(call, false, undefined, false),
+      (error: unknown) => this.#end(call, true, error, false),
+    );
+  }
+
+  #armSweep(delay: number): void {
+    // A handler timeout may exceed the largest timer Node.js sets: check again then.
+    this.#sweep = setTimeout(this.#onSweep, Math.min(delay, MAX_RETRY_DELAY_MS));
+  }
+
+  /** Times out every call past its deadline; arms the sweep for the oldest other one. */
+  #sweepDeadlines(): void {
+    this.#sweep = undefined;
+    const now = performance.now();
+    const due: Call[] = [];
+    for (const call of this.#calls) {
+      const left = call.start + this.#timeout - now;
+      if (left > 0) {
+        this.#armSweep(left);
+        break;
+      }
+      due.push(call);
+    }
+    // Armed first, so that a call started in a slot freed here finds it set and sets no other.
+    for (const call of due) {
+      const error = new HandlerTimeoutError(this.#timeout);
+      call.abort(error);
+      this.#end(call, true, error, true);
+    }
+  }
+
+  /** The outcome of a call (the first one only); the message is then settled or moved. */
+  #end(call: Call, failed: boolean, failure: unknown, timedOut: boolean): void {
+    if (call.over) return;
+    call.over = true;
+    const counts = this.#metrics.counts;
+    counts.inFlight--;
+    this.#metrics.recordHandlerTime(performance.now() - call.start);
+    // Nothing else running: the sweep timer no longer holds the process.
+    if (this.#calls.delete(call) && this.#calls.size === 0) this.#sweep?.unref();
+    const message = call.message;
+    if (!failed) {
       counts.handled++;
       message.ack();
+      this.#release();
       return;
     }
     counts.failed++;
     if (this.#closing && !timedOut) {
       // A failure after shutdown began (often the abort itself) uses up no attempt.
       message.nack(true);
+      this.#release();
       return;
     }
-    await this.#retryOrDeadLetter(message, failure);
+    // The slot stays taken until the message is moved, so moves count against the concurrency.
+    void this.#retryOrDeadLetter(message, failure).finally(() => this.#release());
+  }
+
+  /** Frees a slot: starts the next queued message, or tells `close()` that all are done. */
+  #release(): void {
+    this.#running--;
+    this.#startQueued();
+    if (this.#running === 0) this.#onIdle?.();
   }
 
   async #retryOrDeadLetter(message: DeliveredMessage, failure: unknown): Promise<void> {
@@ -285,7 +376,7 @@ class Runner implements HandlerRunner {
     this.#metrics.counts.retried++;
     const timer = setTimeout(() => {
       this.#waiting.delete(timer);
-      void this.#queue.add(() => this.#runOne(next));
+      this.#submit(next);
     }, delay);
     this.#waiting.set(timer, next);
   }
@@ -297,26 +388,32 @@ class Runner implements HandlerRunner {
 
   async #close(gracePeriod: number): Promise<void> {
     this.#closing = true;
-    // Waiting retries are handed back at once, as unstarted messages are; once deliveries
-    // stopped, so that the broker does not hand them straight back to this consumer.
+    // Waiting retries and unstarted messages are handed back at once; once deliveries stopped,
+    // so that the broker does not hand them straight back to this consumer.
     const waiting = [...this.#waiting];
     this.#waiting.clear();
     for (const [timer] of waiting) clearTimeout(timer);
     await this.#consumer.pause();
     for (const [, message] of waiting) message.nack(true);
+    for (const message of this.#queued.drain()) message.nack(true);
     let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      this.#queue.onIdle(),
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, gracePeriod);
-      }),
-    ]);
+    if (this.#running > 0) {
+      await Promise.race([
+        new Promise<void>((resolve) => {
+          this.#onIdle = resolve;
+        }),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, gracePeriod);
+        }),
+      ]);
+    }
     clearTimeout(timer);
     // The grace period is over: the calls still running are told, and their context's REST
     // calls and transfers cut off, so that none runs on beside its redelivered message.
     const closed = new ClosedError('the handler runner');
     for (const call of this.#calls) call.abort(closed);
-    this.#queue.clear();
+    clearTimeout(this.#sweep);
+    this.#sweep = undefined;
     await this.#consumer.stop(0);
   }
 }

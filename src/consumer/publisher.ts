@@ -12,7 +12,8 @@ import type { ExchangeMethod, RoutingFilter } from '../exchanges/events.js';
 import { ROUTE_PREFIX } from '../exchanges/routing-key.js';
 import { buildRoutingKey } from '../exchanges/routing-key-builder.js';
 import type { RoutingKeyField } from '../exchanges/types.js';
-import type { ConnectionManager } from './connection.js';
+import { Fifo } from '../utils/fifo.js';
+import type { ConnectionManager, Link } from './connection.js';
 import {
   ClosedError,
   MissingExchangeError,
@@ -123,7 +124,8 @@ export class Publisher {
   /** The error that closed a channel, by channel: the callbacks only say "channel closed". */
   readonly #channelErrors = new WeakMap<TransportConfirmChannel, Error>();
   readonly #listening = new WeakSet<TransportConfirmChannel>();
-  readonly #slotWaiters: Array<() => void> = [];
+  /** Publishes waiting for a window slot, oldest first (a burst may queue a great many). */
+  readonly #slotWaiters = new Fifo<() => void>();
   readonly #blockWaiters: Array<() => void> = [];
   #outstanding = 0;
   #blocked = false;
@@ -190,7 +192,7 @@ export class Publisher {
           );
         }
         try {
-          const link = await withDeadline(this.#manager.nextLink(), deadline);
+          const link = await this.#link(deadline);
           if (this.#blocked) await withDeadline(this.#unblocked(), deadline);
           const channel = await link.confirmChannel('publish');
           this.#listen(channel);
@@ -237,6 +239,13 @@ export class Publisher {
       this.#returned.complete();
     })();
     return this.#closed;
+  }
+
+  /** The open connection, without a timer or a promise of its own when one is up. */
+  #link(deadline: number): Link | Promise<Link> {
+    const current = this.#manager.current;
+    if (current?.open && !this.#manager.closing) return current;
+    return withDeadline(this.#manager.nextLink(), deadline);
   }
 
   #listen(channel: TransportConfirmChannel): void {

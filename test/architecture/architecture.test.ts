@@ -19,7 +19,7 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   utils: ['.'],
   exchanges: ['.', 'utils', 'client'],
   client: ['.', 'utils'],
-  broker: ['.'],
+  broker: ['.', 'utils'],
   consumer: ['.', 'utils', 'exchanges', 'client', 'broker'],
   testing: ['.', 'utils', 'exchanges', 'client', 'broker', 'consumer', 'index'],
   cli: ['.', 'utils', 'exchanges', 'client', 'consumer', 'index'],

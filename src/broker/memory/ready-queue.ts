@@ -5,7 +5,7 @@
  * requeued messages are ordered by their sequence number (a binary heap).
  */
 
-import { Fifo } from './fifo.js';
+import { Fifo } from '../../utils/fifo.js';
 
 /** Anything ordered by a broker-wide sequence number. */
 export interface Sequenced {
