@@ -209,10 +209,10 @@ export type {
   MessageProperties,
   PublishOptions,
   QueueType,
-  Transport,
-  TransportChannel,
-  TransportConfirmChannel,
-  TransportConnection,
+  BrokerTransport,
+  BrokerChannel,
+  BrokerConfirmChannel,
+  BrokerConnection,
 } from './broker/transport.js';
 
 // REST client, generated: one class per Taskcluster service, and its main types.

@@ -77,7 +77,7 @@ export interface ConsumeOptions {
 }
 
 /** A channel: one ordered stream of operations, and the scope of delivery tags. */
-export interface TransportChannel {
+export interface BrokerChannel {
   prefetch(count: number, global?: boolean): Promise<unknown>;
   assertQueue(
     queue: string,
@@ -118,7 +118,7 @@ export interface TransportChannel {
 }
 
 /** A channel in confirm mode: `publish` takes a callback called on the broker's ack or nack. */
-export interface TransportConfirmChannel extends Omit<TransportChannel, 'publish' | 'sendToQueue'> {
+export interface BrokerConfirmChannel extends Omit<BrokerChannel, 'publish' | 'sendToQueue'> {
   publish(
     exchange: string,
     routingKey: string,
@@ -136,9 +136,9 @@ export interface TransportConfirmChannel extends Omit<TransportChannel, 'publish
 }
 
 /** One connection to a broker. */
-export interface TransportConnection {
-  createChannel(): Promise<TransportChannel>;
-  createConfirmChannel(): Promise<TransportConfirmChannel>;
+export interface BrokerConnection {
+  createChannel(): Promise<BrokerChannel>;
+  createConfirmChannel(): Promise<BrokerConfirmChannel>;
   close(): Promise<void>;
   on(event: 'close', listener: (error?: Error) => void): unknown;
   on(event: 'error', listener: (error: Error) => void): unknown;
@@ -149,10 +149,10 @@ export interface TransportConnection {
 }
 
 /** Opens connections: to RabbitMQ through amqplib, or to the in-memory broker. */
-export interface Transport {
+export interface BrokerTransport {
   /** `amqp` for a real broker, `memory` for the in-memory one. */
   readonly kind: 'amqp' | 'memory';
   /** A description safe to log (no password), e.g. `amqps://user@pulse.example.com/vhost`. */
   readonly description: string;
-  connect(): Promise<TransportConnection>;
+  connect(): Promise<BrokerConnection>;
 }

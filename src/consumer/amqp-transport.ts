@@ -1,9 +1,9 @@
 /**
- * The {@link Transport} of a real broker: opens amqplib connections, with the heartbeat set,
+ * The {@link BrokerTransport} of a real broker: opens amqplib connections, with the heartbeat set,
  * TLS certificates verified by default, and credentials fetched anew on every connect.
  */
 
-import type { Transport, TransportConnection } from '../broker/transport.js';
+import type { BrokerConnection, BrokerTransport } from '../broker/transport.js';
 import { InputError } from '../errors.js';
 import { explainConnectError } from './connect-errors.js';
 import { PulseConnectionError, redact } from './errors.js';
@@ -38,7 +38,7 @@ export type NormalizedBrokerAddress = Required<Omit<BrokerAddress, 'username' | 
 };
 
 /** Opens connections to one RabbitMQ node through amqplib. */
-export class AmqpTransport implements Transport {
+export class AmqpTransport implements BrokerTransport {
   readonly kind = 'amqp';
   readonly description: string;
   /** The node as `hostname:port` (an IPv6 address in brackets), as statuses name it. */
@@ -57,7 +57,7 @@ export class AmqpTransport implements Transport {
     this.description = `${protocol}://${user}${this.host}/${encodeURIComponent(vhost)}`;
   }
 
-  async connect(): Promise<TransportConnection> {
+  async connect(): Promise<BrokerConnection> {
     const credentials = this.#options.credentials
       ? await this.#options.credentials()
       : {

@@ -7,7 +7,7 @@
  */
 
 import { ReplyCode, replyCode } from '../broker/reply-codes.js';
-import type { TransportChannel, TransportConnection } from '../broker/transport.js';
+import type { BrokerChannel, BrokerConnection } from '../broker/transport.js';
 import { BINDING_CHANNELS, BINDINGS_IN_FLIGHT, BINDINGS_PER_CHANNEL } from './options.js';
 import { withChannel } from './queues.js';
 
@@ -18,7 +18,7 @@ export interface BindingKey {
 }
 
 /** A bind or an unbind of one binding, on the channel given. */
-export type BindingOperation = (channel: TransportChannel, binding: BindingKey) => Promise<unknown>;
+export type BindingOperation = (channel: BrokerChannel, binding: BindingKey) => Promise<unknown>;
 
 /**
  * Runs `operation` for each binding; returns the broker's refusals (errors with an AMQP reply
@@ -27,7 +27,7 @@ export type BindingOperation = (channel: TransportChannel, binding: BindingKey) 
  * is sent after it.
  */
 export function runBindingBatch(
-  connection: TransportConnection,
+  connection: BrokerConnection,
   bindings: readonly BindingKey[],
   operation: BindingOperation,
 ): Promise<Map<number, unknown>> {
@@ -35,7 +35,7 @@ export function runBindingBatch(
 }
 
 class BindingBatch {
-  readonly #connection: TransportConnection;
+  readonly #connection: BrokerConnection;
   readonly #bindings: readonly BindingKey[];
   readonly #operation: BindingOperation;
   readonly #refused = new Map<number, unknown>();
@@ -49,7 +49,7 @@ class BindingBatch {
   #lost: { error: unknown } | undefined;
 
   constructor(
-    connection: TransportConnection,
+    connection: BrokerConnection,
     bindings: readonly BindingKey[],
     operation: BindingOperation,
   ) {
@@ -100,7 +100,7 @@ class BindingBatch {
    * Keeps {@link BINDINGS_IN_FLIGHT} operations on `channel` until none is left or the channel
    * ends; rejects when it ended with no refusal among its operations.
    */
-  #drive(channel: TransportChannel): Promise<void> {
+  #drive(channel: BrokerChannel): Promise<void> {
     return new Promise((resolve, reject) => {
       let inFlight = 0;
       let ended = false;

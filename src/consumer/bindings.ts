@@ -19,10 +19,10 @@
 
 import { ReplyCode, replyCode } from '../broker/reply-codes.js';
 import type {
+  BrokerChannel,
+  BrokerConfirmChannel,
+  BrokerConnection,
   Delivery,
-  TransportChannel,
-  TransportConfirmChannel,
-  TransportConnection,
 } from '../broker/transport.js';
 import type { Binding } from '../exchanges/types.js';
 import { type BindingKey, runBindingBatch } from './binding-batch.js';
@@ -65,7 +65,7 @@ function keyOf(binding: BindingKey): string {
  * a missing exchange only fails its own bindings. Returns the failures, in the order given.
  */
 export async function bindAll(
-  connection: TransportConnection,
+  connection: BrokerConnection,
   queue: string,
   bindings: readonly BindingKey[],
 ): Promise<BindingFailure[]> {
@@ -81,7 +81,7 @@ export async function bindAll(
 
 /** Unbinds each binding, as {@link bindAll} binds; one whose exchange is gone is gone too. */
 export async function unbindAll(
-  connection: TransportConnection,
+  connection: BrokerConnection,
   queue: string,
   bindings: readonly BindingKey[],
 ): Promise<void> {
@@ -108,7 +108,7 @@ function bindingError(queue: string, binding: BindingKey, error: unknown): Error
  * the work queue was just declared anew. Returns the bindings that could not be made.
  */
 export async function reconcileBindings(
-  connection: TransportConnection,
+  connection: BrokerConnection,
   queue: string,
   manifestQueue: string,
   wanted: readonly BindingKey[],
@@ -210,7 +210,7 @@ function sameSet(a: readonly BindingKey[], b: readonly BindingKey[]): boolean {
  * manifests read are handed back, so the queue's reconciliation sees them as before.
  */
 export function recordedBindings(
-  connection: TransportConnection,
+  connection: BrokerConnection,
   manifestQueue: string,
 ): Promise<BindingKey[] | undefined> {
   // Only read and handed back: a plain channel, closed afterwards, is enough.
@@ -235,7 +235,7 @@ function newestManifest(
 }
 
 async function readManifests(
-  channel: Pick<TransportChannel, 'consume' | 'cancel'>,
+  channel: Pick<BrokerChannel, 'consume' | 'cancel'>,
   queue: string,
   count: number,
 ): Promise<Array<{ delivery: Delivery; manifest: Manifest | undefined }>> {
@@ -289,7 +289,7 @@ function bindingKeys(values: readonly unknown[]): BindingKey[] {
 }
 
 function writeManifest(
-  channel: TransportConfirmChannel,
+  channel: BrokerConfirmChannel,
   queue: string,
   manifest: Manifest,
 ): Promise<void> {

@@ -4,13 +4,13 @@
  * replicas of a bot spread over the cluster instead of all landing on its first node.
  */
 
-import type { Transport } from '../broker/transport.js';
+import type { BrokerTransport } from '../broker/transport.js';
 import { InputError } from '../errors.js';
 import { normalizeBrokerAddress } from './amqp-transport.js';
 import type { BrokerAddress, ConnectionOptions } from './options.js';
 
-/** True for an already built {@link Transport} (anything with a `connect` method). */
-export function isTransport(broker: unknown): broker is Transport {
+/** True for an already built {@link BrokerTransport} (anything with a `connect` method). */
+export function isTransport(broker: unknown): broker is BrokerTransport {
   return typeof broker === 'object' && broker !== null && 'connect' in broker;
 }
 
@@ -21,7 +21,7 @@ export function isTransport(broker: unknown): broker is Transport {
  * transport, say), a bad entry, a list that mixes `amqp` and `amqps`, or a node listed twice.
  */
 export function brokerNodes(
-  broker: Exclude<NonNullable<ConnectionOptions['broker']>, Transport>,
+  broker: Exclude<NonNullable<ConnectionOptions['broker']>, BrokerTransport>,
 ): readonly (string | BrokerAddress)[] {
   if (!isList(broker)) return [broker];
   if (broker.length === 0) {
@@ -63,7 +63,7 @@ export function firstNodeIndex(count: number, random: () => number = Math.random
 
 /** `Array.isArray`, which does not narrow a readonly array type. */
 function isList(
-  broker: Exclude<NonNullable<ConnectionOptions['broker']>, Transport>,
+  broker: Exclude<NonNullable<ConnectionOptions['broker']>, BrokerTransport>,
 ): broker is readonly (string | BrokerAddress)[] {
   return Array.isArray(broker);
 }

@@ -7,9 +7,9 @@
 
 import type { Observable } from 'rxjs';
 import type {
-  Transport,
-  TransportConfirmChannel,
-  TransportConnection,
+  BrokerConfirmChannel,
+  BrokerConnection,
+  BrokerTransport,
 } from '../broker/transport.js';
 import type { Logger } from '../logger.js';
 import { type BackoffOptions, reconnectDelay } from './backoff.js';
@@ -22,14 +22,14 @@ import type { PulseStatus } from './status.js';
 export class Link {
   /** Numbers the connections of one manager from 1. */
   readonly id: number;
-  readonly connection: TransportConnection;
+  readonly connection: BrokerConnection;
   /** The node the connection went to, as statuses name it ({@link BrokerNode.host}). */
   readonly host: string;
   /** False once the connection closed or is being closed. */
   open = true;
-  readonly #confirm = new Map<ConfirmChannelPurpose, Promise<TransportConfirmChannel>>();
+  readonly #confirm = new Map<ConfirmChannelPurpose, Promise<BrokerConfirmChannel>>();
 
-  constructor(id: number, connection: TransportConnection, host: string) {
+  constructor(id: number, connection: BrokerConnection, host: string) {
     this.id = id;
     this.connection = connection;
     this.host = host;
@@ -40,7 +40,7 @@ export class Link {
    * Publishing and the consumers' retries use different ones, so a user's publish to a missing
    * exchange (which closes its channel) never disturbs a retry.
    */
-  confirmChannel(purpose: ConfirmChannelPurpose): Promise<TransportConfirmChannel> {
+  confirmChannel(purpose: ConfirmChannelPurpose): Promise<BrokerConfirmChannel> {
     let channel = this.#confirm.get(purpose);
     if (channel === undefined) {
       const opening = this.connection.createConfirmChannel();
@@ -80,7 +80,7 @@ export interface LinkUser {
 
 /** One node of the broker, as a {@link ConnectionManager} connects to it. */
 export interface BrokerNode {
-  transport: Transport;
+  transport: BrokerTransport;
   /** Names the node in statuses: `hostname:port` (no credentials), or the transport's description. */
   host: string;
 }

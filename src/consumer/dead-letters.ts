@@ -15,11 +15,7 @@
  */
 
 import { ReplyCode, replyCode } from '../broker/reply-codes.js';
-import type {
-  Delivery,
-  TransportConfirmChannel,
-  TransportConnection,
-} from '../broker/transport.js';
+import type { BrokerConfirmChannel, BrokerConnection, Delivery } from '../broker/transport.js';
 import { InputError } from '../errors.js';
 import type { ConnectionManager } from './connection.js';
 import { BrokerOperationError, QueueNotFoundError } from './errors.js';
@@ -134,7 +130,7 @@ interface ScanPlan {
   select(fields: DeadLetterFields, delivery: Delivery): boolean;
   /** Publishes a selected one's copy, confirmed; false when the broker returned it. */
   move(
-    channel: TransportConfirmChannel,
+    channel: BrokerConfirmChannel,
     delivery: Delivery,
     fields: DeadLetterFields,
   ): Promise<boolean>;
@@ -305,7 +301,7 @@ function checkFilter(filter: DeadLetterFilter): DeadLetterFilter {
  * @throws {QueueNotFoundError} when it does not exist.
  */
 async function checkExists(
-  connection: TransportConnection,
+  connection: BrokerConnection,
   queue: string,
   consequence: string,
 ): Promise<number> {
@@ -325,7 +321,7 @@ async function checkExists(
  * @throws {QueueNotFoundError} when `queue` does not exist (`consequence` says what followed).
  */
 async function scan(
-  connection: TransportConnection,
+  connection: BrokerConnection,
   queue: string,
   workQueue: string,
   consequence: string,
@@ -459,7 +455,7 @@ const COUNT_INTERVAL_MS = 20;
  * this one (a second listing, a purge) must find them there.
  */
 async function handedBack(
-  channel: TransportConfirmChannel,
+  channel: BrokerConfirmChannel,
   queue: string,
   count: number,
 ): Promise<void> {
@@ -490,7 +486,7 @@ function needsRefresh(delivery: Delivery): boolean {
  * (and nothing acked) when the copy is not confirmed, and the caller hands it back instead.
  */
 async function refresh(
-  channel: TransportConfirmChannel,
+  channel: BrokerConfirmChannel,
   queue: string,
   delivery: Delivery,
   workQueue: string,

@@ -5,7 +5,7 @@
  * queue's ready messages and consumers, not its unacknowledged ones.
  */
 
-import type { TransportConnection } from '../broker/transport.js';
+import type { BrokerConnection } from '../broker/transport.js';
 import type { BindingKey } from './binding-batch.js';
 import { recordedBindings } from './bindings.js';
 import type { ConnectionManager } from './connection.js';
@@ -107,7 +107,7 @@ export class DurableQueue {
     return { queue: this.names.work, messages };
   }
 
-  async #work(connection: TransportConnection, consequence: string) {
+  async #work(connection: BrokerConnection, consequence: string) {
     const work = await queueCounts(connection, this.names.work);
     if (work === undefined) throw new QueueNotFoundError(this.names.work, consequence);
     return work;

@@ -4,7 +4,7 @@
  * "unknown delivery tag"), and not at all once that channel is gone (the broker redelivers).
  */
 
-import type { Delivery, MessageProperties, TransportChannel } from '../broker/transport.js';
+import type { BrokerChannel, Delivery, MessageProperties } from '../broker/transport.js';
 import { parseRoutes } from '../exchanges/routing-key.js';
 import type { Binding } from '../exchanges/types.js';
 import type { Link } from './connection.js';
@@ -75,7 +75,7 @@ export type MessageOf<B> = B extends Binding<infer P, infer R, infer E> ? Messag
  * delivery whose own ack is pending, and nacks are sent at once, before it.
  */
 export class DeliveryChannel {
-  readonly channel: TransportChannel;
+  readonly channel: BrokerChannel;
   readonly link: Link;
   readonly queue: string;
   readonly metrics: PulseMetrics;
@@ -93,7 +93,7 @@ export class DeliveryChannel {
   #flushScheduled = false;
   readonly #flush = () => this.flush();
 
-  constructor(channel: TransportChannel, link: Link, queue: string, metrics: PulseMetrics) {
+  constructor(channel: BrokerChannel, link: Link, queue: string, metrics: PulseMetrics) {
     this.channel = channel;
     this.link = link;
     this.queue = queue;

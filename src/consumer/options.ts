@@ -3,7 +3,7 @@
  * they apply as a named constant, so a reader finds them in one place.
  */
 
-import type { QueueType, Transport } from '../broker/transport.js';
+import type { BrokerTransport, QueueType } from '../broker/transport.js';
 import type { ClientOptions } from '../client/options.js';
 import type { Binding } from '../exchanges/types.js';
 import type { Logger } from '../logger.js';
@@ -173,7 +173,7 @@ export const PULSE_URL_ENV = 'PULSE_URL';
 export interface ConnectionOptions {
   /**
    * The broker: a URL (`amqps://user:pass@host:port/vhost`), its parts, or an already built
-   * {@link Transport} (the in-memory broker, for instance). Without it, the URL in the
+   * {@link BrokerTransport} (the in-memory broker, for instance). Without it, the URL in the
    * environment variable {@link PULSE_URL_ENV}, else a new in-memory broker (said in one log line).
    *
    * A RabbitMQ cluster is a list of its nodes' URLs or parts (not transports), all `amqp` or
@@ -182,7 +182,12 @@ export interface ConnectionOptions {
    * list, also after a lost connection; statuses name the node (`host:port`). `credentials`,
    * `tls`, `heartbeat` and `connectionName` apply to every node.
    */
-  broker?: string | BrokerAddress | readonly (string | BrokerAddress)[] | Transport | undefined;
+  broker?:
+    | string
+    | BrokerAddress
+    | readonly (string | BrokerAddress)[]
+    | BrokerTransport
+    | undefined;
   /**
    * Called on every (re)connect, so rotated Pulse passwords are picked up; overrides the user
    * and password of `broker`.

@@ -6,7 +6,7 @@
  */
 
 import { ReplyCode, replyCode } from '../broker/reply-codes.js';
-import type { Delivery, PublishOptions, TransportConfirmChannel } from '../broker/transport.js';
+import type { BrokerConfirmChannel, Delivery, PublishOptions } from '../broker/transport.js';
 import { InputError } from '../errors.js';
 import type { ExchangeMethod, RoutingFilter } from '../exchanges/events.js';
 import { ROUTE_PREFIX } from '../exchanges/routing-key.js';
@@ -122,8 +122,8 @@ export class Publisher {
   readonly #returned = subject<ReturnedMessage>();
   readonly #returnedIds = new Set<string>();
   /** The error that closed a channel, by channel: the callbacks only say "channel closed". */
-  readonly #channelErrors = new WeakMap<TransportConfirmChannel, Error>();
-  readonly #listening = new WeakSet<TransportConfirmChannel>();
+  readonly #channelErrors = new WeakMap<BrokerConfirmChannel, Error>();
+  readonly #listening = new WeakSet<BrokerConfirmChannel>();
   /** Publishes waiting for a window slot, oldest first (a burst may queue a great many). */
   readonly #slotWaiters = new Fifo<() => void>();
   readonly #blockWaiters: Array<() => void> = [];
@@ -248,7 +248,7 @@ export class Publisher {
     return withDeadline(this.#manager.nextLink(), deadline);
   }
 
-  #listen(channel: TransportConfirmChannel): void {
+  #listen(channel: BrokerConfirmChannel): void {
     if (this.#listening.has(channel)) return;
     this.#listening.add(channel);
     channel.on('error', (error: Error) => this.#channelErrors.set(channel, error));

@@ -8,7 +8,7 @@ import {
   createMemoryBroker,
   MEMORY_TRANSPORT_DESCRIPTION,
 } from '../broker/memory/memory-broker.js';
-import type { Transport } from '../broker/transport.js';
+import type { BrokerTransport } from '../broker/transport.js';
 import { InputError } from '../errors.js';
 import type { Binding } from '../exchanges/types.js';
 import type { Logger } from '../logger.js';
@@ -54,7 +54,7 @@ export class PulseClient {
   /** The options as given. */
   readonly #options: ConnectionOptions;
   /** The broker resolved (see {@link defaultBroker}): a transport, or the nodes' addresses. */
-  readonly #broker: Transport | readonly (string | BrokerAddress)[];
+  readonly #broker: BrokerTransport | readonly (string | BrokerAddress)[];
   readonly #manager: ConnectionManager;
   /** The publishers' own connection, opened when a publisher asks for one. */
   #publishing: ConnectionManager | undefined;
@@ -242,7 +242,7 @@ export function connect(options: ConnectionOptions): PulseClient {
  * user's bot runs without any setup; the one log line says which, since a bot that was meant
  * for a real Pulse must not quietly talk to itself.
  */
-function defaultBroker(logger: Logger | undefined): string | Transport {
+function defaultBroker(logger: Logger | undefined): string | BrokerTransport {
   const url = process.env[PULSE_URL_ENV];
   if (url) return url;
   const message = `no broker given and ${PULSE_URL_ENV} unset: using the in-memory broker`;

@@ -4,7 +4,7 @@
  */
 
 import { ReplyCode, replyCode } from '../broker/reply-codes.js';
-import type { QueueType, TransportChannel, TransportConnection } from '../broker/transport.js';
+import type { BrokerChannel, BrokerConnection, QueueType } from '../broker/transport.js';
 import { BrokerOperationError, QueueArgumentsMismatchError } from './errors.js';
 import type { QueueNames } from './names.js';
 import { DEFAULT_QUEUE_TYPE, type QueueOptions } from './options.js';
@@ -14,8 +14,8 @@ import { DEFAULT_QUEUE_TYPE, type QueueOptions } from './options.js';
  * channel, never the connection or the consumer's channel.
  */
 export async function withChannel<T>(
-  connection: TransportConnection,
-  work: (channel: TransportChannel) => Promise<T>,
+  connection: BrokerConnection,
+  work: (channel: BrokerChannel) => Promise<T>,
 ): Promise<T> {
   const channel = await connection.createChannel();
   let closed = false;
@@ -33,7 +33,7 @@ export async function withChannel<T>(
 
 /** A queue's ready messages and consumers, or undefined when it does not exist. */
 export async function queueCounts(
-  connection: TransportConnection,
+  connection: BrokerConnection,
   queue: string,
 ): Promise<{ messageCount: number; consumerCount: number } | undefined> {
   try {
@@ -123,7 +123,7 @@ export interface KeptQueue {
  * (such a queue is not replicated).
  */
 export async function declareDurableQueues(
-  connection: TransportConnection,
+  connection: BrokerConnection,
   names: QueueNames,
   options: QueueOptions,
   kept: (queue: KeptQueue) => void = () => undefined,
@@ -149,7 +149,7 @@ export async function declareDurableQueues(
  * rather than failing the consumer: what it holds is the consumer's own state.
  */
 export async function declareOrKeep(
-  connection: TransportConnection,
+  connection: BrokerConnection,
   queue: string,
   args: Record<string, unknown>,
   kept: (queue: KeptQueue) => void,
@@ -164,7 +164,7 @@ export async function declareOrKeep(
 
 /** Declares an exclusive queue, deleted when its connection closes. */
 export async function declareExclusiveQueue(
-  channel: TransportChannel,
+  channel: BrokerChannel,
   name: string,
   options: QueueOptions,
 ): Promise<void> {
@@ -180,7 +180,7 @@ export async function declareExclusiveQueue(
 }
 
 async function declare(
-  connection: TransportConnection,
+  connection: BrokerConnection,
   queue: string,
   args: Record<string, unknown>,
 ): Promise<void> {

@@ -4,7 +4,7 @@
  * If the copy cannot be published, the original stays unacked and the broker redelivers it.
  */
 
-import type { Delivery, PublishOptions, TransportConfirmChannel } from '../broker/transport.js';
+import type { BrokerConfirmChannel, Delivery, PublishOptions } from '../broker/transport.js';
 import {
   ATTEMPTS_HEADER,
   CC_HEADER,
@@ -105,7 +105,7 @@ export async function moveDelivery(
   queue: string,
   options: PublishOptions,
 ): Promise<boolean> {
-  let channel: TransportConfirmChannel;
+  let channel: BrokerConfirmChannel;
   try {
     channel = await source.link.confirmChannel('republish');
   } catch {
@@ -121,7 +121,7 @@ export async function moveDelivery(
  * or the channel closed. Only after true may the original be acked.
  */
 export async function sendCopy(
-  channel: TransportConfirmChannel,
+  channel: BrokerConfirmChannel,
   queue: string,
   content: Buffer,
   options: PublishOptions,
@@ -147,9 +147,9 @@ export const COPY_ID_HEADER = 'x-tc-copy-id';
 let copies = 0;
 /** Copies the broker returned as unroutable; the return arrives before the confirm. */
 const returnedCopies = new Set<number>();
-const watched = new WeakSet<TransportConfirmChannel>();
+const watched = new WeakSet<BrokerConfirmChannel>();
 
-function watchReturns(channel: TransportConfirmChannel): void {
+function watchReturns(channel: BrokerConfirmChannel): void {
   if (watched.has(channel)) return;
   watched.add(channel);
   channel.on('return', (message: Delivery) => {

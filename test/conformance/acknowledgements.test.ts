@@ -5,11 +5,11 @@
  */
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Delivery, TransportChannel } from '../../src/broker/transport.js';
+import type { BrokerChannel, Delivery } from '../../src/broker/transport.js';
 import { brokersUnderTest } from './brokers.js';
 import { Session, uniqueName, waitFor } from './session.js';
 
-function fill(channel: TransportChannel, queue: string, count: number): void {
+function fill(channel: BrokerChannel, queue: string, count: number): void {
   for (let i = 1; i <= count; i += 1) channel.sendToQueue(queue, Buffer.from(`m${i}`));
 }
 
@@ -20,7 +20,7 @@ describe.each(brokersUnderTest())('acknowledgements on $name', ({ transport }) =
   });
   afterEach(() => session.cleanup());
 
-  async function declared(channel: TransportChannel, prefix: string): Promise<string> {
+  async function declared(channel: BrokerChannel, prefix: string): Promise<string> {
     const queue = session.queue(uniqueName(prefix));
     await channel.assertQueue(queue, { durable: false });
     return queue;
@@ -141,7 +141,7 @@ describe.each(brokersUnderTest())('acknowledgements on $name', ({ transport }) =
     // Acked a moment later, so that the other consumer gets its turn; the test waits for every
     // ack, so none runs after the session closed the channels.
     const acks: Promise<void>[] = [];
-    const ackLater = (channel: TransportChannel) => (message: Delivery) => {
+    const ackLater = (channel: BrokerChannel) => (message: Delivery) => {
       acks.push(
         new Promise((resolve) =>
           setTimeout(() => {

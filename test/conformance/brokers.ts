@@ -7,14 +7,14 @@
 
 import { connect } from 'amqplib';
 import { createMemoryBroker } from '../../src/broker/memory/memory-broker.js';
-import type { Transport, TransportConnection } from '../../src/broker/transport.js';
+import type { BrokerConnection, BrokerTransport } from '../../src/broker/transport.js';
 import { BROKER_URL, closeConnectionsNamed } from '../support/rabbitmq.js';
 import { uniqueName } from './session.js';
 
 /** A broker under test. */
 export interface BrokerUnderTest {
   readonly name: 'memory' | 'rabbitmq';
-  readonly transport: Transport;
+  readonly transport: BrokerTransport;
   /** The broker closes every connection of `transport` (an operator's action); returns how many. */
   closeConnections(): Promise<number>;
 }
@@ -32,7 +32,7 @@ function rabbitmq(): BrokerUnderTest {
   // Named connections, so that the broker can be told to close exactly these.
   const connectionName = uniqueName('connection');
   // amqplib's connection fits the contract unwrapped: this assignment type-checks that claim.
-  const open: () => Promise<TransportConnection> = () =>
+  const open: () => Promise<BrokerConnection> = () =>
     connect(BROKER_URL, { clientProperties: { connection_name: connectionName } });
   return {
     name: 'rabbitmq',

@@ -7,7 +7,7 @@
 
 import { filter, firstValueFrom } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Delivery, Transport } from '../../src/broker/transport.js';
+import type { BrokerTransport, Delivery } from '../../src/broker/transport.js';
 import {
   ATTEMPTS_HEADER,
   DEAD_ERROR_HEADER,
@@ -404,7 +404,7 @@ describe.each(brokersUnderTest())('consumer on $name', (broker) => {
   });
 });
 
-async function prepare(transport: Transport, session: Session): Promise<Setup> {
+async function prepare(transport: BrokerTransport, session: Session): Promise<Setup> {
   const namespace = uniqueName('ns');
   const tasks = defineExchange(namespace, 'v1/tasks', FIELDS);
   const channel = await session.channel();

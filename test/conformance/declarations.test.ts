@@ -6,7 +6,7 @@
  */
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AssertQueueOptions, Transport } from '../../src/broker/transport.js';
+import type { AssertQueueOptions, BrokerTransport } from '../../src/broker/transport.js';
 import { brokersUnderTest } from './brokers.js';
 import { Session, uniqueName, waitFor } from './session.js';
 
@@ -313,7 +313,7 @@ describe.each(brokersUnderTest())('declarations on $name', ({ transport }) => {
   });
 });
 
-async function waitForGone(transport: Transport, queue: string): Promise<void> {
+async function waitForGone(transport: BrokerTransport, queue: string): Promise<void> {
   const connection = await transport.connect();
   connection.on('error', () => {});
   const deadline = Date.now() + 15_000;

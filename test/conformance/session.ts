@@ -6,11 +6,11 @@
 
 import { randomUUID } from 'node:crypto';
 import type {
+  BrokerChannel,
+  BrokerConfirmChannel,
+  BrokerConnection,
+  BrokerTransport,
   Delivery,
-  Transport,
-  TransportChannel,
-  TransportConfirmChannel,
-  TransportConnection,
 } from '../../src/broker/transport.js';
 
 const WAIT_TIMEOUT_MS = 15_000;
@@ -43,26 +43,26 @@ export interface Collector {
 }
 
 /** A plain or confirm channel: both declare and consume the same way. */
-export type AnyChannel = TransportChannel | TransportConfirmChannel;
+export type AnyChannel = BrokerChannel | BrokerConfirmChannel;
 
 /** Errors a channel reported through its `error` event. */
 export type ChannelErrors = Error[];
 
 /** One connection of a test, and everything it declared, removed by `cleanup()`. */
 export class Session {
-  readonly #transport: Transport;
-  readonly #connections: TransportConnection[] = [];
+  readonly #transport: BrokerTransport;
+  readonly #connections: BrokerConnection[] = [];
   readonly #queues = new Set<string>();
   readonly #exchanges = new Set<string>();
   /** Errors seen by the channels' `error` listeners, in order. */
   readonly channelErrors: ChannelErrors = [];
 
-  constructor(transport: Transport) {
+  constructor(transport: BrokerTransport) {
     this.#transport = transport;
   }
 
   /** Opens a new connection (closed by cleanup unless closed before). */
-  async connection(): Promise<TransportConnection> {
+  async connection(): Promise<BrokerConnection> {
     const connection = await this.#transport.connect();
     connection.on('error', () => {});
     this.#connections.push(connection);
@@ -70,14 +70,14 @@ export class Session {
   }
 
   /** A channel (on a new connection unless one is given) that records its errors. */
-  async channel(connection?: TransportConnection): Promise<TransportChannel> {
+  async channel(connection?: BrokerConnection): Promise<BrokerChannel> {
     const channel = await (connection ?? (await this.connection())).createChannel();
     channel.on('error', (error) => this.channelErrors.push(error));
     return channel;
   }
 
   /** A confirm channel that records its errors. */
-  async confirmChannel(connection?: TransportConnection): Promise<TransportConfirmChannel> {
+  async confirmChannel(connection?: BrokerConnection): Promise<BrokerConfirmChannel> {
     const channel = await (connection ?? (await this.connection())).createConfirmChannel();
     channel.on('error', (error) => this.channelErrors.push(error));
     return channel;
@@ -146,7 +146,7 @@ export class Session {
     channel.on('error', () => {});
     for (const queue of this.#queues) await channel.deleteQueue(queue);
     // Exchange deletion is outside the transport contract; both brokers implement amqplib's.
-    const deleting = channel as TransportChannel & {
+    const deleting = channel as BrokerChannel & {
       deleteExchange(name: string): Promise<unknown>;
     };
     for (const exchange of this.#exchanges) await deleting.deleteExchange(exchange);

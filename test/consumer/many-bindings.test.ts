@@ -11,7 +11,7 @@ import { connect as amqpConnect } from 'amqplib';
 import { filter, firstValueFrom } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMemoryBroker } from '../../src/broker/memory/memory-broker.js';
-import type { Transport, TransportChannel } from '../../src/broker/transport.js';
+import type { BrokerChannel, BrokerTransport } from '../../src/broker/transport.js';
 import type { BindingKey } from '../../src/consumer/binding-batch.js';
 import { MissingExchangeError } from '../../src/consumer/errors.js';
 import { connect } from '../../src/consumer/pulse.js';
@@ -34,7 +34,7 @@ type BindingFailed = Extract<PulseStatus, { type: 'binding-failed' }>;
 /** A broker the cases run on, with the means to look at it. */
 interface BrokerCase {
   readonly name: 'memory' | 'rabbitmq';
-  readonly transport: Transport;
+  readonly transport: BrokerTransport;
   /** The queue's bindings, as the broker lists them, sorted. */
   bindings(queue: string): Promise<ListedBinding[]>;
   /** The broker closes every connection of `transport` (an operator's action). */
@@ -71,15 +71,13 @@ function rabbitmqCase(): BrokerCase {
 
 /** Runs `work` on a channel of a connection of `transport`, closed afterwards. */
 async function withChannelOf<T>(
-  transport: Transport,
-  work: (
-    channel: TransportChannel & { deleteExchange(name: string): Promise<unknown> },
-  ) => Promise<T>,
+  transport: BrokerTransport,
+  work: (channel: BrokerChannel & { deleteExchange(name: string): Promise<unknown> }) => Promise<T>,
 ): Promise<T> {
   const connection = await transport.connect();
   try {
     // Exchange deletion is outside the transport contract; both brokers implement amqplib's.
-    const channel = (await connection.createChannel()) as TransportChannel & {
+    const channel = (await connection.createChannel()) as BrokerChannel & {
       deleteExchange(name: string): Promise<unknown>;
     };
     return await work(channel);

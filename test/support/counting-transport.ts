@@ -4,13 +4,13 @@
  */
 
 import type {
-  Transport,
-  TransportChannel,
-  TransportConnection,
+  BrokerChannel,
+  BrokerConnection,
+  BrokerTransport,
 } from '../../src/broker/transport.js';
 
-/** A {@link Transport} with the counts of what its channels sent. */
-export interface CountingTransport extends Transport {
+/** A {@link BrokerTransport} with the counts of what its channels sent. */
+export interface CountingTransport extends BrokerTransport {
   /** `queue.bind`s sent since the last {@link CountingTransport.reset}. */
   readonly binds: number;
   /** `queue.unbind`s sent since then. */
@@ -25,10 +25,10 @@ export interface CountingTransport extends Transport {
 }
 
 /** Wraps `inner`: every connection it opens counts its channels' binds and unbinds. */
-export function countingTransport(inner: Transport): CountingTransport {
+export function countingTransport(inner: BrokerTransport): CountingTransport {
   const counts = { binds: 0, unbinds: 0 };
   let hold: { after: number; gate: Promise<void>; reached: () => void } | undefined;
-  const counted = <C extends TransportChannel | Omit<TransportChannel, 'publish' | 'sendToQueue'>>(
+  const counted = <C extends BrokerChannel | Omit<BrokerChannel, 'publish' | 'sendToQueue'>>(
     channel: C,
   ): C => {
     const bind = channel.bindQueue.bind(channel);
@@ -45,7 +45,7 @@ export function countingTransport(inner: Transport): CountingTransport {
     };
     return channel;
   };
-  const connect = async (): Promise<TransportConnection> => {
+  const connect = async (): Promise<BrokerConnection> => {
     const connection = await inner.connect();
     const createChannel = connection.createChannel.bind(connection);
     const createConfirmChannel = connection.createConfirmChannel.bind(connection);

@@ -9,11 +9,11 @@ import { EventEmitter } from 'node:events';
 import { ReplyCode } from '../reply-codes.js';
 import type {
   AssertQueueOptions,
+  BrokerChannel,
+  BrokerConfirmChannel,
   ConsumeOptions,
   Delivery,
   PublishOptions,
-  TransportChannel,
-  TransportConfirmChannel,
 } from '../transport.js';
 import {
   type AmqpMethod,
@@ -474,7 +474,7 @@ export abstract class ChannelCore extends EventEmitter implements DeliveryTarget
 }
 
 /** A plain channel of the in-memory broker. */
-export class MemoryChannel extends ChannelCore implements TransportChannel {
+export class MemoryChannel extends ChannelCore implements BrokerChannel {
   constructor(host: ChannelHost) {
     super(host, false);
   }
@@ -494,7 +494,7 @@ export class MemoryChannel extends ChannelCore implements TransportChannel {
 }
 
 /** A channel in confirm mode: each publish is acked (or nacked) by the broker after routing. */
-export class MemoryConfirmChannel extends ChannelCore implements TransportConfirmChannel {
+export class MemoryConfirmChannel extends ChannelCore implements BrokerConfirmChannel {
   constructor(host: ChannelHost) {
     super(host, true);
   }

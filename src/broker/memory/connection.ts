@@ -8,7 +8,7 @@
 
 import { EventEmitter } from 'node:events';
 import { ReplyCode } from '../reply-codes.js';
-import type { TransportConnection } from '../transport.js';
+import type { BrokerConnection } from '../transport.js';
 import { type BrokerRefusal, illegalOperation } from './amqp-errors.js';
 import type { BrokerState } from './broker-state.js';
 import {
@@ -27,7 +27,7 @@ export interface ConnectionRegistry {
 type ConnectionState = 'open' | 'closing' | 'closed';
 
 /** One client connection to the in-memory broker. */
-export class MemoryConnection extends EventEmitter implements TransportConnection, ChannelHost {
+export class MemoryConnection extends EventEmitter implements BrokerConnection, ChannelHost {
   #state: ConnectionState = 'open';
   #closedInfo = 'Connection closed (by client)';
   readonly #channels = new Set<ChannelCore>();

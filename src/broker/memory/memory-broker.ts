@@ -1,5 +1,5 @@
 /**
- * The in-memory broker: a RabbitMQ stand-in behind the same {@link Transport} contract, for
+ * The in-memory broker: a RabbitMQ stand-in behind the same {@link BrokerTransport} contract, for
  * demos and for users' tests of their handlers. It implements AMQP 0-9-1 as RabbitMQ does for
  * everything the contract exposes, and adds what tests need: inspection (queue depths, unacked
  * counts, bindings, queued messages) and faults (connections closed by the broker, consumers
@@ -9,7 +9,7 @@
  */
 
 import { ReplyCode } from '../reply-codes.js';
-import type { QueueType, Transport, TransportConnection } from '../transport.js';
+import type { BrokerConnection, BrokerTransport, QueueType } from '../transport.js';
 import { Method, refusal } from './amqp-errors.js';
 import { BrokerState } from './broker-state.js';
 import { MemoryConnection } from './connection.js';
@@ -64,9 +64,9 @@ export interface MemoryQueuedMessage {
 /** The in-memory broker. */
 export interface MemoryBroker {
   /** The transport that connects to this broker (`kind: 'memory'`). */
-  transport(): Transport;
+  transport(): BrokerTransport;
   /** Opens a connection (same as `transport().connect()`). */
-  connect(): Promise<TransportConnection>;
+  connect(): Promise<BrokerConnection>;
   /** A queue's state, or undefined when it does not exist. */
   queue(name: string): MemoryQueueInfo | undefined;
   /** Every queue. */
@@ -109,14 +109,14 @@ export function createMemoryBroker(): MemoryBroker {
       connections.delete(connection);
     },
   };
-  const connect = async (): Promise<TransportConnection> => {
+  const connect = async (): Promise<BrokerConnection> => {
     const connection = new MemoryConnection(state, registry);
     connections.add(connection);
     await new Promise<void>((resolve) => state.scheduler.defer(resolve));
     if (blocked !== undefined) connection.setBlocked(blocked);
     return connection;
   };
-  const transport: Transport = {
+  const transport: BrokerTransport = {
     kind: 'memory',
     description: MEMORY_TRANSPORT_DESCRIPTION,
     connect,

@@ -7,7 +7,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { createMemoryBroker, type MemoryBroker } from '../../broker/memory/memory-broker.js';
-import type { Transport } from '../../broker/transport.js';
+import type { BrokerTransport } from '../../broker/transport.js';
 import type { ClientOptions } from '../../client/options.js';
 import { connectOrFail } from '../../consumer/connect-or-fail.js';
 import type { PulseClient } from '../../consumer/pulse.js';
@@ -31,7 +31,7 @@ export const SIMULATION_NAMESPACE = 'simulation';
 /** Options of {@link startSimulation}. */
 export interface SimulationOptions {
   /** A broker URL or transport; a new in-memory broker when absent or undefined. */
-  broker?: string | Transport | undefined;
+  broker?: string | BrokerTransport | undefined;
   /** Queue exchanges' prefix, to keep runs on a shared broker apart; Taskcluster's by default. */
   exchangePrefix?: string;
   /** Where the publishing connection logs. */
@@ -52,7 +52,7 @@ export interface Simulation {
   /** Options for bots' REST clients: the server's root URL and a client with scopes. */
   readonly taskcluster: ClientOptions;
   /** What bots connect to: the broker URL, or the in-memory broker's transport. */
-  readonly broker: string | Transport;
+  readonly broker: string | BrokerTransport;
   /** The broker, described without password (safe to print). */
   readonly brokerDescription: string;
   /** The in-memory broker, for inspection; undefined on RabbitMQ. */
