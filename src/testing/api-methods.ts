@@ -159,6 +159,7 @@ export async function registerApiMethods(
     if (handlers[entry.name] !== undefined || served.has(key)) continue;
     server.route(table.serviceName, entry.method, entry.route, notSimulated(table, entry), {
       name: entry.name,
+      simulated: false,
     });
     served.add(key);
   }

@@ -113,7 +113,10 @@ export interface ApiServer {
   ): string;
   /** Registers a plain (non-API, no Hawk) handler for a full path pattern. Returns the route key. */
   plainRoute(method: string, pattern: string, handler: RouteHandler): string;
-  /** The API routes registered with `route` so far, in the order they were first registered. */
+  /**
+   * The API routes registered with `route` so far (but those of methods not simulated), in the
+   * order they were first registered.
+   */
   apiRoutes(): readonly ApiRoute[];
   /** The key of the API route `<METHOD> /api/<service>/v1<route>`, for faults and attempts. */
   routeKey(service: string, method: string, route: string): string;
@@ -377,6 +380,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
         ...routeOptions,
       });
       const key = routeKey(toMethod(method), pattern);
+      if (routeOptions.simulated === false) return key;
       apiRoutes.set(key, {
         service,
         method: method.toLowerCase(),

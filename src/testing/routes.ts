@@ -64,6 +64,11 @@ export interface RouteOptions {
    * an `Authorization` header is refused, since a client must never send its credentials there.
    */
   plain?: boolean;
+  /**
+   * `false` for a route that only answers that its method is not simulated: it is left out of
+   * `apiRoutes()`, so the deployment's references list only what it simulates.
+   */
+  simulated?: boolean;
 }
 
 /** One registered route. */

@@ -38,9 +38,13 @@ describe('the simulated deployment serves references', () => {
       $schema: '/schemas/common/manifest-v3.json#',
       references: [
         '/references/auth/v1/api.json',
+        '/references/hooks/v1/api.json',
+        '/references/index/v1/api.json',
+        '/references/notify/v1/api.json',
         '/references/object/v1/api.json',
         '/references/queue/v1/api.json',
         '/references/queue/v1/exchanges.json',
+        '/references/secrets/v1/api.json',
       ],
     });
   });
@@ -134,8 +138,12 @@ describe('the simulated deployment serves references', () => {
     const references = await loadReferences({ rootUrl: server.rootUrl });
     expect(references.map((reference) => reference.serviceName)).toEqual([
       'auth',
+      'hooks',
+      'index',
+      'notify',
       'object',
       'queue',
+      'secrets',
     ]);
     const queue = createClient(references.find((r) => r.serviceName === 'queue')!, {
       rootUrl: server.rootUrl,
