@@ -146,7 +146,8 @@ describe('tc-pulse queues', () => {
         `deleted ${queue} (0 message(s))`,
         `deleted ${queue}/retry (0 message(s))`,
         `deleted ${queue}/dead (3 message(s))`,
-        `deleted ${queue}/bindings (1 message(s))`,
+        // The manifest written before binding, and the one that says they were made.
+        `deleted ${queue}/bindings (2 message(s))`,
         '',
       ].join('\n'),
     );

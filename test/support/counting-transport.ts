@@ -15,6 +15,8 @@ export interface CountingTransport extends BrokerTransport {
   readonly binds: number;
   /** `queue.unbind`s sent since then. */
   readonly unbinds: number;
+  /** `queue.bind`s to `exchange` sent since then. */
+  bindsTo(exchange: string): number;
   /** Starts counting from zero. */
   reset(): void;
   /**
@@ -27,6 +29,7 @@ export interface CountingTransport extends BrokerTransport {
 /** Wraps `inner`: every connection it opens counts its channels' binds and unbinds. */
 export function countingTransport(inner: BrokerTransport): CountingTransport {
   const counts = { binds: 0, unbinds: 0 };
+  const byExchange = new Map<string, number>();
   let hold: { after: number; gate: Promise<void>; reached: () => void } | undefined;
   const counted = <C extends BrokerChannel | Omit<BrokerChannel, 'publish' | 'sendToQueue'>>(
     channel: C,
@@ -35,6 +38,7 @@ export function countingTransport(inner: BrokerTransport): CountingTransport {
     const unbind = channel.unbindQueue.bind(channel);
     channel.bindQueue = (...args) => {
       counts.binds++;
+      byExchange.set(args[1], (byExchange.get(args[1]) ?? 0) + 1);
       if (hold === undefined || counts.binds <= hold.after) return bind(...args);
       hold.reached();
       return hold.gate.then(() => bind(...args));
@@ -63,9 +67,11 @@ export function countingTransport(inner: BrokerTransport): CountingTransport {
     get unbinds() {
       return counts.unbinds;
     },
+    bindsTo: (exchange) => byExchange.get(exchange) ?? 0,
     reset() {
       counts.binds = 0;
       counts.unbinds = 0;
+      byExchange.clear();
     },
     holdBindsAfter(count) {
       let release: () => void = () => undefined;
