@@ -176,6 +176,7 @@ export type {
 export { DeadLetterQueue, UNKNOWN_DEAD_REASON } from './consumer/dead-letters.js';
 
 // Consumer: errors.
+export type { PoisonReason } from './consumer/errors.js';
 export {
   BrokerOperationError,
   ClosedError,
@@ -183,6 +184,7 @@ export {
   HandlerTimeoutError,
   MissingExchangeError,
   PayloadValidationError,
+  PoisonMessageError,
   PublishError,
   PulseConnectionError,
   QueueArgumentsMismatchError,
@@ -190,8 +192,6 @@ export {
   QueueNotFoundError,
   RetryDelayError,
 } from './consumer/errors.js';
-export type { PoisonReason } from './consumer/decode.js';
-export { PoisonMessageError } from './consumer/decode.js';
 
 // Broker: the contract a transport implements, and the in-memory broker (demos, tests).
 export type {

@@ -6,9 +6,9 @@
 
 import type { ValidateFunction } from 'ajv';
 import type { Delivery } from '../broker/transport.js';
-import { TaskclusterPulseError } from '../errors.js';
 import { compileRoutingKeyParser, type RoutingKeyParser } from '../exchanges/routing-key.js';
 import type { Binding } from '../exchanges/types.js';
+import { PoisonMessageError } from './errors.js';
 import {
   ATTEMPTS_HEADER,
   DeliveredMessage,
@@ -18,27 +18,6 @@ import {
 } from './message.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './options.js';
 import { type PayloadSchema, schemaErrors, validatorOf } from './schema.js';
-
-/** Why a message could not be decoded. */
-export type PoisonReason =
-  | 'not-json'
-  | 'wrong-content-type'
-  | 'unknown-exchange'
-  | 'bad-routing-key'
-  | 'schema-mismatch'
-  | 'too-large';
-
-/** A delivery that cannot be decoded; it goes to the dead-letter queue with `reason`. */
-export class PoisonMessageError extends TaskclusterPulseError<'PoisonMessage'> {
-  override name = 'PoisonMessageError';
-  /** Why. */
-  readonly reason: PoisonReason;
-
-  constructor(reason: PoisonReason, message: string, cause?: unknown) {
-    super('PoisonMessage', message, { cause });
-    this.reason = reason;
-  }
-}
 
 const JSON_CONTENT_TYPE = 'application/json';
 const NO_ROUTING: Record<string, string | undefined> = Object.freeze({}) as Record<

@@ -5,6 +5,27 @@
 
 import { TaskclusterPulseError } from '../errors.js';
 
+/** Why a message could not be decoded. */
+export type PoisonReason =
+  | 'not-json'
+  | 'wrong-content-type'
+  | 'unknown-exchange'
+  | 'bad-routing-key'
+  | 'schema-mismatch'
+  | 'too-large';
+
+/** A delivery that cannot be decoded; it goes to the dead-letter queue with `reason`. */
+export class PoisonMessageError extends TaskclusterPulseError<'PoisonMessage'> {
+  override name = 'PoisonMessageError';
+  /** Why. */
+  readonly reason: PoisonReason;
+
+  constructor(reason: PoisonReason, message: string, cause?: unknown) {
+    super('PoisonMessage', message, { cause });
+    this.reason = reason;
+  }
+}
+
 /** The broker could not be reached, refused the login, or closed the connection. */
 export class PulseConnectionError extends TaskclusterPulseError<'PulseConnectionError'> {
   override name = 'PulseConnectionError';
