@@ -32,7 +32,7 @@ interface BindingsSizes {
 
 /** The sizes, and the CI smoke run's. */
 const SIZES: Record<'full' | 'quick', BindingsSizes> = {
-  full: { counts: [100, 1_000, 10_000], rounds: 2 },
+  full: { counts: [100, 1_000, 10_000], rounds: 3 },
   quick: { counts: [100, 1_000], rounds: 1 },
 };
 
