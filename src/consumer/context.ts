@@ -53,19 +53,25 @@ export interface HandlerContext extends ContextClients {
 
 type ClientName = keyof ContextClients;
 
-/** The names of the context's clients (every current service but the web server's). */
-const CONTEXT_CLIENT_NAMES: readonly ClientName[] = [
-  'auth',
-  'github',
-  'hooks',
-  'index',
-  'notify',
-  'object',
-  'purgeCache',
-  'queue',
-  'secrets',
-  'workerManager',
-];
+/**
+ * The context's clients (every current service but the web server's), as a record so that tsc
+ * fails when a client is added to {@link ContextClients} and not here.
+ */
+const CONTEXT_CLIENTS: Readonly<Record<ClientName, true>> = {
+  auth: true,
+  github: true,
+  hooks: true,
+  index: true,
+  notify: true,
+  object: true,
+  purgeCache: true,
+  queue: true,
+  secrets: true,
+  workerManager: true,
+};
+
+/** The names of the context's clients, sorted. */
+const CONTEXT_CLIENT_NAMES = Object.keys(CONTEXT_CLIENTS) as ClientName[];
 
 /**
  * Checks a handler's `clients` option: each a client of its service's class, e.g.
@@ -79,7 +85,7 @@ export function checkContextClients(clients: unknown): void {
     );
   }
   for (const [name, client] of Object.entries(clients)) {
-    if (!CONTEXT_CLIENT_NAMES.includes(name as ClientName)) {
+    if (!Object.hasOwn(CONTEXT_CLIENTS, name)) {
       throw new InputError(
         `clients.${name}: the context has no client of that name (names: ${CONTEXT_CLIENT_NAMES.join(', ')})`,
       );
