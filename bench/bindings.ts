@@ -57,17 +57,18 @@ function record(times: Times, label: string, result: BindingsResult, count: numb
   );
 }
 
-async function runStep(task: BindingsTask): Promise<BindingsResult> {
-  return runWorker<BindingsResult>(WORKER, task);
-}
-
-/** Ours on a fresh queue: a first start, a restart unchanged, a start with half. */
-async function oursRound(exchange: string, run: RunBindings, times: Times): Promise<string[]> {
-  const queues = trialQueues('bindings');
-  const steps: BindingsStep[] = ['bind', 'restart', 'drop'];
+/** Runs `steps` of `kind` in turn on one queue, each in a fresh worker, recording each. */
+async function runSteps(
+  kind: BindingsTask['kind'],
+  steps: readonly BindingsStep[],
+  queues: { name: string; work: string },
+  exchange: string,
+  run: RunBindings,
+  times: Times,
+): Promise<void> {
   for (const step of steps) {
     const task: BindingsTask = {
-      kind: 'ours',
+      kind,
       step,
       name: queues.name,
       work: queues.work,
@@ -76,8 +77,19 @@ async function oursRound(exchange: string, run: RunBindings, times: Times): Prom
       channels: RAW_CHANNELS,
     };
     const count = step === 'drop' ? run.count / 2 : run.count;
-    record(times, `${run.count} ours ${step}`, await runStep(task), count);
+    record(
+      times,
+      `${run.count} ${kind} ${step}`,
+      await runWorker<BindingsResult>(WORKER, task),
+      count,
+    );
   }
+}
+
+/** Ours on a fresh queue: a first start, a restart unchanged, a start with half. */
+async function oursRound(exchange: string, run: RunBindings, times: Times): Promise<string[]> {
+  const queues = trialQueues('bindings');
+  await runSteps('ours', ['bind', 'restart', 'drop'], queues, exchange, run, times);
   return queues.all;
 }
 
@@ -91,19 +103,7 @@ async function rawRound(
 ): Promise<string[]> {
   const queues = trialQueues('bindings-raw');
   await declare(queues.work);
-  for (const step of ['bind', 'drop'] as const) {
-    const task: BindingsTask = {
-      kind,
-      step,
-      name: queues.name,
-      work: queues.work,
-      exchange,
-      ...run,
-      channels: RAW_CHANNELS,
-    };
-    const count = step === 'drop' ? run.count / 2 : run.count;
-    record(times, `${run.count} ${kind} ${step}`, await runStep(task), count);
-  }
+  await runSteps(kind, ['bind', 'drop'], queues, exchange, run, times);
   return queues.all;
 }
 
