@@ -317,7 +317,13 @@ export { createClient, loadReferences } from './client/dynamic.js';
 export type { RestClient, RestServiceName } from './client/catalog.js';
 export type { ItemOf, Pages } from './client/pagination.js';
 export type { RetryPolicy } from './client/retry.js';
-export type { FakeCall, FakeCalls, FakeMethod, Fakes } from './client/fake.js';
+export type {
+  FakeCall,
+  FakeCalls,
+  FakeMethod,
+  FakeResultSchemas,
+  Fakes,
+} from './client/fake.js';
 
 // REST client: credentials.
 export type {

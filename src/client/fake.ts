@@ -52,6 +52,39 @@ export type FakeCalls<Methods> = { readonly [K in keyof Methods]: readonly FakeC
 /** The `fake` option as the runtime sees it, whatever the service. */
 export type FakeImplementations = Readonly<Record<string, (...args: never[]) => unknown>>;
 
+/**
+ * The response schemas that fakes' results are checked against at run time: the `fakeSchemas`
+ * option of a client. `responseSchemas` of `taskcluster-pulse/testing` is one, made from the
+ * references the clients are generated from.
+ */
+export interface FakeResultSchemas {
+  /**
+   * What in `result` does not match the response schema `schema` of the service
+   * `serviceName` (as the method's reference names it, e.g. `v1/task-status-response.json#`),
+   * one finding per line; none when it matches.
+   */
+  check(
+    serviceName: string,
+    schema: string,
+    result: unknown,
+  ): readonly string[] | Promise<readonly string[]>;
+}
+
+/** `value` as the `fakeSchemas` option: an object with a `check` method, or an InputError. */
+export function checkFakeSchemas(value: unknown): FakeResultSchemas | undefined {
+  if (value === undefined) return undefined;
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    typeof (value as { check?: unknown }).check !== 'function'
+  ) {
+    throw new InputError(
+      "option fakeSchemas must check fakes' results, e.g. responseSchemas from taskcluster-pulse/testing",
+    );
+  }
+  return value as FakeResultSchemas;
+}
+
 /** The fakes of one service and the calls made of them. */
 export interface FakeState {
   readonly serviceName: string;
@@ -120,13 +153,15 @@ export interface FakeRequest {
 
 /**
  * Answers a call with its fake: records it, calls the fake, and checks and copies what it
- * returns, as an answer over the network would be. Sends nothing. The call's signal works as
- * for a real call: once aborted, the fake is not called, or no longer waited for.
+ * returns, as an answer over the network would be (against the method's response schema too,
+ * given `schemas`). Sends nothing. The call's signal works as for a real call: once aborted,
+ * the fake is not called, or no longer waited for.
  */
 export async function callFake(
   state: FakeState,
   compiled: CompiledEntry,
   request: FakeRequest,
+  schemas: FakeResultSchemas | undefined,
 ): Promise<unknown> {
   const { entry } = compiled;
   const { signal } = request;
@@ -156,24 +191,31 @@ export async function callFake(
     args.push(request.query === undefined ? undefined : { ...request.query });
   const answer = (async () => fake(...args))();
   const sent = { method: compiled.httpMethod, url: request.url, attempts: 1 };
-  return answerOf(compiled, method, await untilAborted(answer, signal, sent));
-}
-
-/** What a fake returned, checked and copied as an answer over the network would be. */
-function answerOf(compiled: CompiledEntry, method: string, result: unknown): unknown {
+  const result = await untilAborted(answer, signal, sent);
   const invalid = (problem: string) =>
     new FakeCallError(
       'InvalidFakeResult',
       method,
       `the fake of ${compiled.signature} returned ${problem}`,
     );
+  const { output } = entry;
   if (result === undefined) {
-    if (compiled.entry.output === undefined) return undefined;
-    throw invalid(`nothing, where the method answers ${compiled.entry.output}`);
+    if (output === undefined) return undefined;
+    throw invalid(`nothing, where the method answers ${output}`);
   }
   const problem = notJson(result, '', new Set());
   if (problem !== undefined) throw invalid(`${problem}: an answer is JSON data`);
-  return JSON.parse(JSON.stringify(result));
+  // The copy is what the caller gets and what is checked: what JSON would carry.
+  const copy: unknown = JSON.parse(JSON.stringify(result));
+  if (schemas !== undefined && output !== undefined) {
+    const findings = await schemas.check(state.serviceName, output, copy);
+    if (findings.length > 0) {
+      throw invalid(
+        `an answer that does not match ${output}:\n${findings.map((f) => `  * ${f}`).join('\n')}`,
+      );
+    }
+  }
+  return copy;
 }
 
 /** What in `value` is not JSON data, and where, or undefined when all of it is. */

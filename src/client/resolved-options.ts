@@ -3,7 +3,12 @@
 import { InputError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { checkSignal } from './abort.js';
-import { checkFake, type FakeImplementations } from './fake.js';
+import {
+  checkFake,
+  checkFakeSchemas,
+  type FakeImplementations,
+  type FakeResultSchemas,
+} from './fake.js';
 import {
   type ClientOptions,
   type Credentials,
@@ -36,10 +41,12 @@ export interface ResolvedClientOptions extends RetryPolicy {
   readonly signal?: AbortSignal;
   /** A service client's `fake` option: its calls are answered by these, nothing is sent. */
   readonly fake?: FakeImplementations;
+  /** A service client's `fakeSchemas` option: what its fakes' results are checked against. */
+  readonly fakeSchemas?: FakeResultSchemas;
 }
 
 /**
- * Every option of {@link ClientOptions}, and a service client's `fake`: anything else is
+ * Every option of {@link ClientOptions}, and a service client's `fake` and `fakeSchemas`: anything else is
  * refused, so that a misspelt option, or one of the official client's that this package does
  * not have, is never silently ignored.
  */
@@ -60,7 +67,8 @@ const OPTION_NAMES: ReadonlySet<string> = new Set(
     traceId: true,
     signal: true,
     fake: true,
-  } satisfies Record<keyof ClientOptions | 'fake', true>),
+    fakeSchemas: true,
+  } satisfies Record<keyof ClientOptions | 'fake' | 'fakeSchemas', true>),
 );
 
 /** Options of the official taskcluster-client that have no counterpart here, and why. */
@@ -138,11 +146,11 @@ function checkCredentials(credentials: unknown): Credentials {
 }
 
 /**
- * Check options (a service client's with its `fake`) and apply the defaults; throws
- * {@link InputError} on anything malformed.
+ * Check options (a service client's with its `fake` and `fakeSchemas`) and apply the
+ * defaults; throws {@link InputError} on anything malformed.
  */
 export function resolveClientOptions(
-  options: ClientOptions & { readonly fake?: unknown },
+  options: ClientOptions & { readonly fake?: unknown; readonly fakeSchemas?: unknown },
 ): ResolvedClientOptions {
   if (typeof options !== 'object' || options === null) {
     throw new InputError('client options must be an object with at least rootUrl');
@@ -199,6 +207,14 @@ export function resolveClientOptions(
   if (signal !== undefined) resolved.signal = signal;
   const fake = checkFake(options.fake);
   if (fake !== undefined) resolved.fake = fake;
+  const fakeSchemas = checkFakeSchemas(options.fakeSchemas);
+  if (fakeSchemas !== undefined) {
+    // Checks of nothing: a client without fakes sends its calls, whose answers are the services'.
+    if (fake === undefined) {
+      throw new InputError('option fakeSchemas checks the results of fakes: give fake too');
+    }
+    resolved.fakeSchemas = fakeSchemas;
+  }
   return resolved;
 }
 

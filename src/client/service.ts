@@ -21,7 +21,14 @@ import type {
   ShapeOf,
   Without,
 } from './calling.js';
-import { callFake, type FakeCalls, type FakeState, type Fakes, fakeState } from './fake.js';
+import {
+  callFake,
+  type FakeCalls,
+  type FakeResultSchemas,
+  type FakeState,
+  type Fakes,
+  fakeState,
+} from './fake.js';
 import { transportFor } from './http-transport.js';
 import { attemptLog } from './log.js';
 import type { ClientOptions } from './options.js';
@@ -104,6 +111,13 @@ export interface ServiceOptions<Methods> extends ClientOptions {
    * where the method answers something: `InvalidFakeResult`).
    */
   fake?: Fakes<Methods>;
+  /**
+   * Checks every fake's result against its method's response schema at run time, as tsc
+   * checks its type: e.g. `responseSchemas` from `taskcluster-pulse/testing`. A result that
+   * does not match rejects the call with a `FakeCallError` (`InvalidFakeResult`) listing what
+   * the schema found. Only with `fake`.
+   */
+  fakeSchemas?: FakeResultSchemas;
 }
 
 /** What every service client has besides its API methods. */
@@ -168,6 +182,8 @@ interface ClientState {
   readonly signal: AbortSignal | undefined;
   /** The `fake` option's fakes and calls: when set, calls go to them, never to the network. */
   readonly fake: FakeState | undefined;
+  /** The `fakeSchemas` option: what the fakes' results are checked against. */
+  readonly fakeSchemas: FakeResultSchemas | undefined;
   /** The service's name, for messages. */
   readonly serviceName: string;
 }
@@ -210,7 +226,8 @@ function send(
     buildQuery(compiled.entry.query, query);
   if (client.fake !== undefined) {
     const url = client.ctx.base.origin + resource;
-    return callFake(client.fake, compiled, { params: call.params, body, query, signal, url });
+    const request = { params: call.params, body, query, signal, url };
+    return callFake(client.fake, compiled, request, client.fakeSchemas);
   }
   return sendRequest(client.ctx, compiled.httpMethod, resource, body, signal);
 }
@@ -277,6 +294,7 @@ class ServiceClientRuntime {
       entries,
       signal: resolved.signal,
       fake: resolved.fake === undefined ? undefined : fakeState(table, resolved.fake),
+      fakeSchemas: resolved.fakeSchemas,
       serviceName: table.serviceName,
       ctx: {
         base,

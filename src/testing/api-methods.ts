@@ -46,8 +46,12 @@ function schemaId(serviceName: string, relative: string): string {
   return `/schemas/${serviceName}/${relative}`;
 }
 
-/** Compiles a service's schemas on first use of each. */
-async function schemaValidators(
+/**
+ * The validators of a service's input and output schemas, by the name its table gives them
+ * (`v1/task.json#`); each schema compiles on first use.
+ * @throws {TypeError} for a service the references do not hold.
+ */
+export async function schemaValidators(
   serviceName: string,
 ): Promise<(relative: string) => ValidateFunction> {
   const loader = apiSchemaLoaders[serviceName];

@@ -27,6 +27,7 @@ export type {
   RouteResponse,
 } from './routes.js';
 export type { Fault } from './faults.js';
+export { responseSchemas } from './response-schemas.js';
 export type { SimulatedClient } from './clients.js';
 export type {
   ClientDescription,

@@ -6,7 +6,7 @@ import {
   TaskclusterAbortError,
   TaskclusterHttpError,
 } from '../../src/client/errors.js';
-import type { FakeCall, Fakes } from '../../src/client/fake.js';
+import type { FakeCall, FakeResultSchemas, Fakes } from '../../src/client/fake.js';
 import { Index } from '../../src/client/generated/index-service.js';
 import {
   type ListTaskGroupResponse,
@@ -16,6 +16,7 @@ import {
 } from '../../src/client/generated/queue.js';
 import { InputError } from '../../src/errors.js';
 import { type ApiServer, startApiServer } from '../../src/testing/api-server.js';
+import { responseSchemas } from '../../src/testing/response-schemas.js';
 import { simulatedTaskDefinition } from '../../src/testing/task-definition.js';
 import { Fake, fakeTable } from '../fixtures/fake-service.js';
 import { PERMANENT } from '../fixtures/fake-service-server.js';
@@ -250,6 +251,95 @@ describe('a fake client', () => {
   });
 });
 
+describe('fakes checked against the response schemas (fakeSchemas)', () => {
+  function checkedQueue(fake: Fakes<QueueMethods>): Queue {
+    return new Queue({ rootUrl: server.rootUrl, fake, fakeSchemas: responseSchemas });
+  }
+
+  it('answers with a result that matches the method’s response schema', async () => {
+    const queue = checkedQueue({ task: async () => TASK, ping: () => undefined });
+    await expect(queue.task('a')).resolves.toEqual(TASK);
+    await expect(queue.ping()).resolves.toBeUndefined();
+  });
+
+  it.each([
+    ['a field of the wrong type', { ...TASK, retries: 'five' }, /\/retries must be integer/],
+    [
+      'a required field left out',
+      { ...TASK, metadata: undefined },
+      /must have required property 'metadata'/,
+    ],
+    [
+      'a value the schema does not allow',
+      { ...TASK, priority: 'urgent' },
+      /\/priority must be equal to one of the allowed values/,
+    ],
+  ])('refuses %s, listing what the schema found', async (_what, result, finding) => {
+    const error = await rejection(checkedQueue({ task: async () => result as never }).task('a'));
+    expect(error).toBeInstanceOf(FakeCallError);
+    expect(error).toMatchObject({ code: 'InvalidFakeResult', method: 'queue.task' });
+    expect((error as Error).message).toMatch(
+      /^the fake of queue\.task\(taskId\) returned an answer that does not match v1\/task\.json#:\n {2}\* /,
+    );
+    expect((error as Error).message).toMatch(finding);
+    // Without the option the same result is only checked to be JSON, and comes back.
+    await expect(fakeQueue({ task: async () => result as never }).task('a')).resolves.toEqual(
+      JSON.parse(JSON.stringify(result)),
+    );
+  });
+
+  it('checks the copy the caller would get, with the service and schema the method names', async () => {
+    const checks: unknown[][] = [];
+    const recording: FakeResultSchemas = {
+      check(...args) {
+        checks.push(args);
+        return [];
+      },
+    };
+    const queue = new Queue({
+      rootUrl: server.rootUrl,
+      fake: { status: () => ({ status: { taskId: 'a' } as never }) },
+      fakeSchemas: recording,
+    });
+    await queue.status('a');
+    expect(checks).toEqual([
+      ['queue', 'v1/task-status-response.json#', { status: { taskId: 'a' } }],
+    ]);
+  });
+
+  it('is kept by the clients made with use()', async () => {
+    const queue = checkedQueue({ task: async () => ({ ...TASK, retries: -1 }) });
+    await expect(queue.use({ traceId: 'derived' }).task('a')).rejects.toMatchObject({
+      code: 'InvalidFakeResult',
+      message: expect.stringMatching(/\/retries must be >= 0/),
+    });
+  });
+
+  it('refuses a client of a service the references do not hold: an InputError', async () => {
+    const other = createClient(
+      {
+        serviceName: 'fake',
+        apiVersion: 'v1',
+        entries: fakeTable.entries.map((e) => ({
+          ...e,
+          type: 'function',
+          output: 'v1/thing.json#',
+        })),
+      },
+      {
+        rootUrl: server.rootUrl,
+        fake: { getThing: (thingId: unknown) => ({ thingId }) },
+        fakeSchemas: responseSchemas,
+      },
+    );
+    const error = await rejection(other.getThing!('a', 1));
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as Error).message).toMatch(
+      /^responseSchemas holds the schemas of auth, .*queue.*, not of fake$/,
+    );
+  });
+});
+
 describe('bad fake options', () => {
   it.each([
     ['not an object', 'yes', /option fake must be an object of fake methods/],
@@ -258,6 +348,24 @@ describe('bad fake options', () => {
   ])('%s: an InputError from the constructor', (_what, fake, message) => {
     expect(() => fakeQueue(fake as never)).toThrow(InputError);
     expect(() => fakeQueue(fake as never)).toThrow(message);
+  });
+
+  it.each([
+    [
+      'fakeSchemas that cannot check',
+      { fake: {}, fakeSchemas: {} },
+      /option fakeSchemas must check fakes' results/,
+    ],
+    [
+      'fakeSchemas without fakes',
+      { fakeSchemas: responseSchemas },
+      /option fakeSchemas checks the results of fakes: give fake too/,
+    ],
+  ])('%s: an InputError from the constructor', (_what, options, message) => {
+    expect(() => new Queue({ rootUrl: server.rootUrl, ...(options as object) })).toThrow(
+      InputError,
+    );
+    expect(() => new Queue({ rootUrl: server.rootUrl, ...(options as object) })).toThrow(message);
   });
 
   it('fakeCalls of a client without fakes is an InputError', () => {
