@@ -7,9 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Auth, Queue } from '../../src/index.js';
 import { expandScopes } from '../../src/testing/scopes.js';
-import { startTaskclusterServer, type TaskclusterServer } from '../../src/testing/server.js';
-
-const ADMIN = { clientId: 'admin', accessToken: 'admin-secret-token' };
+import type { TaskclusterServer } from '../../src/testing/server.js';
+import { startWithClients } from '../support/simulated-clients.js';
 
 describe('role expansion', () => {
   const roles = new Map<string, string[]>([
@@ -49,19 +48,17 @@ describe('simulated auth service', () => {
   let auth: InstanceType<typeof Auth>;
 
   beforeAll(async () => {
-    server = await startTaskclusterServer({
-      clients: {
-        admin: {
-          accessToken: ADMIN.accessToken,
-          scopes: ['auth:*', 'assume:*', 'queue:*', 'secrets:*'],
+    const deployment = await startWithClients(
+      { admin: ['auth:*', 'assume:*', 'queue:*', 'secrets:*'] },
+      {
+        roles: {
+          anonymous: ['queue:get-artifact:public/*'],
+          'project:bot': ['queue:get-task:*', 'auth:current-scopes'],
         },
       },
-      roles: {
-        anonymous: ['queue:get-artifact:public/*'],
-        'project:bot': ['queue:get-task:*', 'auth:current-scopes'],
-      },
-    });
-    auth = new Auth({ rootUrl: server.rootUrl, credentials: ADMIN, maxRetries: 0 });
+    );
+    server = deployment.server;
+    auth = new Auth(deployment.as('admin'));
   });
   afterAll(async () => {
     await server.close();

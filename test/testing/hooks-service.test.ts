@@ -10,9 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Hooks } from '../../src/index.js';
 import { HookTemplateError, renderTemplate } from '../../src/testing/hook-templates.js';
 import { HOOKS_CLIENT_ID } from '../../src/testing/hooks-service.js';
-import { startTaskclusterServer, type TaskclusterServer } from '../../src/testing/server.js';
+import type { TaskclusterServer } from '../../src/testing/server.js';
+import { startWithClients } from '../support/simulated-clients.js';
 
-const ADMIN = { clientId: 'admin', accessToken: 'admin-secret-token' };
 const NOW = new Date('2030-01-01T00:00:00.000Z');
 
 describe('hook task templates', () => {
@@ -80,22 +80,20 @@ describe('simulated hooks service', () => {
   };
 
   beforeAll(async () => {
-    server = await startTaskclusterServer({
-      clients: {
-        admin: {
-          accessToken: ADMIN.accessToken,
-          scopes: ['hooks:*', 'assume:hook-id:project/*'],
+    const deployment = await startWithClients(
+      { admin: ['hooks:*', 'assume:hook-id:project/*'] },
+      {
+        roles: {
+          'hook-id:project/nightly': [
+            'queue:create-task:lowest:proj-x/ci',
+            'queue:create-task:project:none',
+            'queue:scheduler-id:-',
+          ],
         },
       },
-      roles: {
-        'hook-id:project/nightly': [
-          'queue:create-task:lowest:proj-x/ci',
-          'queue:create-task:project:none',
-          'queue:scheduler-id:-',
-        ],
-      },
-    });
-    hooks = new Hooks({ rootUrl: server.rootUrl, credentials: ADMIN, maxRetries: 0 });
+    );
+    server = deployment.server;
+    hooks = new Hooks(deployment.as('admin'));
   });
   afterAll(async () => {
     await server.close();

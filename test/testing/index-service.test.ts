@@ -5,9 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Index } from '../../src/index.js';
-import { startTaskclusterServer, type TaskclusterServer } from '../../src/testing/server.js';
+import type { TaskclusterServer } from '../../src/testing/server.js';
+import { startWithClients } from '../support/simulated-clients.js';
 
-const BOT = { clientId: 'bot', accessToken: 'bot-secret-token' };
 const TASK_A = 'fN1SbArXTPmAHt4zaTUWvQ';
 const TASK_B = 'c4mzNwkoT9WHmBfXUFfdLQ';
 
@@ -16,20 +16,16 @@ describe('simulated index service', () => {
   let index: InstanceType<typeof Index>;
 
   beforeAll(async () => {
-    server = await startTaskclusterServer({
-      clients: {
-        bot: {
-          accessToken: BOT.accessToken,
-          scopes: [
-            'index:insert-task:project.app.*',
-            'index:find-task:project.*',
-            'index:list-namespaces:project*',
-            'index:list-tasks:project*',
-          ],
-        },
-      },
+    const deployment = await startWithClients({
+      bot: [
+        'index:insert-task:project.app.*',
+        'index:find-task:project.*',
+        'index:list-namespaces:project*',
+        'index:list-tasks:project*',
+      ],
     });
-    index = new Index({ rootUrl: server.rootUrl, credentials: BOT, maxRetries: 0 });
+    server = deployment.server;
+    index = new Index(deployment.as('bot'));
   });
   afterAll(async () => {
     await server.close();

@@ -4,29 +4,24 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Notify } from '../../src/index.js';
-import { startTaskclusterServer, type TaskclusterServer } from '../../src/testing/server.js';
-
-const BOT = { clientId: 'bot', accessToken: 'bot-secret-token' };
+import type { TaskclusterServer } from '../../src/testing/server.js';
+import { startWithClients } from '../support/simulated-clients.js';
 
 describe('simulated notify service', () => {
   let server: TaskclusterServer;
   let notify: InstanceType<typeof Notify>;
 
   beforeAll(async () => {
-    server = await startTaskclusterServer({
-      clients: {
-        bot: {
-          accessToken: BOT.accessToken,
-          scopes: [
-            'notify:email:dev@example.com',
-            'notify:pulse:project.bot.*',
-            'notify:matrix-room:!room:example.com',
-            'notify:slack-channel:C123',
-          ],
-        },
-      },
+    const deployment = await startWithClients({
+      bot: [
+        'notify:email:dev@example.com',
+        'notify:pulse:project.bot.*',
+        'notify:matrix-room:!room:example.com',
+        'notify:slack-channel:C123',
+      ],
     });
-    notify = new Notify({ rootUrl: server.rootUrl, credentials: BOT, maxRetries: 0 });
+    server = deployment.server;
+    notify = new Notify(deployment.as('bot'));
   });
   afterAll(async () => {
     await server.close();

@@ -7,11 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromNowJSON, Queue, slugId } from '../../src/index.js';
-import { startTaskclusterServer, type TaskclusterServer } from '../../src/testing/server.js';
-
-const SCHEDULER = { clientId: 'scheduler', accessToken: 'scheduler-secret-token' };
-const WORKER = { clientId: 'worker', accessToken: 'worker-secret-token' };
-const OUTSIDER = { clientId: 'outsider', accessToken: 'outsider-secret-token' };
+import type { TaskclusterServer } from '../../src/testing/server.js';
+import { startWithClients } from '../support/simulated-clients.js';
 
 function taskRequest(taskGroupId: string, overrides: Record<string, unknown> = {}) {
   return {
@@ -39,34 +36,26 @@ describe('simulated queue: workers and scheduling', () => {
   let outsider: InstanceType<typeof Queue>;
 
   beforeAll(async () => {
-    server = await startTaskclusterServer({
-      clients: {
-        scheduler: {
-          accessToken: SCHEDULER.accessToken,
-          scopes: [
-            'queue:create-task:lowest:proj-x/ci',
-            'queue:create-task:project:x',
-            'queue:scheduler-id:ci',
-            'queue:schedule-task-in-project:x',
-            'queue:rerun-task:ci/*',
-            'queue:cancel-task-in-project:x',
-            'queue:seal-task-group:ci/*',
-            'queue:cancel-task-group:ci/*',
-            'queue:list-dependent-tasks:*',
-            'queue:status:*',
-          ],
-        },
-        worker: {
-          accessToken: WORKER.accessToken,
-          scopes: ['queue:claim-work:proj-x/ci', 'queue:worker-id:wg/*'],
-        },
-        outsider: { accessToken: OUTSIDER.accessToken, scopes: ['queue:status:*'] },
-      },
+    const deployment = await startWithClients({
+      scheduler: [
+        'queue:create-task:lowest:proj-x/ci',
+        'queue:create-task:project:x',
+        'queue:scheduler-id:ci',
+        'queue:schedule-task-in-project:x',
+        'queue:rerun-task:ci/*',
+        'queue:cancel-task-in-project:x',
+        'queue:seal-task-group:ci/*',
+        'queue:cancel-task-group:ci/*',
+        'queue:list-dependent-tasks:*',
+        'queue:status:*',
+      ],
+      worker: ['queue:claim-work:proj-x/ci', 'queue:worker-id:wg/*'],
+      outsider: ['queue:status:*'],
     });
-    const options = { rootUrl: server.rootUrl, maxRetries: 0 };
-    scheduler = new Queue({ ...options, credentials: SCHEDULER });
-    worker = new Queue({ ...options, credentials: WORKER });
-    outsider = new Queue({ ...options, credentials: OUTSIDER });
+    server = deployment.server;
+    scheduler = new Queue(deployment.as('scheduler'));
+    worker = new Queue(deployment.as('worker'));
+    outsider = new Queue(deployment.as('outsider'));
   });
   afterAll(async () => {
     await server.close();

@@ -5,10 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TaskclusterHttpError } from '../../src/client/errors.js';
 import { Secrets } from '../../src/index.js';
-import { startTaskclusterServer, type TaskclusterServer } from '../../src/testing/server.js';
-
-const WRITER = { clientId: 'writer', accessToken: 'writer-secret-token' };
-const READER = { clientId: 'reader', accessToken: 'reader-secret-token' };
+import type { TaskclusterServer } from '../../src/testing/server.js';
+import { startWithClients } from '../support/simulated-clients.js';
 
 describe('simulated secrets service', () => {
   let server: TaskclusterServer;
@@ -16,17 +14,13 @@ describe('simulated secrets service', () => {
   let reader: InstanceType<typeof Secrets>;
 
   beforeAll(async () => {
-    server = await startTaskclusterServer({
-      clients: {
-        writer: {
-          accessToken: WRITER.accessToken,
-          scopes: ['secrets:set:project/*', 'secrets:list-secrets'],
-        },
-        reader: { accessToken: READER.accessToken, scopes: ['secrets:get:project/bot/*'] },
-      },
+    const deployment = await startWithClients({
+      writer: ['secrets:set:project/*', 'secrets:list-secrets'],
+      reader: ['secrets:get:project/bot/*'],
     });
-    writer = new Secrets({ rootUrl: server.rootUrl, credentials: WRITER, maxRetries: 0 });
-    reader = new Secrets({ rootUrl: server.rootUrl, credentials: READER, maxRetries: 0 });
+    server = deployment.server;
+    writer = new Secrets(deployment.as('writer'));
+    reader = new Secrets(deployment.as('reader'));
   });
   afterAll(async () => {
     await server.close();
