@@ -1,10 +1,10 @@
 /**
  * One consumer in its own process: the baseline (plain amqplib: JSON.parse and ack), a peer
  * library (`peers.ts`) or ours (`consume()` with manual ack, or `handle()` with a handler), in
- * one of three modes:
+ * one of two modes:
  * `throughput` drains a pre-filled queue and times it from the first delivery to the last ack;
- * `latency` records publish-to-handler latency until stopped; `memory` runs a slow handler
- * until stopped (the parent samples this process's RSS).
+ * `latency` records publish-to-handler latency until stopped. (The memory benchmark has a
+ * worker of its own, `memory-worker.ts`, that loads none of the peers.)
  */
 
 import { connect as amqpConnect, type Channel, type ConsumeMessage } from 'amqplib';
@@ -20,7 +20,7 @@ export type ConsumerKind = PeerKind | 'observable' | 'handle';
 
 /** The task of a consume worker. */
 export interface ConsumeTask {
-  mode: 'throughput' | 'latency' | 'memory';
+  mode: 'throughput' | 'latency';
   kind: ConsumerKind;
   /** `queue/<namespace>/<name>`, consumed by the baseline. */
   work: string;
@@ -32,8 +32,6 @@ export interface ConsumeTask {
   concurrency: number;
   /** Messages to drain (`throughput` only). */
   count: number;
-  /** Milliseconds the slow handler takes (`memory` only). */
-  slowMs: number;
   /** Messages left out of the latencies at the start: the warm-up (`latency` only). */
   warmup: number;
 }
@@ -56,11 +54,6 @@ export interface LatencyResult {
   max: number;
 }
 
-/** What a memory trial did. */
-export interface MemoryResult {
-  handled: number;
-}
-
 /** Everything a consumer calls per message; the mode decides what it does. */
 interface Sink {
   /** Called in the handler with the publisher's timestamp header (latency mode). */
@@ -78,12 +71,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 type Completed = MessageOf<ReturnType<InstanceType<typeof QueueEvents>['taskCompleted']>>;
 
-/**
- * Starts the consumer (`slowMs` > 0: a handler that takes that long; `handle()` and the
- * baseline only) and resolves once it consumes, with a function that closes it.
- */
-async function startConsumer(sink: Sink, slowMs: number): Promise<() => Promise<void>> {
-  if (task.kind === 'baseline') return startBaseline(sink, slowMs);
+/** Starts the consumer and resolves once it consumes, with a function that closes it. */
+async function startConsumer(sink: Sink): Promise<() => Promise<void>> {
+  if (task.kind === 'baseline') return startBaseline(sink);
   if (task.kind !== 'observable' && task.kind !== 'handle') {
     const close = await startPeer(task.kind, {
       queue: task.work,
@@ -109,13 +99,8 @@ async function startConsumer(sink: Sink, slowMs: number): Promise<() => Promise<
   }
   client.handle(
     { ...queue, prefetch: task.prefetch, concurrency: task.concurrency },
-    slowMs > 0
-      ? async (message) => {
-          await sleep(slowMs);
-          sink.onMessage(message.properties.headers?.[SENT_AT_HEADER]);
-        }
-      : // A no-op handler as users write them: async, so its promise is awaited.
-        async (message) => sink.onMessage(message.properties.headers?.[SENT_AT_HEADER]),
+    // A no-op handler as users write them: async, so its promise is awaited.
+    async (message) => sink.onMessage(message.properties.headers?.[SENT_AT_HEADER]),
   );
   await consuming;
   return () => closeClient(client);
@@ -131,23 +116,18 @@ async function closeClient(client: PulseClient, before?: () => void): Promise<vo
   await Promise.race([client.close(), sleep(CLOSE_TIMEOUT_MS)]);
 }
 
-async function startBaseline(sink: Sink, slowMs: number): Promise<() => Promise<void>> {
+async function startBaseline(sink: Sink): Promise<() => Promise<void>> {
   const connection = await amqpConnect(BROKER_URL);
   const channel: Channel = await connection.createChannel();
   await channel.prefetch(task.prefetch);
   let closing = false;
-  const settle = (message: ConsumeMessage) => {
-    // A slow handler's timer may fire after close() began: amqplib throws on an ack then, and
-    // the broker requeues the message anyway.
-    if (closing) return;
+  await channel.consume(task.work, (message: ConsumeMessage | null) => {
+    // A delivery may still arrive after close() began: amqplib throws on an ack then, and the
+    // broker requeues the message anyway.
+    if (message === null || closing) return;
     JSON.parse(message.content.toString('utf8'));
     channel.ack(message);
     sink.onMessage(message.properties.headers?.[SENT_AT_HEADER]);
-  };
-  await channel.consume(task.work, (message) => {
-    if (message === null) return;
-    if (slowMs > 0) setTimeout(() => settle(message), slowMs);
-    else settle(message);
   });
   return async () => {
     closing = true;
@@ -163,18 +143,15 @@ async function throughput(): Promise<ThroughputResult> {
   const finished = new Promise<void>((resolve) => {
     finish = resolve;
   });
-  const close = await startConsumer(
-    {
-      onMessage() {
-        if (seen++ === 0) {
-          started = performance.now();
-          cpuStart = process.cpuUsage();
-        }
-        if (seen === task.count) finish();
-      },
+  const close = await startConsumer({
+    onMessage() {
+      if (seen++ === 0) {
+        started = performance.now();
+        cpuStart = process.cpuUsage();
+      }
+      if (seen === task.count) finish();
     },
-    0,
-  );
+  });
   // Bounded: a consumer that loses messages fails the run instead of waiting forever.
   const limit = Math.max(MIN_DRAIN_TIMEOUT_MS, task.count * DRAIN_MS_PER_MESSAGE);
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -199,15 +176,12 @@ async function throughput(): Promise<ThroughputResult> {
 async function latency(): Promise<LatencyResult> {
   const latencies: number[] = [];
   let warmup = task.warmup;
-  const close = await startConsumer(
-    {
-      onMessage(sentAt) {
-        if (warmup > 0) warmup--;
-        else if (typeof sentAt === 'number') latencies.push(nowEpoch() - sentAt);
-      },
+  const close = await startConsumer({
+    onMessage(sentAt) {
+      if (warmup > 0) warmup--;
+      else if (typeof sentAt === 'number') latencies.push(nowEpoch() - sentAt);
     },
-    0,
-  );
+  });
   const stop = stopRequested();
   await reportReady();
   await stop;
@@ -221,24 +195,6 @@ async function latency(): Promise<LatencyResult> {
   };
 }
 
-async function memory(): Promise<MemoryResult> {
-  let handled = 0;
-  const close = await startConsumer(
-    {
-      onMessage() {
-        handled++;
-      },
-    },
-    task.slowMs,
-  );
-  const stop = stopRequested();
-  await reportReady();
-  await stop;
-  const result = { handled };
-  await close();
-  return result;
-}
-
-void runAsWorker<ThroughputResult | LatencyResult | MemoryResult>(() =>
-  task.mode === 'throughput' ? throughput() : task.mode === 'latency' ? latency() : memory(),
+void runAsWorker<ThroughputResult | LatencyResult>(() =>
+  task.mode === 'throughput' ? throughput() : latency(),
 );

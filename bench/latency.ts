@@ -90,7 +90,6 @@ export async function latency(
             prefetch: STEADY_PREFETCH,
             concurrency: LATENCY_CONCURRENCY,
             count: 0,
-            slowMs: 0,
             warmup: sizes.latencyRate * LATENCY_WARMUP_S,
           };
           const worker = startWorker<LatencyResult>(CONSUME_WORKER, task, profile && !isPeer(kind));

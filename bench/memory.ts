@@ -1,12 +1,17 @@
 /**
- * 3. Memory: a consumer with a slow handler on a large backlog, in its own process, whose RSS the
- * parent samples (from `/proc/<pid>/status`). Prefetch bounds what a consumer holds, so its RSS
- * must stay flat: the late samples no higher than the early ones. The baseline (plain amqplib,
- * one timer per delivered message) runs first on the same backlog, then ours (`handle()`).
+ * 3. Memory: a consumer with a slow handler on a large backlog, in its own process that loads
+ * only its own program (`memory-worker.ts`), whose RSS the parent samples (from
+ * `/proc/<pid>/status`). Prefetch bounds what a consumer holds, so its RSS must stay flat: the
+ * late samples no higher than the early ones. On the same backlog, one after the other: the
+ * baseline (raw amqplib, one timer per delivered message, the payload parsed when it fires),
+ * `handle()` as a bot is written, raw amqplib holding the parsed payload meanwhile (what a
+ * handler that reads its message holds), and `consume()`.
  */
 
 import { readFile } from 'node:fs/promises';
 import {
+  BENCH_NAMESPACE,
+  BROKER_URL,
   closeBenchBroker,
   declareTrialQueue,
   openBenchBroker,
@@ -15,11 +20,16 @@ import {
 } from './broker.js';
 import { startWorker } from './child.js';
 import { type BenchSizes, SLOW_CONCURRENCY, SLOW_HANDLER_MS, STEADY_PREFETCH } from './config.js';
-import type { ConsumerKind, ConsumeTask, MemoryResult } from './consume-worker.js';
 import { progress } from './log.js';
+import type { MemoryKind, MemoryResult, MemoryTask } from './memory-worker.js';
 import type { BenchMessage } from './messages.js';
 import type { ResultRow } from './table.js';
-import { CONSUME_WORKER } from './throughput.js';
+
+const MEMORY_WORKER = new URL('./memory-worker.js', import.meta.url);
+/** The order the consumers run in on the one backlog. */
+const KINDS: readonly MemoryKind[] = ['raw', 'handle', 'raw-held', 'consume'];
+/** The goal: a `handle()` bot's peak RSS against raw amqplib's. */
+const RSS_GOAL = 1.2;
 
 const SAMPLE_INTERVAL_MS = 100;
 /** The share of the run whose samples count as early, and as late. */
@@ -45,12 +55,8 @@ export async function rssOf(pid: number): Promise<number | undefined> {
   }
 }
 
-async function sampleRun(
-  task: ConsumeTask,
-  seconds: number,
-  profile: boolean,
-): Promise<RssSummary> {
-  const worker = startWorker<MemoryResult>(CONSUME_WORKER, task, profile);
+async function sampleRun(task: MemoryTask, seconds: number, profile: boolean): Promise<RssSummary> {
+  const worker = startWorker<MemoryResult>(MEMORY_WORKER, task, profile);
   const pid = worker.process.pid!;
   let peak = 0;
   const sampleSetUp = setInterval(async () => {
@@ -77,7 +83,7 @@ async function sampleRun(
   };
 }
 
-/** Runs the benchmark; `profile` writes a CPU profile of our consumer. */
+/** Runs the benchmark; `profile` writes CPU profiles of our consumers. */
 export async function memory(
   sizes: BenchSizes,
   pool: readonly BenchMessage[],
@@ -86,27 +92,26 @@ export async function memory(
   const broker = await openBenchBroker();
   const { channel, exchangePrefix, binding } = broker;
   const queues = trialQueues('memory');
-  const summaries: Partial<Record<ConsumerKind, RssSummary>> = {};
+  const summaries: Partial<Record<MemoryKind, RssSummary>> = {};
   try {
     await declareTrialQueue(channel, queues, binding);
     await prefill(channel, binding.exchange, queues.work, pool, sizes.memoryBacklog);
     progress(`memory: ${sizes.memoryBacklog.toLocaleString('en-US')} messages queued`);
-    for (const kind of ['baseline', 'handle'] as const) {
+    for (const kind of KINDS) {
       const summary = await sampleRun(
         {
-          mode: 'memory',
           kind,
+          brokerUrl: BROKER_URL,
+          namespace: BENCH_NAMESPACE,
           work: queues.work,
           name: queues.name,
           exchangePrefix,
           prefetch: STEADY_PREFETCH,
           concurrency: SLOW_CONCURRENCY,
-          count: 0,
           slowMs: SLOW_HANDLER_MS,
-          warmup: 0,
         },
         sizes.memorySeconds,
-        profile && kind !== 'baseline',
+        profile && (kind === 'handle' || kind === 'consume'),
       );
       summaries[kind] = summary;
       progress(
@@ -116,22 +121,37 @@ export async function memory(
   } finally {
     await closeBenchBroker(broker, queues.all);
   }
-  const ours = summaries.handle!;
-  const base = summaries.baseline!;
+  const handle = summaries.handle!;
+  const consume = summaries.consume!;
+  const raw = summaries.raw!;
+  const held = summaries['raw-held']!;
   const backlog = `${(sizes.memoryBacklog / 1000).toLocaleString('en-US')}k backlog`;
   return [
     {
-      figure: `memory peak RSS, ${backlog}, prefetch ${STEADY_PREFETCH}`,
+      figure: `memory peak RSS handle() / raw amqplib, ${backlog}, prefetch ${STEADY_PREFETCH}`,
       unit: 'MB',
-      ours: ours.peak,
-      baseline: base.peak,
-      goalText: 'bounded by prefetch',
+      ours: handle.peak,
+      baseline: raw.peak,
+      goal: { op: '<=', ratio: RSS_GOAL },
     },
     {
-      figure: 'memory RSS late / early (flat = 1.0)',
+      figure: `memory peak RSS consume() / raw amqplib, ${backlog}, prefetch ${STEADY_PREFETCH}`,
+      unit: 'MB',
+      ours: consume.peak,
+      baseline: raw.peak,
+    },
+    {
+      figure: 'memory peak RSS handle() / raw amqplib holding the parsed payload',
+      unit: 'MB',
+      ours: handle.peak,
+      baseline: held.peak,
+      goal: { op: '<=', ratio: RSS_GOAL },
+    },
+    {
+      figure: 'memory RSS late / early handle() / raw amqplib (flat = 1.0)',
       unit: '',
-      ours: ours.late / ours.early,
-      baseline: base.late / base.early,
+      ours: handle.late / handle.early,
+      baseline: raw.late / raw.early,
       goalText: 'flat (~1.0)',
     },
   ];

@@ -99,7 +99,6 @@ export async function consumeThroughput(
               prefetch,
               concurrency: variant.concurrency,
               count: sizes.consumeMessages,
-              slowMs: 0,
               warmup: 0,
             };
             const result = await runWorker<ThroughputResult>(

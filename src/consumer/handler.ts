@@ -108,11 +108,61 @@ class Call extends LazyHandlerContext {
   readonly start: number;
   /** Set once the call has an outcome: an outcome after that (a late settle) is ignored. */
   over = false;
+  /** The running call started just before this one, while this one is in {@link CallList}. */
+  older: Call | undefined;
+  /** The running call started just after this one, while this one is in {@link CallList}. */
+  newer: Call | undefined;
 
   constructor(logger: Logger, clients: ClientCache, message: DeliveredMessage, start: number) {
     super(logger, clients);
     this.message = message;
     this.start = start;
+  }
+}
+
+/**
+ * The running calls, oldest first: a list linked through the calls themselves, and not a Set,
+ * whose outgrown hash tables V8 keeps with their entries (for iterators) and links to the next
+ * table: once one table reached the old generation, every later call (its message, payload and
+ * socket chunk) stayed alive through the scavenges after it ended and was promoted, and a
+ * bot's heap grew by its whole traffic between full collections. A call leaves the list with
+ * its links cleared, so an ended call holds no other.
+ */
+class CallList {
+  #oldest: Call | undefined;
+  #newest: Call | undefined;
+  #size = 0;
+
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Appends a call that just started. */
+  add(call: Call): void {
+    call.older = this.#newest;
+    if (this.#newest === undefined) this.#oldest = call;
+    else this.#newest.newer = call;
+    this.#newest = call;
+    this.#size++;
+  }
+
+  /** Removes a call; false if it was not in the list. */
+  delete(call: Call): boolean {
+    const { older, newer } = call;
+    if (older === undefined && newer === undefined && this.#oldest !== call) return false;
+    if (older === undefined) this.#oldest = newer;
+    else older.newer = newer;
+    if (newer === undefined) this.#newest = older;
+    else newer.older = older;
+    call.older = undefined;
+    call.newer = undefined;
+    this.#size--;
+    return true;
+  }
+
+  /** The calls, oldest first (removing the current call ends the walk: copy first to end calls). */
+  *[Symbol.iterator](): IterableIterator<Call> {
+    for (let call = this.#oldest; call !== undefined; call = call.newer) yield call;
   }
 }
 
@@ -137,7 +187,7 @@ class Runner implements HandlerRunner {
   /** Set while starting queued messages, so that a call that ends meanwhile starts no other. */
   #starting = false;
   /** The running calls that returned a promise, in start (so deadline) order. */
-  readonly #calls = new Set<Call>();
+  readonly #calls = new CallList();
   /** The timer of the next deadline check, while one is due. */
   #sweep: ReturnType<typeof setTimeout> | undefined;
   readonly #onSweep = () => this.#sweepDeadlines();
@@ -411,7 +461,8 @@ class Runner implements HandlerRunner {
     // The grace period is over: the calls still running are told, and their context's REST
     // calls and transfers cut off, so that none runs on beside its redelivered message.
     const closed = new ClosedError('the handler runner');
-    for (const call of this.#calls) call.abort(closed);
+    // A copy: a call removed from the list while walking it would end the walk.
+    for (const call of [...this.#calls]) call.abort(closed);
     clearTimeout(this.#sweep);
     this.#sweep = undefined;
     await this.#consumer.stop(0);

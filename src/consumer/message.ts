@@ -86,8 +86,15 @@ export class DeliveryChannel {
   consumerTag = '';
   unsettled = 0;
   readonly #waiters = new Set<() => void>();
-  /** Unsettled deliveries by tag, in delivery (so tag) order. */
-  readonly #unsettledTags = new Map<number, Delivery>();
+  /**
+   * The tags of the unsettled deliveries, in delivery (so tag) order. Tags only, not the
+   * deliveries: V8 keeps the entries of a Map's or Set's outgrown table (for iterators) and links
+   * it to the next, so a table that reached the old generation kept every later table's
+   * deliveries (and their payloads, and the socket chunks their content sits in) alive through
+   * each scavenge, promoting them all to the old generation: a consumer's heap then grew by
+   * its whole traffic between two full collections. Numbers hold nothing.
+   */
+  readonly #unsettledTags = new Set<number>();
   /** Acked deliveries whose ack is not sent yet. */
   readonly #pending: Delivery[] = [];
   #flushScheduled = false;
@@ -103,7 +110,7 @@ export class DeliveryChannel {
   /** Records a delivery of this channel, unsettled until acked or nacked. */
   delivered(delivery: Delivery): void {
     this.unsettled++;
-    this.#unsettledTags.set(delivery.fields.deliveryTag, delivery);
+    this.#unsettledTags.add(delivery.fields.deliveryTag);
   }
 
   /** Acknowledges a delivery of this channel (sent at the next flush). */
@@ -137,7 +144,7 @@ export class DeliveryChannel {
       pending.length = 0;
       return;
     }
-    const oldestUnsettled = this.#unsettledTags.keys().next();
+    const oldestUnsettled = this.#unsettledTags.values().next();
     const limit = oldestUnsettled.done ? Number.POSITIVE_INFINITY : oldestUnsettled.value;
     let cover: Delivery | undefined;
     try {

@@ -63,6 +63,43 @@ describe('handle', () => {
     expect(handled).toEqual([7]);
   });
 
+  it('an ended call keeps no reference to another call, whatever order the calls end in', async () => {
+    // A call that ended holding another (a link of the running calls' list) would keep every
+    // later call, its message and payload, alive for as long as the garbage collector keeps it.
+    const f = await setUp();
+    const name = unique('links');
+    queues.push(`queue/${f.namespace}/${name}`);
+    const contexts: object[] = [];
+    const release: (() => void)[] = [];
+    const runner = f.pulse.handle(
+      { queueName: name, bindings: [f.taskBinding({ taskId: 'l' })], concurrency: 4 },
+      async (_message, context) => {
+        contexts.push(context);
+        await new Promise<void>((resolve) => release.push(resolve));
+      },
+    );
+    await runner.ready;
+    const publisher = f.pulse.publisher();
+    for (let n = 0; n < 8; n++) {
+      await publisher.publish(f.tasks, { payload: { kind: 'task', n }, routing: { taskId: 'l' } });
+    }
+    // Four running at once, ended from the middle, the newest, then the oldest; then the rest.
+    for (const [running, order] of [
+      [4, [1, 3, 0, 2]],
+      [8, [6, 4, 7, 5]],
+    ] as const) {
+      await waitFor(() => release.length === running, `${running} calls started`);
+      for (const i of order) release[i]!();
+    }
+    await waitFor(() => f.pulse.metrics.counts.handled === 8, 'every call ended');
+    await runner.close();
+    expect(contexts).toHaveLength(8);
+    for (const context of contexts) {
+      const held = Object.values(context).filter((value) => contexts.includes(value));
+      expect(held).toEqual([]);
+    }
+  });
+
   it('handles 10,000 messages with concurrency 16, acks each, leaves the queue empty', async () => {
     const f = await setUp();
     const name = unique('bulk');
