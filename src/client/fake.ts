@@ -191,14 +191,26 @@ export async function callFake(
     args.push(request.query === undefined ? undefined : { ...request.query });
   const answer = (async () => fake(...args))();
   const sent = { method: compiled.httpMethod, url: request.url, attempts: 1 };
-  const result = await untilAborted(answer, signal, sent);
+  return answerOf(state, compiled, await untilAborted(answer, signal, sent), schemas);
+}
+
+/**
+ * What a fake returned, checked and copied as an answer over the network would be, and
+ * checked against the method's response schema given `schemas`.
+ */
+async function answerOf(
+  state: FakeState,
+  compiled: CompiledEntry,
+  result: unknown,
+  schemas: FakeResultSchemas | undefined,
+): Promise<unknown> {
   const invalid = (problem: string) =>
     new FakeCallError(
       'InvalidFakeResult',
-      method,
+      `${state.serviceName}.${compiled.entry.name}`,
       `the fake of ${compiled.signature} returned ${problem}`,
     );
-  const { output } = entry;
+  const { output } = compiled.entry;
   if (result === undefined) {
     if (output === undefined) return undefined;
     throw invalid(`nothing, where the method answers ${output}`);

@@ -46,9 +46,9 @@ export interface ResolvedClientOptions extends RetryPolicy {
 }
 
 /**
- * Every option of {@link ClientOptions}, and a service client's `fake` and `fakeSchemas`: anything else is
- * refused, so that a misspelt option, or one of the official client's that this package does
- * not have, is never silently ignored.
+ * Every option of {@link ClientOptions}, and a service client's `fake` and `fakeSchemas`:
+ * anything else is refused, so that a misspelt option, or one of the official client's that
+ * this package does not have, is never silently ignored.
  */
 const OPTION_NAMES: ReadonlySet<string> = new Set(
   Object.keys({

@@ -46,23 +46,33 @@ function schemaId(serviceName: string, relative: string): string {
   return `/schemas/${serviceName}/${relative}`;
 }
 
+/** Each service's validators, compiled once per process: every server and fake check shares them. */
+const validatorsByService = new Map<string, Promise<(relative: string) => ValidateFunction>>();
+
 /**
  * The validators of a service's input and output schemas, by the name its table gives them
- * (`v1/task.json#`); each schema compiles on first use.
+ * (`v1/task.json#`); the service's schemas load on its first call, each compiles on first use.
  * @throws {TypeError} for a service the references do not hold.
  */
-export async function schemaValidators(
+export function schemaValidators(
   serviceName: string,
 ): Promise<(relative: string) => ValidateFunction> {
   const loader = apiSchemaLoaders[serviceName];
   if (loader === undefined) throw new TypeError(`no API schemas for the ${serviceName} service`);
-  const ajv = createSchemaCompiler();
-  for (const schema of Object.values((await loader()).schemas)) ajv.addSchema(schema);
-  return (relative) => {
-    const validate = ajv.getSchema(schemaId(serviceName, relative));
-    if (validate === undefined) throw new TypeError(`no schema ${relative} for ${serviceName}`);
-    return validate;
-  };
+  let validators = validatorsByService.get(serviceName);
+  if (validators === undefined) {
+    validators = loader().then(({ schemas }) => {
+      const ajv = createSchemaCompiler();
+      for (const schema of Object.values(schemas)) ajv.addSchema(schema);
+      return (relative: string) => {
+        const validate = ajv.getSchema(schemaId(serviceName, relative));
+        if (validate === undefined) throw new TypeError(`no schema ${relative} for ${serviceName}`);
+        return validate;
+      };
+    });
+    validatorsByService.set(serviceName, validators);
+  }
+  return validators;
 }
 
 /** Whether a handler must call `authorize` itself: its expression needs more than the route. */

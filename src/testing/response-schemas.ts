@@ -4,24 +4,11 @@
  * services answer by. It lives with the simulation so that bots, which never fake, do not
  * carry the schemas.
  */
-import type { ValidateFunction } from 'ajv';
 import type { FakeResultSchemas } from '../client/fake.js';
 import { schemaErrors } from '../consumer/schema.js';
 import { InputError } from '../errors.js';
 import { schemaValidators } from './api-methods.js';
 import { apiSchemaLoaders } from './generated/api-schemas.js';
-
-/** Each service's validators, compiled on the first check of one of its fakes. */
-const validatorsByService = new Map<string, Promise<(schema: string) => ValidateFunction>>();
-
-function validatorsOf(serviceName: string): Promise<(schema: string) => ValidateFunction> {
-  let validators = validatorsByService.get(serviceName);
-  if (validators === undefined) {
-    validators = schemaValidators(serviceName);
-    validatorsByService.set(serviceName, validators);
-  }
-  return validators;
-}
 
 /**
  * Checks fakes' results against the response schemas of the references: give it as a fake
@@ -37,7 +24,7 @@ export const responseSchemas: FakeResultSchemas = {
         `responseSchemas holds the schemas of ${Object.keys(apiSchemaLoaders).join(', ')}, not of ${serviceName}`,
       );
     }
-    const validate = (await validatorsOf(serviceName))(schema);
+    const validate = (await schemaValidators(serviceName))(schema);
     return validate(result) ? [] : schemaErrors(validate);
   },
 };
