@@ -54,7 +54,7 @@ export const FULL: BenchSizes = {
   memorySeconds: 30,
   restGets: 20_000,
   restPosts: 5_000,
-  restWarmup: 500,
+  restWarmup: 3_000,
   restRounds: 3,
   startupRepeats: 11,
   routingRoundMs: 1_000,

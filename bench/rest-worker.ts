@@ -31,9 +31,6 @@ export interface RestResult {
   cpuMs: number;
 }
 
-const HOOK_GROUP_ID = 'project-bench';
-const HOOK_ID = 'nightly';
-
 /** A trigger context of about {@link REST_POST_BYTES} bytes of JSON. */
 function triggerPayload(): { source: string; revisions: string[] } {
   const revisions: string[] = [];
@@ -45,7 +42,7 @@ function triggerPayload(): { source: string; revisions: string[] } {
 }
 
 function makeCall(task: RestTask): () => Promise<unknown> {
-  const { rootUrl, clientId, accessToken, taskId } = task.server;
+  const { rootUrl, clientId, accessToken, taskId, hookGroupId, hookId } = task.server;
   const credentials = { clientId, accessToken };
   const payload = triggerPayload();
   if (task.kind === 'ours') {
@@ -54,7 +51,7 @@ function makeCall(task: RestTask): () => Promise<unknown> {
       return () => queue.task(taskId);
     }
     const hooks = new Hooks({ rootUrl, credentials });
-    return () => hooks.triggerHook(HOOK_GROUP_ID, HOOK_ID, payload);
+    return () => hooks.triggerHook(hookGroupId, hookId, payload);
   }
   const agent = { keepAlive: true, maxSockets: task.concurrency };
   if (task.op === 'get') {
@@ -62,7 +59,7 @@ function makeCall(task: RestTask): () => Promise<unknown> {
     return () => queue.task(taskId);
   }
   const hooks = new baseline.Hooks({ rootUrl, credentials, agent });
-  return () => hooks.triggerHook(HOOK_GROUP_ID, HOOK_ID, payload);
+  return () => hooks.triggerHook(hookGroupId, hookId, payload);
 }
 
 /** Makes `count` calls, `concurrency` at a time. */
