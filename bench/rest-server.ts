@@ -1,20 +1,28 @@
 /**
  * The REST benchmark's server, in its own process so that its work is not counted against the
  * client. It is the instrument, not the thing measured, so it does as little as a server that
- * checks what the clients send can: every request's Hawk header (and a POST's payload hash) is
- * verified with the `hawk` package's server side, as Taskcluster's services do, and the answer
- * is the JSON the simulated deployment gives for the same call (a task definition; the status
- * a triggered hook returns), made once before the clients start. The full simulated
- * deployment also routes, checks scopes and validates every answer against its schema, which
- * on these two shared cores cost 200-250 us of CPU per request: more than our client's own
- * work, so it, not the client, set the rate.
+ * checks what the clients send can: every request is authenticated as the simulated deployment
+ * authenticates it (`authenticateRequest`: the Hawk header, and a POST's payload hash when the
+ * client signed one, verified by the `hawk` package's server side as Taskcluster's services do,
+ * replayed nonces refused), and the answer is the JSON the simulated deployment gives for the
+ * same call (a task definition; the status a triggered hook returns), made once before the
+ * clients start. What it leaves out of the full deployment is routing, scope checks and
+ * validating every answer against its schema, which on these two shared cores cost 200-250 us
+ * of CPU per request: more than our client's own work, so it, not the client, set the rate.
  */
 
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import * as hawk from 'hawk';
+import { authenticateRequest, HAWK_TIMESTAMP_SKEW_S } from '../src/testing/authenticate.js';
+import {
+  type EncodedResponse,
+  encodeResponse,
+  readBody,
+  writeResponse,
+} from '../src/testing/http-io.js';
 import { startTaskclusterServer } from '../src/testing/index.js';
+import { NonceRegistry } from '../src/testing/nonces.js';
 import { reportReady, runAsWorker, stopRequested } from './worker-ipc.js';
 
 /** What the clients need to reach the server. */
@@ -42,7 +50,11 @@ const HOOK_GROUP_ID = 'project-bench';
 const HOOK_ID = 'nightly';
 
 /** The two answers, as the simulated deployment gives them. */
-async function answers(): Promise<{ taskId: string; task: Buffer; triggered: Buffer }> {
+async function answers(): Promise<{
+  taskId: string;
+  task: EncodedResponse;
+  triggered: EncodedResponse;
+}> {
   const simulated = await startTaskclusterServer();
   try {
     const { taskId } = simulated.queue.defineTask({
@@ -51,29 +63,13 @@ async function answers(): Promise<{ taskId: string; task: Buffer; triggered: Buf
     });
     return {
       taskId,
-      task: Buffer.from(JSON.stringify(simulated.queue.task(taskId))),
+      task: encodeResponse({ json: simulated.queue.task(taskId) }),
       // `hooks.triggerHook` as Taskcluster answers it: the status of the task the hook created.
-      triggered: Buffer.from(JSON.stringify({ status: simulated.queue.status(taskId) })),
+      triggered: encodeResponse({ json: { status: simulated.queue.status(taskId) } }),
     };
   } finally {
     await simulated.close();
   }
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () =>
-      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)),
-    );
-    req.on('error', reject);
-  });
-}
-
-function send(res: ServerResponse, status: number, body: Buffer): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': body.length });
-  res.end(body);
 }
 
 void runAsWorker(async () => {
@@ -81,15 +77,19 @@ void runAsWorker(async () => {
   const { taskId, task, triggered } = await answers();
   const taskPath = `/api/queue/v1/task/${taskId}`;
   const triggerPath = `/api/hooks/v1/hooks/${HOOK_GROUP_ID}/${HOOK_ID}/trigger`;
-  const credentials = { key: accessToken, algorithm: 'sha256' as const, user: BENCH_CLIENT_ID };
-  const notFound = Buffer.from(JSON.stringify({ code: 'ResourceNotFound' }));
+  const client = { accessToken, scopes: ['*'] };
+  const lookup = (clientId: string) => (clientId === BENCH_CLIENT_ID ? client : undefined);
+  const expand = (scopes: readonly string[]) => [...scopes];
+  const nonces = new NonceRegistry(2 * HAWK_TIMESTAMP_SKEW_S * 1000);
+  const notFound = encodeResponse({ status: 404, json: { code: 'ResourceNotFound' } });
   let requests = 0;
   let refused = 0;
+  let port = 0;
 
   const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
     requests++;
     void (async () => {
-      const body = await readBody(req);
+      const rawBody = await readBody(req);
       const answer =
         req.method === 'GET' && req.url === taskPath
           ? task
@@ -97,31 +97,31 @@ void runAsWorker(async () => {
             ? triggered
             : undefined;
       if (answer === undefined) {
-        send(res, 404, notFound);
+        writeResponse(res, notFound);
         return;
       }
-      // Taskcluster verifies the payload only when the client signed its hash.
-      const signedHash = /\bhash="/.test(req.headers.authorization ?? '');
-      try {
-        await hawk.server.authenticate(
-          req,
-          (id) => {
-            if (id !== BENCH_CLIENT_ID) throw new Error(`Unknown clientId ${id}`);
-            return credentials;
-          },
-          signedHash ? { payload: body.toString('utf8') } : {},
-        );
-      } catch (error) {
+      const authentication = await authenticateRequest(req, undefined, rawBody, {
+        lookup,
+        expand,
+        now: Date.now(),
+        host: '127.0.0.1',
+        port,
+        nonces,
+      });
+      if (authentication.type !== 'authenticated') {
         refused++;
-        const message = error instanceof Error ? error.message : 'authentication failed';
-        send(res, 401, Buffer.from(JSON.stringify({ code: 'AuthenticationFailed', message })));
+        const message = authentication.type === 'failed' ? authentication.message : 'anonymous';
+        writeResponse(
+          res,
+          encodeResponse({ status: 401, json: { code: 'AuthenticationFailed', message } }),
+        );
         return;
       }
-      send(res, 200, answer);
+      writeResponse(res, answer);
     })();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  port = (server.address() as AddressInfo).port;
   const stop = stopRequested();
   await reportReady({
     rootUrl: `http://127.0.0.1:${port}`,

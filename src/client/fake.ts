@@ -191,7 +191,7 @@ export async function callFake(
     args.push(request.query === undefined ? undefined : { ...request.query });
   const answer = (async () => fake(...args))();
   const sent = { method: compiled.httpMethod, url: request.url, attempts: 1 };
-  return answerOf(state, compiled, await untilAborted(answer, signal, sent), schemas);
+  return answerOf(method, state, compiled, await untilAborted(answer, signal, sent), schemas);
 }
 
 /**
@@ -199,6 +199,7 @@ export async function callFake(
  * checked against the method's response schema given `schemas`.
  */
 async function answerOf(
+  method: string,
   state: FakeState,
   compiled: CompiledEntry,
   result: unknown,
@@ -207,7 +208,7 @@ async function answerOf(
   const invalid = (problem: string) =>
     new FakeCallError(
       'InvalidFakeResult',
-      `${state.serviceName}.${compiled.entry.name}`,
+      method,
       `the fake of ${compiled.signature} returned ${problem}`,
     );
   const { output } = compiled.entry;

@@ -8,13 +8,25 @@ import type { RouteResponse } from './routes.js';
 /** The Content-Type of every JSON response. */
 export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
-/** Reads the whole request body. */
-export async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) {
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+/**
+ * Reads the whole request body. By events rather than `for await`: the async iterator costs a
+ * stream iterator and a promise per chunk on every request, and most bodies are one chunk,
+ * which is returned as it came.
+ */
+export function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () =>
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)),
+    );
+    req.on('error', reject);
+    // A client gone before the end of its body closes the request without 'end' (and not
+    // always with 'error').
+    req.on('close', () => {
+      if (!req.complete) reject(new Error('the request closed before its body ended'));
+    });
+  });
 }
 
 /** A response ready to be written: status, headers and body bytes. */
